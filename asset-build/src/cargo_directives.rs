@@ -1,0 +1,29 @@
+//! Lines a build script prints for cargo: what to watch, warnings, errors.
+//!
+//! Each message goes on one line (cargo reads the output line by line).
+
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Rebuild when anything under `path` changes. For a folder, cargo watches
+/// every file and folder below it, so adding, removing or renaming an asset
+/// also reruns the build script.
+pub(crate) fn rerun_if_changed(path: &Path) {
+    println!("cargo::rerun-if-changed={}", path.display());
+}
+
+
+/// A warning cargo shows after the build script runs.
+pub(crate) fn warning(message: &str) {
+    println!("cargo::warning={}", one_line(message));
+}
+
+/// An error that fails the build with this message.
+pub(crate) fn error(error: &Error) {
+    println!("cargo::error=asset-build: {}", one_line(&error.to_string()));
+}
+
+fn one_line(message: &str) -> String {
+    message.replace(['\r', '\n'], " ")
+}

@@ -1,0 +1,148 @@
+//! Step 1: find the files. Source folders are walked in order; the first
+//! file found for a name wins, as with Django's staticfiles finders.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+use crate::config::{DEFAULT_IGNORE, Source};
+use crate::error::{Error, Result};
+
+/// A source file and the logical name it is collected under.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceFile {
+    /// Logical name, `/`-separated: `css/base.css`.
+    pub(crate) name: String,
+    /// Where it is on disk.
+    pub(crate) path: PathBuf,
+    pub(crate) size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub(crate) mtime_ns: u128,
+}
+
+/// The outcome of collection: files in finder order, and warnings.
+pub(crate) struct Collected {
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Compiles the ignore globs (Django's fnmatch: `*` matches `/` too).
+pub(crate) fn ignore_set(patterns: &[String], default_ignore: bool) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    let defaults = DEFAULT_IGNORE.iter().filter(|_| default_ignore).map(|p| p.to_string());
+    for pattern in defaults.chain(patterns.iter().cloned()) {
+        let glob = Glob::new(&pattern).map_err(|source| Error::BadGlob {
+            pattern: pattern.clone(),
+            source,
+        })?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|source| Error::BadGlob {
+        pattern: patterns.join(", "),
+        source,
+    })
+}
+
+/// Walks `sources` in order and returns every file not ignored.
+pub(crate) fn collect(sources: &[Source], ignore: &GlobSet) -> Result<Collected> {
+    let mut files: Vec<SourceFile> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut warnings = Vec::new();
+    for source in sources {
+        if !source.dir.is_dir() {
+            return Err(Error::MissingSource {
+                dir: source.dir.clone(),
+            });
+        }
+        for file in walk(source, ignore)? {
+            match index.get(&file.name) {
+                Some(&first) => warnings.push(format!(
+                    "two files are named `{}`: `{}` is used and `{}` is ignored (the first \
+                     asset folder wins)",
+                    file.name,
+                    files[first].path.display(),
+                    file.path.display()
+                )),
+                None => {
+                    index.insert(file.name.clone(), files.len());
+                    files.push(file);
+                }
+            }
+        }
+    }
+    Ok(Collected { files, warnings })
+}
+
+fn walk(source: &Source, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
+    let root = &source.dir;
+    let mut out = Vec::new();
+    let walker = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_ignored(root, entry.path(), ignore));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_owned();
+            let source = e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
+            Error::io("list", path, source)
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let relative = relative_name(root, path)?;
+        let name = if source.prefix.is_empty() {
+            relative
+        } else {
+            format!("{}/{relative}", source.prefix)
+        };
+        let meta = entry.metadata().map_err(|e| {
+            Error::io(
+                "read metadata of",
+                path,
+                e.into_io_error().unwrap_or_else(|| std::io::Error::other("unknown")),
+            )
+        })?;
+        out.push(SourceFile {
+            name,
+            path: path.to_owned(),
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+        });
+    }
+    Ok(out)
+}
+
+fn is_ignored(root: &Path, path: &Path, ignore: &GlobSet) -> bool {
+    let base_hit = path.file_name().is_some_and(|name| ignore.is_match(Path::new(name)));
+    base_hit || path.strip_prefix(root).is_ok_and(|rel| ignore.is_match(rel))
+}
+
+fn relative_name(root: &Path, path: &Path) -> Result<String> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut name = String::new();
+    for component in rel.components() {
+        let part = component.as_os_str().to_str().ok_or_else(|| Error::NonUtf8Name {
+            path: path.to_owned(),
+        })?;
+        if !name.is_empty() {
+            name.push('/');
+        }
+        name.push_str(part);
+    }
+    Ok(name)
+}
+
+/// Modification time in nanoseconds since the epoch (0 if unknown).
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}

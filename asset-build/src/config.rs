@@ -1,0 +1,275 @@
+//! The builder: where assets come from, what is skipped, where output goes.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::pipeline::{self, Output};
+
+/// One folder of assets, and the prefix its files get in their names.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub(crate) dir: PathBuf,
+    pub(crate) prefix: String,
+}
+
+/// Configuration of an asset build; [`build`](Config::build) runs it.
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     asset_build::Config::new()
+///         .source("assets")
+///         .source_with_prefix("vendor", "node_modules/bootstrap/dist")
+///         .ignore("*.scss")
+///         .build()
+///         .unwrap();
+/// }
+/// ```
+///
+/// Every option, with its default:
+///
+/// | method | default |
+/// | --- | --- |
+/// | [`source`](Config::source), [`source_with_prefix`](Config::source_with_prefix) | none; [`build()`](crate::build) uses one folder |
+/// | [`ignore`](Config::ignore) | `.*`, `*~`, `CVS` (see [`default_ignore`](Config::default_ignore)) |
+/// | [`dependency_assets`](Config::dependency_assets) | `true` |
+/// | [`static_url`](Config::static_url) | `/static/` |
+/// | [`js_module_imports`](Config::js_module_imports) | `false` |
+/// | [`lenient_references`](Config::lenient_references) | `false` |
+/// | [`hard_links`](Config::hard_links) | `true` |
+/// | [`output_dir`](Config::output_dir) | `target/<profile>/static/<package>/` |
+/// | [`out_dir`](Config::out_dir) | `$OUT_DIR` |
+/// | [`package_dir`](Config::package_dir) | `$CARGO_MANIFEST_DIR` |
+/// | [`generated_file_name`](Config::generated_file_name) | `assets.rs` |
+/// | [`cargo_directives`](Config::cargo_directives) | on when run from a build script |
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) ignore: Vec<String>,
+    pub(crate) default_ignore: bool,
+    pub(crate) dependency_assets: bool,
+    pub(crate) static_url: String,
+    pub(crate) js_module_imports: bool,
+    pub(crate) lenient_references: bool,
+    pub(crate) hard_links: bool,
+    pub(crate) output_dir: Option<PathBuf>,
+    pub(crate) out_dir: Option<PathBuf>,
+    pub(crate) package_dir: Option<PathBuf>,
+    pub(crate) package_name: Option<String>,
+    pub(crate) generated_file_name: String,
+    pub(crate) cargo_directives: Option<bool>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// The ignore patterns Django's `collectstatic` uses unless told otherwise.
+pub const DEFAULT_IGNORE: &[&str] = &[".*", "*~", "CVS"];
+
+impl Config {
+    /// A configuration with no source folders and every default.
+    pub fn new() -> Self {
+        Config {
+            sources: Vec::new(),
+            ignore: Vec::new(),
+            default_ignore: true,
+            dependency_assets: true,
+            static_url: "/static/".to_owned(),
+            js_module_imports: false,
+            lenient_references: false,
+            hard_links: true,
+            output_dir: None,
+            out_dir: None,
+            package_dir: None,
+            package_name: None,
+            generated_file_name: "assets.rs".to_owned(),
+            cargo_directives: None,
+        }
+    }
+
+    /// Adds a folder of assets, relative to the package directory. Its files
+    /// keep their path inside the folder as their name: `assets/css/a.css`
+    /// is `css/a.css`.
+    ///
+    /// Folders are searched in the order they are added; when two hold a
+    /// file of the same name, the first wins and the clash is reported as a
+    /// warning, as Django's finders do.
+    pub fn source(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.source_with_prefix("", dir)
+    }
+
+    /// Adds a folder whose files are named under `prefix`:
+    /// `.source_with_prefix("vendor", "node_modules/bootstrap/dist")` makes
+    /// `node_modules/bootstrap/dist/css/bootstrap.css` into
+    /// `vendor/css/bootstrap.css`.
+    pub fn source_with_prefix(&mut self, prefix: &str, dir: impl AsRef<Path>) -> &mut Self {
+        self.sources.push(Source {
+            dir: dir.as_ref().to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+        });
+        self
+    }
+
+    /// Skips files and folders matching a glob (`*` also matches `/`), tried
+    /// against both the file name and the path inside the source folder, as
+    /// `collectstatic --ignore`.
+    pub fn ignore(&mut self, pattern: &str) -> &mut Self {
+        self.ignore.push(pattern.to_owned());
+        self
+    }
+
+    /// Whether to skip [`DEFAULT_IGNORE`] (`.*`, `*~`, `CVS`) too. On by default.
+    pub fn default_ignore(&mut self, on: bool) -> &mut Self {
+        self.default_ignore = on;
+        self
+    }
+
+    /// Whether to collect assets that dependency crates declare with
+    /// `[package.metadata.assets] dir = "static"` in their Cargo.toml. They
+    /// come after this package's own folders. On by default; it runs
+    /// `cargo metadata`.
+    pub fn dependency_assets(&mut self, on: bool) -> &mut Self {
+        self.dependency_assets = on;
+        self
+    }
+
+    /// URL prefix of the assets (Django's `STATIC_URL`), `/static/` by
+    /// default. Absolute references inside CSS/JS that start with it are
+    /// rewritten; it is also the default base of generated URLs.
+    pub fn static_url(&mut self, url: &str) -> &mut Self {
+        let mut url = url.to_owned();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        self.static_url = url;
+        self
+    }
+
+    /// Also rewrite ES module `import ... from "./x.js"`, `export ... from`,
+    /// `import "./x.js"` and `import("./x.js")` in JS files, as Django's
+    /// `support_js_module_import_aggregation`. Off by default.
+    pub fn js_module_imports(&mut self, on: bool) -> &mut Self {
+        self.js_module_imports = on;
+        self
+    }
+
+    /// Turn a reference to a missing file into a warning that leaves the
+    /// reference as it is, instead of an error. Off by default.
+    pub fn lenient_references(&mut self, on: bool) -> &mut Self {
+        self.lenient_references = on;
+        self
+    }
+
+    /// Make the hashed copy of a file that is not rewritten a hard link to
+    /// its collected original, which saves a copy. On by default; falls back
+    /// to a copy where links are not supported.
+    pub fn hard_links(&mut self, on: bool) -> &mut Self {
+        self.hard_links = on;
+        self
+    }
+
+    /// Where the collected files and `staticfiles.json` go. By default
+    /// `<target dir>/<profile>/static/<package name>/`, found from `OUT_DIR`.
+    pub fn output_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.output_dir = Some(dir.into());
+        self
+    }
+
+    /// Where the generated Rust file and the build cache go; `$OUT_DIR` by
+    /// default.
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The directory relative source folders are resolved against, and
+    /// whose Cargo.toml is read for dependency assets;
+    /// `$CARGO_MANIFEST_DIR` by default.
+    pub fn package_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.package_dir = Some(dir.into());
+        self
+    }
+
+    /// The package name used in the default output folder;
+    /// `$CARGO_PKG_NAME` by default.
+    pub fn package_name(&mut self, name: &str) -> &mut Self {
+        self.package_name = Some(name.to_owned());
+        self
+    }
+
+    /// File name of the generated Rust file in the out dir, `assets.rs` by
+    /// default. Include another name with `include_assets!("name.rs")`.
+    pub fn generated_file_name(&mut self, name: &str) -> &mut Self {
+        self.generated_file_name = name.to_owned();
+        self
+    }
+
+    /// Whether to print `cargo::rerun-if-changed`, `cargo::warning` and
+    /// `cargo::error` lines. By default, on when run from a build script.
+    pub fn cargo_directives(&mut self, on: bool) -> &mut Self {
+        self.cargo_directives = Some(on);
+        self
+    }
+
+    /// Runs the build.
+    ///
+    /// From a build script, an error is printed as a `cargo::error=` line
+    /// and the build script exits, so cargo fails the build with that
+    /// message and no panic; this then never returns `Err`. Elsewhere the
+    /// error is returned.
+    pub fn build(&self) -> Result<Output> {
+        let result = pipeline::run(self);
+        if let Err(error) = &result {
+            if self.emits_cargo_directives() {
+                crate::cargo_directives::error(error);
+                std::process::exit(0);
+            }
+        }
+        result
+    }
+
+    /// Runs the build and returns any error, printing no `cargo::error=`
+    /// line and never exiting.
+    pub fn try_build(&self) -> Result<Output> {
+        pipeline::run(self)
+    }
+
+    pub(crate) fn emits_cargo_directives(&self) -> bool {
+        self.cargo_directives
+            .unwrap_or_else(|| std::env::var_os("OUT_DIR").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some())
+    }
+
+    pub(crate) fn resolved_package_dir(&self) -> Result<PathBuf> {
+        match &self.package_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => env_path("CARGO_MANIFEST_DIR"),
+        }
+    }
+
+    pub(crate) fn resolved_out_dir(&self) -> Result<PathBuf> {
+        match &self.out_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => env_path("OUT_DIR"),
+        }
+    }
+
+    pub(crate) fn resolved_output_dir(&self, out_dir: &Path) -> Result<PathBuf> {
+        if let Some(dir) = &self.output_dir {
+            return Ok(dir.clone());
+        }
+        let package = match &self.package_name {
+            Some(name) => name.clone(),
+            None => std::env::var("CARGO_PKG_NAME").map_err(|_| Error::NotInBuildScript("CARGO_PKG_NAME"))?,
+        };
+        Ok(crate::output_dir::default_output_dir(out_dir, &package))
+    }
+}
+
+fn env_path(var: &'static str) -> Result<PathBuf> {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .ok_or(Error::NotInBuildScript(var))
+}

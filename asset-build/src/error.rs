@@ -1,0 +1,151 @@
+//! The error type: one variant per thing that can go wrong, each naming the
+//! file, line or setting at fault and what to do about it.
+
+use std::path::PathBuf;
+
+/// Everything that stops a build.
+///
+/// Every message is a single paragraph meant for a person: it names the
+/// path (and, for references, the line and the text) and says how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configured source folder does not exist or is not a folder.
+    #[error(
+        "asset folder `{}` does not exist or is not a folder: create it, or remove it from the \
+         asset-build configuration",
+        .dir.display()
+    )]
+    MissingSource {
+        /// The folder, resolved against the package's directory.
+        dir: PathBuf,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("could not {action} `{}`: {source}", .path.display())]
+    Io {
+        /// What was being done: "read", "write", "list", ...
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file name is not valid UTF-8, so it cannot become a URL.
+    #[error(
+        "the file name `{}` is not valid UTF-8: asset names become URLs and must be UTF-8; \
+         rename the file or exclude it with `.ignore(..)`",
+        .path.display()
+    )]
+    NonUtf8Name {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A CSS or JS file is not valid UTF-8 text.
+    #[error(
+        "`{name}` ({}) is not valid UTF-8: CSS and JS files are rewritten as text; save it as \
+         UTF-8 or exclude it with `.ignore(..)`",
+        .path.display()
+    )]
+    NotUtf8 {
+        /// The logical name.
+        name: String,
+        /// The source file.
+        path: PathBuf,
+    },
+
+    /// A reference inside a CSS or JS file names a file that is not an asset.
+    #[error(
+        "`{file}` line {line}: `{matched}` refers to `{resolved}`, which is not a collected \
+         asset: fix the reference, add the file to an asset folder, or build with \
+         `.lenient_references(true)` to leave such references as they are, with a warning"
+    )]
+    MissingReference {
+        /// The logical name of the CSS or JS file.
+        file: String,
+        /// 1-based line of the reference.
+        line: usize,
+        /// The text that matched, for example `url("../img/logo.png")`.
+        matched: String,
+        /// The logical name the reference resolved to.
+        resolved: String,
+    },
+
+    /// CSS/JS files refer to each other in a circle.
+    #[error(
+        "reference cycle: {}. A file's hashed name depends on the hashed names of the files it \
+         refers to, so files cannot refer to each other in a circle: remove one of these \
+         references",
+        .chain.join(" → ")
+    )]
+    Cycle {
+        /// The files of the cycle, the first repeated at the end.
+        chain: Vec<String>,
+    },
+
+    /// An ignore pattern is not a valid glob.
+    #[error("ignore pattern `{pattern}` is not a valid glob: {source}")]
+    BadGlob {
+        /// The pattern.
+        pattern: String,
+        /// What is wrong with it.
+        #[source]
+        source: globset::Error,
+    },
+
+    /// `cargo metadata` failed, so dependency crates' assets could not be found.
+    #[error(
+        "could not list dependency crates with `cargo metadata` ({0}): fix the error above, or \
+         turn off dependency assets with `.dependency_assets(false)`"
+    )]
+    Metadata(String),
+
+    /// A dependency crate's `[package.metadata.assets]` table is malformed.
+    #[error(
+        "crate `{package}` ({}) has an invalid `[package.metadata.assets]` table: {message}; \
+         expected `dir = \"static\"` and optionally `prefix = \"name\"`",
+        .manifest.display()
+    )]
+    BadPackageMetadata {
+        /// The crate.
+        package: String,
+        /// Its Cargo.toml.
+        manifest: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A required build-script environment variable is missing.
+    #[error(
+        "environment variable `{0}` is not set: asset-build runs from a build script (build.rs); \
+         elsewhere set `.package_dir(..)`, `.out_dir(..)` and `.output_dir(..)`"
+    )]
+    NotInBuildScript(&'static str),
+
+    /// The output folder holds files that asset-build did not write.
+    #[error(
+        "output folder `{}` is not empty and holds no staticfiles.json, so it was not written by \
+         asset-build; refusing to replace its files: choose another `.output_dir(..)` or empty it",
+        .dir.display()
+    )]
+    ForeignOutputDir {
+        /// The folder.
+        dir: PathBuf,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,89 @@
+//! Step 2: content hashes and hashed names, as Django's `HashedFilesMixin`.
+//!
+//! A file's hashed name puts the first 12 hex digits of the MD5 of its
+//! content before its last extension: `css/base.css` →
+//! `css/base.d1833e6a1b2c.css`, `LICENSE` → `LICENSE.0123456789ab`,
+//! `js/app.min.js` → `js/app.min.4f2a0c9e1b3d.js`.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+
+use md5::{Digest, Md5};
+
+use crate::error::{Error, Result};
+
+/// An MD5 digest.
+pub(crate) type Md5Digest = [u8; 16];
+
+/// MD5 of a byte slice.
+pub(crate) fn md5_bytes(bytes: &[u8]) -> Md5Digest {
+    Md5::digest(bytes).into()
+}
+
+/// MD5 of a file's content, read in chunks.
+pub(crate) fn md5_file(path: &Path) -> Result<Md5Digest> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io("read", path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// `root.<first 12 hex digits>.ext` for a `/`-separated name, splitting
+/// only the last extension, as Python's `os.path.splitext`.
+pub(crate) fn hashed_name(name: &str, digest: &Md5Digest) -> String {
+    let short = &hex(digest)[..12];
+    let (dir, file) = match name.rfind('/') {
+        Some(i) => name.split_at(i + 1),
+        None => ("", name),
+    };
+    let (root, ext) = split_ext(file);
+    format!("{dir}{root}.{short}{ext}")
+}
+
+/// Python's `os.path.splitext` on a file name: the extension starts at the
+/// last dot, unless only dots precede it (`.bashrc`, `..x`).
+pub(crate) fn split_ext(file: &str) -> (&str, &str) {
+    match file.rfind('.') {
+        Some(dot) if file[..dot].bytes().any(|b| b != b'.') => file.split_at(dot),
+        _ => (file, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest_of(s: &str) -> Md5Digest {
+        md5_bytes(s.as_bytes())
+    }
+
+    #[test]
+    fn names_split_the_last_extension_only() {
+        let d = digest_of("");
+        assert_eq!(hex(&d), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(hashed_name("css/main.css", &d), "css/main.d41d8cd98f00.css");
+        assert_eq!(hashed_name("main.css.map", &d), "main.css.d41d8cd98f00.map");
+        assert_eq!(hashed_name("LICENSE", &d), "LICENSE.d41d8cd98f00");
+        assert_eq!(hashed_name("a/.hidden", &d), "a/.hidden.d41d8cd98f00");
+        assert_eq!(hashed_name("a/..x", &d), "a/..x.d41d8cd98f00");
+        assert_eq!(hashed_name("a.", &d), "a.d41d8cd98f00.");
+        assert_eq!(hashed_name("v1.2/x", &d), "v1.2/x.d41d8cd98f00");
+    }
+}

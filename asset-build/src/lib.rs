@@ -1,0 +1,89 @@
+//! Content-hashed static assets for Rust web apps, prepared at build time.
+//!
+//! Call it from the app's `build.rs`:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     asset_build::build("assets");
+//! }
+//! ```
+//!
+//! and include the generated table in the app with one line:
+//!
+//! ```ignore
+//! asset_runtime::include_assets!();
+//! // ...
+//! let href = static_url("css/base.css")?; // "/static/css/base.d1833e6a1b2c.css"
+//! ```
+//!
+//! # What a build does
+//!
+//! 1. **Collect** ([`Config::source`]): walk the asset folders in order (and
+//!    those of dependency crates that declare some); the first file found
+//!    for a name wins.
+//! 2. **Hash**: MD5 of each file's bytes, on all cores, cached between
+//!    builds by (path, size, modification time).
+//! 3. **Rewrite**: references inside CSS (`url()`, `@import`,
+//!    `sourceMappingURL`) and JS (`sourceMappingURL`, optionally ES module
+//!    imports) are pointed at the hashed names, in dependency order, and a
+//!    CSS/JS file is named from the hash of its rewritten content.
+//! 4. **Write** the output folder — the originals, the hashed copies and
+//!    `staticfiles.json` — leaving unchanged files untouched.
+//! 5. **Generate** `$OUT_DIR/assets.rs`: a perfect-hash table and an
+//!    `asset!` macro.
+//!
+//! Names, rewritten files and the manifest are those Django 5.2's
+//! `collectstatic` with `ManifestStaticFilesStorage` produces for the same
+//! tree, so a Django app and a Rust app can share a bucket of assets.
+//!
+//! # Output folder
+//!
+//! `<target dir>/<profile>/static/<package>/` (see [`collected_dir`]),
+//! where `asset-sync` finds it with no configuration.
+//!
+//! # Errors
+//!
+//! A missing asset folder, a reference to a file that does not exist (with
+//! the CSS/JS file, line, matched text and resolved name), a reference
+//! cycle, an unreadable file or a file name that is not UTF-8 stops the
+//! build with an [`Error`] whose message says what to do. From a build
+//! script it is printed as a `cargo::error=` line: no panic, no backtrace.
+
+mod build_cache;
+mod cargo_directives;
+mod codegen;
+mod collect;
+mod config;
+mod content_type;
+mod dependency_assets;
+mod error;
+mod hash;
+mod manifest;
+mod output;
+mod output_dir;
+mod pipeline;
+mod process;
+mod references;
+
+pub use config::{Config, DEFAULT_IGNORE};
+pub use error::{Error, Result};
+pub use output::{MANIFEST_NAME, WriteStats};
+pub use output_dir::collected_dir;
+pub use pipeline::Output;
+
+/// Builds the assets of one folder (relative to the package) with every
+/// default: the one-call form for `build.rs`.
+///
+/// Equivalent to `Config::new().source(dir).build()`; an error fails the
+/// build with a `cargo::error=` message.
+pub fn build(dir: impl AsRef<std::path::Path>) -> Output {
+    match Config::new().source(dir).build() {
+        Ok(output) => output,
+        Err(error) => {
+            // Outside a build script `build()` returns the error instead of exiting.
+            eprintln!("error: asset-build: {error}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Step 5: write the output folder: every collected original, its hashed
+//! copy, and `staticfiles.json` — the tree `collectstatic` leaves.
+//!
+//! - A first build writes into a fresh sibling folder and renames it into
+//!   place, so the output folder appears complete or not at all.
+//! - A rebuild replaces each changed file by writing a temporary file beside
+//!   it and renaming it over the old one, and leaves every file whose
+//!   content did not change untouched (see [`crate::build_cache`]).
+//!   `staticfiles.json` is written after the files it names, and files of
+//!   the previous build that are no longer wanted are removed after it.
+//! - The hashed copy of a file that is not rewritten is a hard link to the
+//!   collected original; files are only ever replaced, never edited in
+//!   place, so the two names cannot diverge.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::build_cache::{BuildCache, OutputStamp};
+use crate::collect::mtime_ns;
+use crate::error::{Error, Result};
+use crate::hash::Md5Digest;
+
+/// Name of the manifest in the output folder.
+pub const MANIFEST_NAME: &str = "staticfiles.json";
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Content<'a> {
+    /// A copy of this source file.
+    Copy(&'a Path),
+    /// The same bytes as this other output file, written earlier.
+    Link(&'a str),
+    /// These bytes.
+    Bytes(&'a [u8]),
+}
+
+/// One file of the output folder.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutFile<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) content: Content<'a>,
+    pub(crate) md5: Md5Digest,
+}
+
+/// What writing the output folder did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Files written (including the manifest).
+    pub written: usize,
+    /// Files left as they were because their content did not change.
+    pub unchanged: usize,
+    /// Files of an earlier build removed.
+    pub removed: usize,
+}
+
+/// Writes `first` (the originals), then `second` (the hashed copies, which
+/// may link to the originals), then the manifest, then removes leftovers.
+pub(crate) fn write_tree(
+    dir: &Path,
+    first: &[OutFile<'_>],
+    second: &[OutFile<'_>],
+    manifest: &[u8],
+    cache: &mut BuildCache,
+    hard_links: bool,
+) -> Result<WriteStats> {
+    if !dir.exists() {
+        return write_fresh(dir, first, second, manifest, cache, hard_links);
+    }
+    if !dir.join(MANIFEST_NAME).is_file() && std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?.next().is_some() {
+        return Err(Error::ForeignOutputDir { dir: dir.to_owned() });
+    }
+    let previous = if cache.output_dir == dir {
+        std::mem::take(&mut cache.outputs)
+    } else {
+        HashMap::new()
+    };
+    create_parents(dir, first.iter().chain(second))?;
+    let mut stats = WriteStats::default();
+    let mut stamps = HashMap::with_capacity(first.len() + second.len());
+    for batch in [first, second] {
+        let results: Vec<(bool, OutputStamp)> = batch
+            .par_iter()
+            .map(|file| update(dir, file, previous.get(file.name), hard_links))
+            .collect::<Result<_>>()?;
+        for (file, (written, stamp)) in batch.iter().zip(results) {
+            if written {
+                stats.written += 1;
+            } else {
+                stats.unchanged += 1;
+            }
+            stamps.insert(file.name.to_owned(), stamp);
+        }
+    }
+    let manifest_path = dir.join(MANIFEST_NAME);
+    if std::fs::read(&manifest_path).ok().as_deref() == Some(manifest) {
+        stats.unchanged += 1;
+    } else {
+        write_atomic(&manifest_path, manifest).map_err(|e| Error::io("write", &manifest_path, e))?;
+        stats.written += 1;
+    }
+    stats.removed = if previous.is_empty() {
+        remove_unlisted(dir, &stamps)?
+    } else {
+        remove_previous(dir, previous.keys().filter(|name| !stamps.contains_key(*name)))?
+    };
+    cache.output_dir = dir.to_owned();
+    cache.outputs = stamps;
+    Ok(stats)
+}
+
+/// First build: everything goes into a new folder renamed into place.
+fn write_fresh(
+    dir: &Path,
+    first: &[OutFile<'_>],
+    second: &[OutFile<'_>],
+    manifest: &[u8],
+    cache: &mut BuildCache,
+    hard_links: bool,
+) -> Result<WriteStats> {
+    let file_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = dir.with_file_name(format!(".{file_name}.staging-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io("remove", &staging, e))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
+    create_parents(&staging, first.iter().chain(second))?;
+    let mut stamps = HashMap::with_capacity(first.len() + second.len());
+    for batch in [first, second] {
+        let results: Vec<OutputStamp> = batch
+            .par_iter()
+            .map(|file| {
+                let dest = staging.join(file.name);
+                put(&staging, &dest, file, hard_links)?;
+                stamp(&dest, file.md5)
+            })
+            .collect::<Result<_>>()?;
+        for (file, stamp) in batch.iter().zip(results) {
+            stamps.insert(file.name.to_owned(), stamp);
+        }
+    }
+    let manifest_path = staging.join(MANIFEST_NAME);
+    std::fs::write(&manifest_path, manifest).map_err(|e| Error::io("write", &manifest_path, e))?;
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+    }
+    std::fs::rename(&staging, dir).map_err(|e| Error::io("move into place", dir, e))?;
+    let written = stamps.len() + 1;
+    cache.output_dir = dir.to_owned();
+    cache.outputs = stamps;
+    Ok(WriteStats {
+        written,
+        unchanged: 0,
+        removed: 0,
+    })
+}
+
+/// Brings one file up to date; returns whether it was written.
+fn update(dir: &Path, file: &OutFile<'_>, previous: Option<&OutputStamp>, hard_links: bool) -> Result<(bool, OutputStamp)> {
+    let dest = dir.join(file.name);
+    if let (Some(previous), Ok(meta)) = (previous, std::fs::symlink_metadata(&dest)) {
+        let current = stamp_of(&meta, file.md5);
+        if *previous == current {
+            return Ok((false, current));
+        }
+    }
+    let temp = temp_path(&dest);
+    put(dir, &temp, file, hard_links)?;
+    std::fs::rename(&temp, &dest).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io("replace", &dest, e)
+    })?;
+    Ok((true, stamp(&dest, file.md5)?))
+}
+
+/// Writes a file's content at `dest`, which does not exist.
+fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool) -> Result<()> {
+    match file.content {
+        Content::Copy(source) => copy(source, dest),
+        Content::Bytes(bytes) => std::fs::write(dest, bytes).map_err(|e| Error::io("write", dest, e)),
+        Content::Link(original) => {
+            let original = dir.join(original);
+            if hard_links && std::fs::hard_link(&original, dest).is_ok() {
+                return Ok(());
+            }
+            copy(&original, dest)
+        }
+    }
+}
+
+fn copy(source: &Path, dest: &Path) -> Result<()> {
+    std::fs::copy(source, dest)
+        .map(drop)
+        .map_err(|e| Error::io("copy", format!("{} to {}", source.display(), dest.display()), e))
+}
+
+fn stamp(path: &Path, md5: Md5Digest) -> Result<OutputStamp> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io("read metadata of", path, e))?;
+    Ok(stamp_of(&meta, md5))
+}
+
+fn stamp_of(meta: &std::fs::Metadata, md5: Md5Digest) -> OutputStamp {
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    OutputStamp {
+        size: meta.len(),
+        mtime_ns: u64::try_from(mtime_ns(meta)).unwrap_or(u64::MAX),
+        inode,
+        md5,
+    }
+}
+
+fn create_parents<'a>(dir: &Path, files: impl Iterator<Item = &'a OutFile<'a>>) -> Result<()> {
+    let mut made: HashSet<&str> = HashSet::new();
+    for file in files {
+        if let Some(slash) = file.name.rfind('/') {
+            let parent = &file.name[..slash];
+            if made.insert(parent) {
+                let path = dir.join(parent);
+                std::fs::create_dir_all(&path).map_err(|e| Error::io("create", &path, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn temp_path(dest: &Path) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `path` by writing a temporary file beside it and renaming it.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = temp_path(path);
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+/// Like [`write_atomic`], but leaves the file alone when it already holds
+/// these bytes. Returns whether it wrote.
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
+    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+        return Ok(false);
+    }
+    write_atomic(path, bytes).map_err(|e| Error::io("write", path, e))?;
+    Ok(true)
+}
+
+/// Removes the named files of the previous build, and folders left empty.
+fn remove_previous<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
+    let mut removed = 0;
+    for name in names {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &path, e)),
+        }
+        let mut parent = path.parent();
+        while let Some(p) = parent.filter(|p| *p != dir) {
+            if std::fs::remove_dir(p).is_err() {
+                break;
+            }
+            parent = p.parent();
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes every file under `dir` that is neither wanted nor the manifest,
+/// and folders left empty (used when there is no record of the last build).
+fn remove_unlisted(dir: &Path, wanted: &HashMap<String, OutputStamp>) -> Result<usize> {
+    let mut removed = 0;
+    let mut folders = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
+        let entry = entry.map_err(|e| Error::io("list", dir, e.into()))?;
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if entry.file_type().is_dir() {
+            folders.push(entry.path().to_owned());
+            continue;
+        }
+        let name = rel.to_string_lossy().replace('\\', "/");
+        if name != MANIFEST_NAME && !wanted.contains_key(&name) {
+            std::fs::remove_file(entry.path()).map_err(|e| Error::io("remove", entry.path(), e))?;
+            removed += 1;
+        }
+    }
+    for folder in folders.iter().rev() {
+        let _ = std::fs::remove_dir(folder);
+    }
+    Ok(removed)
+}

@@ -1,0 +1,413 @@
+//! Step 3: find and rewrite references inside CSS and JS files.
+//!
+//! The patterns and rules are those of Django 5.2's `HashedFilesMixin`, so
+//! the output is byte-identical to `collectstatic` with
+//! `ManifestStaticFilesStorage`:
+//!
+//! - CSS: `url(...)` (any case, quoted or not; always written back quoted),
+//!   `@import "..."` (written back as `@import url("...")`) and
+//!   `/*# sourceMappingURL=... */`;
+//! - JS: `//# sourceMappingURL=...`, and with
+//!   [`js_module_imports`](crate::Config::js_module_imports) the ES module
+//!   forms `import ... from "./x.js"`, `export ... from "./x.js"`,
+//!   `import "./x.js"` and `import("./x.js")`.
+//!
+//! A reference is left exactly as it is when it has a scheme (`data:`,
+//! `https:`), starts with `//`, is an absolute path outside the static URL
+//! prefix, or is empty once its `#fragment` is removed. Otherwise it is
+//! resolved against the referring file's folder (or the static URL prefix),
+//! and only its last path segment is replaced by the target's hashed name;
+//! the query and fragment are kept (`font.eot?#iefix` →
+//! `font.1a2b3c4d5e6f.eot?#iefix`).
+//!
+//! One deliberate difference from Django: a reference that carries a query
+//! string (`a.css?v=2`) to a CSS or JS file points at that file's final
+//! hashed name. Django hashes the file's unprocessed content there, a name
+//! no file has.
+
+use std::borrow::Cow;
+
+use percent_encoding::percent_decode_str;
+use regex::{Captures, Regex};
+
+use crate::error::Result;
+
+/// Which set of patterns applies to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Css,
+    Js,
+}
+
+impl FileKind {
+    /// Django treats names matching `*.css` and `*.js` (case-sensitive) as
+    /// files to rewrite.
+    pub(crate) fn of(name: &str) -> Option<FileKind> {
+        if name.ends_with(".css") {
+            Some(FileKind::Css)
+        } else if name.ends_with(".js") {
+            Some(FileKind::Js)
+        } else {
+            None
+        }
+    }
+}
+
+/// A piece of a replacement template.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Lit(&'static str),
+    Group(&'static str),
+}
+
+#[derive(Debug)]
+struct Pattern {
+    regex: Regex,
+    template: &'static [Part],
+}
+
+impl Pattern {
+    fn new(regex: &str, template: &'static [Part]) -> Pattern {
+        Pattern {
+            regex: Regex::new(regex).expect("built-in reference pattern is valid"),
+            template,
+        }
+    }
+}
+
+use Part::{Group, Lit};
+
+/// The compiled patterns for CSS and JS.
+#[derive(Debug)]
+pub(crate) struct Patterns {
+    css: Vec<Pattern>,
+    js: Vec<Pattern>,
+    scheme: Regex,
+}
+
+impl Patterns {
+    pub(crate) fn new(js_module_imports: bool) -> Patterns {
+        let css = vec![
+            Pattern::new(
+                r#"(?i)(?P<matched>url\(['"]{0,1}\s*(?P<url>.*?)["']{0,1}\))"#,
+                &[Lit("url(\""), Group("url"), Lit("\")")],
+            ),
+            Pattern::new(
+                r#"(?i)(?P<matched>@import\s*["']\s*(?P<url>.*?)["'])"#,
+                &[Lit("@import url(\""), Group("url"), Lit("\")")],
+            ),
+            Pattern::new(
+                r"(?im)^(?P<matched>/\*#[ \t](?-i:sourceMappingURL)=(?P<url>.*)[ \t]*\*/)$",
+                &[Lit("/*# sourceMappingURL="), Group("url"), Lit(" */")],
+            ),
+        ];
+        let mut js = vec![Pattern::new(
+            r"(?im)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$",
+            &[Lit("//# sourceMappingURL="), Group("url")],
+        )];
+        if js_module_imports {
+            js.extend(js_module_patterns());
+        }
+        Patterns {
+            css,
+            js,
+            scheme: Regex::new("^[a-z]+:").expect("valid"),
+        }
+    }
+
+    fn for_kind(&self, kind: FileKind) -> &[Pattern] {
+        match kind {
+            FileKind::Css => &self.css,
+            FileKind::Js => &self.js,
+        }
+    }
+}
+
+fn js_module_patterns() -> Vec<Pattern> {
+    vec![
+        Pattern::new(
+            r#"(?i)(?P<matched>import(?s:(?P<import>[\s\{].*?|\*\s*as\s*\w+))\s*from\s*['"](?P<url>[./].*?)["']\s*;)"#,
+            &[Lit("import"), Group("import"), Lit(" from \""), Group("url"), Lit("\";")],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>export(?s:(?P<exports>[\s\{].*?))\s*from\s*["'](?P<url>[./].*?)["']\s*;)"#,
+            &[Lit("export"), Group("exports"), Lit(" from \""), Group("url"), Lit("\";")],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>import\s*['"](?P<url>[./].*?)["']\s*;)"#,
+            &[Lit("import\""), Group("url"), Lit("\";")],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>import\(["'](?P<url>.*?)["']\))"#,
+            &[Lit("import(\""), Group("url"), Lit("\")")],
+        ),
+    ]
+}
+
+/// One reference found in a file, resolved to the logical name it points at.
+#[derive(Debug)]
+pub(crate) struct Reference<'a> {
+    /// The text the pattern matched, such as `url(../img/a.png)`.
+    pub(crate) matched: &'a str,
+    /// 1-based line of the match.
+    pub(crate) line: usize,
+    /// The logical name it resolves to, such as `img/a.png`.
+    pub(crate) target: String,
+}
+
+/// What to do with a reference.
+#[derive(Debug)]
+pub(crate) enum Resolution {
+    /// Replace the last segment with this hashed logical name's file name.
+    Hashed(String),
+    /// The target is a folder: keep the URL, normalised as Django does.
+    Folder,
+    /// Leave the matched text exactly as it is.
+    Keep,
+}
+
+/// Rewrites every reference in `content`, a file named `source` (logical
+/// name), asking `resolve` what each resolved target becomes.
+pub(crate) fn rewrite(
+    content: &str,
+    source: &str,
+    kind: FileKind,
+    patterns: &Patterns,
+    static_url: &str,
+    resolve: &mut dyn FnMut(&Reference<'_>) -> Result<Resolution>,
+) -> Result<String> {
+    let mut text: Cow<'_, str> = Cow::Borrowed(content);
+    for pattern in patterns.for_kind(kind) {
+        let mut out = String::with_capacity(text.len() + 64);
+        let mut last = 0;
+        for caps in pattern.regex.captures_iter(&text) {
+            let whole = caps.get(0).expect("group 0 always matches");
+            out.push_str(&text[last..whole.start()]);
+            last = whole.end();
+            let line = 1 + text[..whole.start()].bytes().filter(|&b| b == b'\n').count();
+            match convert(&caps, line, source, pattern, &patterns.scheme, static_url, resolve)? {
+                Some(replacement) => out.push_str(&replacement),
+                None => out.push_str(&caps["matched"]),
+            }
+        }
+        if last == 0 && out.is_empty() {
+            continue;
+        }
+        out.push_str(&text[last..]);
+        text = Cow::Owned(out);
+    }
+    Ok(text.into_owned())
+}
+
+/// Django's `url_converter`: `None` keeps the matched text.
+fn convert(
+    caps: &Captures<'_>,
+    line: usize,
+    source: &str,
+    pattern: &Pattern,
+    scheme: &Regex,
+    static_url: &str,
+    resolve: &mut dyn FnMut(&Reference<'_>) -> Result<Resolution>,
+) -> Result<Option<String>> {
+    let matched = caps.name("matched").map_or("", |m| m.as_str());
+    let url = caps.name("url").map_or("", |m| m.as_str());
+    if scheme.is_match(url) || url.starts_with("//") {
+        return Ok(None);
+    }
+    if url.starts_with('/') && !url.starts_with(static_url) {
+        return Ok(None);
+    }
+    let (url_path, fragment) = split_fragment(url);
+    if url_path.is_empty() {
+        return Ok(None);
+    }
+    let joined = match url_path.strip_prefix(static_url) {
+        Some(rest) if url_path.starts_with('/') => rest.to_owned(),
+        _ => join(dirname(source), url_path),
+    };
+    let decoded = unquote(&joined).replace('\\', "/");
+    let normalized = normpath(&decoded);
+    let (path_part, query) = match normalized.split_once('?') {
+        Some((path, query)) => (path, query),
+        None => (normalized.as_str(), ""),
+    };
+    let target = unquote(path_part).trim().to_owned();
+    let reference = Reference { matched, line, target };
+    let last_segment = match resolve(&reference)? {
+        Resolution::Keep => return Ok(None),
+        Resolution::Folder => None,
+        Resolution::Hashed(hashed) => {
+            let base = hashed.rsplit('/').next().unwrap_or(&hashed);
+            Some(if query.is_empty() {
+                base.to_owned()
+            } else {
+                format!("{base}?{query}")
+            })
+        }
+    };
+    let mut transformed = match last_segment {
+        Some(last) => match url_path.rfind('/') {
+            Some(i) => format!("{}{last}", &url_path[..=i]),
+            None => last,
+        },
+        None => url_path.to_owned(),
+    };
+    if !fragment.is_empty() {
+        transformed.push_str(if url.contains("?#") { "?#" } else { "#" });
+        transformed.push_str(fragment);
+    }
+    let new_url = unquote(&transformed);
+    let mut out = String::with_capacity(matched.len() + 16);
+    for part in pattern.template {
+        match part {
+            Lit(text) => out.push_str(text),
+            Group("url") => out.push_str(&new_url),
+            Group(name) => out.push_str(caps.name(name).map_or("", |m| m.as_str())),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Python's `urldefrag`: splits at the first `#`; an empty query left
+/// before it (`font.eot?#iefix`) is dropped from the path.
+fn split_fragment(url: &str) -> (&str, &str) {
+    match url.split_once('#') {
+        None => (url, ""),
+        Some((before, fragment)) => {
+            let before = match before.split_once('?') {
+                Some((path, "")) => path,
+                _ => before,
+            };
+            (before, fragment)
+        }
+    }
+}
+
+fn dirname(name: &str) -> &str {
+    name.rfind('/').map_or("", |i| &name[..i])
+}
+
+/// Python's `posixpath.join` of a folder and a relative reference.
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() || rel.starts_with('/') {
+        rel.to_owned()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// Python's `urllib.parse.unquote`: `%XX` sequences decoded as UTF-8.
+fn unquote(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Python's `posixpath.normpath` for relative paths: drops `.` and empty
+/// segments and resolves `..`; `..` that climbs above the root is kept, so
+/// such a name matches no asset.
+fn normpath(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if !parts.is_empty() && parts.last() != Some(&"..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    /// Rewrites with a resolver that hashes every target to `<root>.HASH<ext>`.
+    fn rewrite_all(content: &str, source: &str, kind: FileKind) -> (String, Vec<String>) {
+        let patterns = Patterns::new(true);
+        let mut seen = Vec::new();
+        let out = rewrite(content, source, kind, &patterns, "/static/", &mut |r| {
+            seen.push(format!("{}:{}", r.line, r.target));
+            let (root, ext) = crate::hash::split_ext(&r.target);
+            Ok(Resolution::Hashed(format!("{root}.HASH{ext}")))
+        })
+        .unwrap();
+        (out, seen)
+    }
+
+    #[test]
+    fn url_forms() {
+        let css = "a{background:url(../img/a.png)}\nb{background:URL('b.png')}\n";
+        let (out, seen) = rewrite_all(css, "css/x.css", FileKind::Css);
+        assert_eq!(
+            out,
+            "a{background:url(\"../img/a.HASH.png\")}\nb{background:url(\"b.HASH.png\")}\n"
+        );
+        assert_eq!(seen, ["1:img/a.png", "2:css/b.png"]);
+    }
+
+    #[test]
+    fn skipped_forms_are_untouched() {
+        let css = "a{x:url(data:image/png;base64,AA==)}b{x:url(https://e.com/a.png)}\
+                   c{x:url(//cdn/a.png)}d{x:url(/media/a.png)}e{x:url(#f)}f{x:url()}";
+        let (out, seen) = rewrite_all(css, "x.css", FileKind::Css);
+        assert_eq!(out, css);
+        assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn query_fragment_and_static_prefix() {
+        let css = "@font-face{src:url('f.eot?#iefix') format('eot'),url(f.svg#Font),url(f.woff?v=1)}\
+                   a{b:url(/static/img/a%20b.png)}";
+        let (out, seen) = rewrite_all(css, "fonts.css", FileKind::Css);
+        assert_eq!(
+            out,
+            "@font-face{src:url(\"f.HASH.eot?#iefix\") format('eot'),url(\"f.HASH.svg#Font\"),\
+             url(\"f.HASH.woff?v=1\")}a{b:url(\"/static/img/a b.HASH.png\")}"
+        );
+        assert_eq!(seen, ["1:f.eot", "1:f.svg", "1:f.woff", "1:img/a b.png"]);
+    }
+
+    #[test]
+    fn import_and_source_maps() {
+        let (out, _) = rewrite_all("@import \"a.css\";\n/*# sourceMappingURL=x.css.map */", "s/x.css", FileKind::Css);
+        assert_eq!(out, "@import url(\"a.HASH.css\");\n/*# sourceMappingURL=x.css.HASH.map */");
+        let (out, _) = rewrite_all("f()\n//# sourceMappingURL=app.js.map", "app.js", FileKind::Js);
+        assert_eq!(out, "f()\n//# sourceMappingURL=app.js.HASH.map");
+    }
+
+    #[test]
+    fn resolver_errors_propagate() {
+        let patterns = Patterns::new(false);
+        let err = rewrite("a{b:url(x.png)}", "a.css", FileKind::Css, &patterns, "/static/", &mut |r| {
+            Err(Error::MissingReference {
+                file: "a.css".into(),
+                line: r.line,
+                matched: r.matched.into(),
+                resolved: r.target.clone(),
+            })
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("`url(x.png)` refers to `x.png`"), "{err}");
+    }
+
+    #[test]
+    fn normpath_like_python() {
+        assert_eq!(normpath("a/./b//c/../d"), "a/b/d");
+        assert_eq!(normpath("../a"), "../a");
+        assert_eq!(normpath("a/../../b"), "../b");
+        assert_eq!(normpath(""), ".");
+        assert_eq!(normpath("/a/../../b"), "/b");
+    }
+}

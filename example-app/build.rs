@@ -1,0 +1,3 @@
+fn main() {
+    asset_build::build("assets");
+}
