@@ -1,0 +1,325 @@
+//! The build pipeline on small trees: errors, warnings, options, and what a
+//! rebuild reads and writes.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use asset_build::{Config, Error, Output};
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(files: &[(&str, &str)]) -> Project {
+        let project = Project {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for (name, content) in files {
+            project.write(name, content);
+        }
+        project
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn output(&self) -> PathBuf {
+        self.path("out/static")
+    }
+
+    fn config(&self) -> Config {
+        let mut config = Config::new();
+        config
+            .source("assets")
+            .dependency_assets(false)
+            .package_dir(self.dir.path())
+            .out_dir(self.path("out"))
+            .output_dir(self.output())
+            .cargo_directives(false);
+        config
+    }
+
+    fn build(&self) -> Result<Output, Error> {
+        self.config().try_build()
+    }
+
+    fn manifest(&self) -> serde_json::Map<String, serde_json::Value> {
+        let bytes = std::fs::read(self.output().join("staticfiles.json")).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["paths"].as_object().unwrap().clone()
+    }
+
+    fn hashed(&self, name: &str) -> String {
+        self.manifest()[name].as_str().unwrap().to_owned()
+    }
+
+    fn read_output(&self, name: &str) -> String {
+        std::fs::read_to_string(self.output().join(name)).unwrap()
+    }
+}
+
+/// Ages every file under the project so a rebuild may trust its cache
+/// (files modified within the last few milliseconds are always re-read).
+fn age(dir: &Path) {
+    let old = filetime::FileTime::from_unix_time(1_600_000_000, 0);
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            filetime::set_file_mtime(entry.path(), old).unwrap();
+        }
+    }
+}
+
+#[test]
+fn missing_source_folder_is_named() {
+    let project = Project::new(&[]);
+    let err = project.build().unwrap_err();
+    assert!(matches!(err, Error::MissingSource { .. }));
+    let message = err.to_string();
+    assert!(message.contains(&project.path("assets").display().to_string()), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+}
+
+#[test]
+fn missing_reference_names_file_line_text_and_target() {
+    let project = Project::new(&[(
+        "assets/css/a.css",
+        "body {}\n\n.x { background: url(../img/gone.png) }\n",
+    )]);
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("`css/a.css` line 3"), "{message}");
+    assert!(message.contains("`url(../img/gone.png)`"), "{message}");
+    assert!(message.contains("`img/gone.png`"), "{message}");
+    assert!(!project.output().exists(), "nothing is written on error");
+}
+
+#[test]
+fn lenient_references_warn_and_leave_the_reference() {
+    let project = Project::new(&[("assets/a.css", ".x { background: url(gone.png) }")]);
+    let output = project.config().lenient_references(true).try_build().unwrap();
+    assert_eq!(output.warnings.len(), 1);
+    assert!(output.warnings[0].contains("`a.css` line 1"), "{:?}", output.warnings);
+    let hashed = project.hashed("a.css");
+    assert_eq!(project.read_output(&hashed), ".x { background: url(gone.png) }");
+}
+
+#[test]
+fn cycle_is_reported_with_its_files() {
+    let project = Project::new(&[
+        ("assets/a.css", "@import \"b.css\";"),
+        ("assets/b.css", "@import \"c.css\";"),
+        ("assets/c.css", "@import \"a.css\";"),
+        ("assets/d.css", "@import \"a.css\";"),
+    ]);
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("reference cycle: a.css → b.css → c.css → a.css"), "{message}");
+}
+
+#[test]
+fn self_reference_is_a_cycle() {
+    let project = Project::new(&[("assets/a.css", ".x { background: url(a.css) }")]);
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("reference cycle: a.css → a.css"), "{message}");
+}
+
+#[test]
+fn css_that_is_not_utf8_is_named() {
+    let project = Project::new(&[]);
+    std::fs::create_dir_all(project.path("assets")).unwrap();
+    std::fs::write(project.path("assets/latin1.css"), b"/* caf\xe9 */").unwrap();
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("`latin1.css`") && message.contains("not valid UTF-8"), "{message}");
+}
+
+#[test]
+fn file_name_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = Project::new(&[("assets/ok.txt", "ok")]);
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff.png");
+    std::fs::write(project.path("assets").join(name), b"x").unwrap();
+    let err = project.build().unwrap_err();
+    assert!(matches!(err, Error::NonUtf8Name { .. }), "{err}");
+    assert!(err.to_string().contains("bad\u{fffd}.png"), "{err}");
+}
+
+#[test]
+fn unreadable_entry_is_named() {
+    let project = Project::new(&[("assets/ok.txt", "ok")]);
+    std::os::unix::fs::symlink(project.path("nowhere.png"), project.path("assets/broken.png")).unwrap();
+    let err = project.build().unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Io { .. }), "{message}");
+    assert!(message.contains("broken.png"), "{message}");
+}
+
+#[test]
+fn first_source_wins_and_the_clash_is_reported() {
+    let project = Project::new(&[
+        ("assets/css/a.css", "first"),
+        ("vendor/css/a.css", "second"),
+        ("vendor/css/b.css", "only in vendor"),
+    ]);
+    let output = project.config().source("vendor").try_build().unwrap();
+    assert_eq!(project.read_output("css/a.css"), "first");
+    assert_eq!(project.read_output("css/b.css"), "only in vendor");
+    assert_eq!(output.warnings.len(), 1);
+    let warning = &output.warnings[0];
+    assert!(
+        warning.contains("assets/css/a.css") && warning.contains("vendor/css/a.css"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn prefixes_and_ignores() {
+    let project = Project::new(&[
+        ("assets/app.css", "a{}"),
+        ("assets/app.scss", "$x: 1;"),
+        ("assets/.gitkeep", ""),
+        ("assets/notes.txt~", ""),
+        ("assets/CVS/Entries", ""),
+        ("assets/drafts/x.png", "x"),
+        ("bootstrap/dist/css/bootstrap.css", "b{}"),
+    ]);
+    project
+        .config()
+        .source_with_prefix("vendor", "bootstrap/dist")
+        .ignore("*.scss")
+        .ignore("drafts")
+        .try_build()
+        .unwrap();
+    let names: Vec<String> = project.manifest().keys().cloned().collect();
+    assert_eq!(names, ["app.css", "vendor/css/bootstrap.css"]);
+}
+
+#[test]
+fn bad_glob_is_named() {
+    let project = Project::new(&[("assets/a.txt", "a")]);
+    let message = project.config().ignore("a[").try_build().unwrap_err().to_string();
+    assert!(message.contains("`a[`"), "{message}");
+}
+
+#[test]
+fn change_deep_in_a_chain_renames_every_file_up_the_chain() {
+    let project = Project::new(&[
+        ("assets/css/main.css", "@import \"base.css\";"),
+        ("assets/css/base.css", "@import url(\"deep/fonts.css\");"),
+        ("assets/css/deep/fonts.css", "@font-face { src: url(../../f/a.woff2) }"),
+        ("assets/f/a.woff2", "font v1"),
+        ("assets/other.css", "p {}"),
+    ]);
+    project.build().unwrap();
+    let before = project.manifest();
+    project.write("assets/f/a.woff2", "font v2");
+    project.build().unwrap();
+    let after = project.manifest();
+    for name in ["f/a.woff2", "css/deep/fonts.css", "css/base.css", "css/main.css"] {
+        assert_ne!(before[name], after[name], "{name} should be renamed");
+    }
+    assert_eq!(before["other.css"], after["other.css"]);
+    let main = project.read_output(after["css/main.css"].as_str().unwrap());
+    assert_eq!(main, format!("@import url(\"{}\");", after["css/base.css"].as_str().unwrap().trim_start_matches("css/")));
+    // The old names are gone from the output folder.
+    assert!(!project.output().join(before["css/main.css"].as_str().unwrap()).exists());
+}
+
+#[test]
+fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
+    let project = Project::new(&[
+        ("assets/a.css", ".a { background: url(img/x.png) }"),
+        ("assets/img/x.png", "png"),
+        ("assets/b.txt", "b"),
+        ("assets/c.txt", "c"),
+    ]);
+    age(&project.path("assets"));
+    let first = project.build().unwrap();
+    assert_eq!(first.files_hashed, 4);
+    let generated = first.generated_file.clone();
+    let stamp = |rel: &str| {
+        let meta = std::fs::metadata(project.output().join(rel)).unwrap();
+        (meta.ino(), meta.mtime_nsec(), meta.mtime())
+    };
+    let b_hashed = project.hashed("b.txt");
+    let before = (stamp("b.txt"), stamp(&b_hashed), stamp("staticfiles.json"));
+    let generated_before = std::fs::metadata(&generated).unwrap().modified().unwrap();
+
+    // Nothing changed: nothing read, nothing written.
+    let second = project.build().unwrap();
+    assert_eq!(second.files_hashed, 0);
+    assert_eq!(second.write.written, 0);
+    assert_eq!(second.write.unchanged, 9, "4 originals + 4 hashed + manifest");
+    assert_eq!((stamp("b.txt"), stamp(&b_hashed), stamp("staticfiles.json")), before);
+    assert_eq!(std::fs::metadata(&generated).unwrap().modified().unwrap(), generated_before);
+
+    // One file changed: only it is read; its two outputs and the manifest are written.
+    project.write("assets/c.txt", "c2");
+    age(&project.path("assets"));
+    let third = project.build().unwrap();
+    assert_eq!(third.files_hashed, 1);
+    assert_eq!(third.write.written, 3, "{:?}", third.write);
+    assert_eq!(third.write.removed, 1, "the old hashed c.txt");
+    assert_eq!((stamp("b.txt"), stamp(&b_hashed)), (before.0, before.1));
+    assert_ne!(std::fs::metadata(&generated).unwrap().modified().unwrap(), generated_before);
+}
+
+#[test]
+fn deleted_and_renamed_files_leave_the_output() {
+    let project = Project::new(&[("assets/a.txt", "a"), ("assets/b.txt", "b")]);
+    project.build().unwrap();
+    let old_b = project.hashed("b.txt");
+    std::fs::remove_file(project.path("assets/a.txt")).unwrap();
+    std::fs::rename(project.path("assets/b.txt"), project.path("assets/c.txt")).unwrap();
+    project.build().unwrap();
+    let names: Vec<String> = project.manifest().keys().cloned().collect();
+    assert_eq!(names, ["c.txt"]);
+    let mut files: Vec<String> = std::fs::read_dir(project.output())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut want = vec!["c.txt".to_owned(), old_b.replace("b.", "c."), "staticfiles.json".to_owned()];
+    want.sort();
+    assert_eq!(files, want);
+}
+
+#[test]
+fn hashed_copies_of_plain_files_are_hard_links() {
+    let project = Project::new(&[("assets/logo.png", "png bytes"), ("assets/a.css", "a{}")]);
+    project.build().unwrap();
+    let meta = |rel: &str| std::fs::metadata(project.output().join(rel)).unwrap();
+    assert_eq!(meta("logo.png").ino(), meta(&project.hashed("logo.png")).ino());
+    assert_ne!(meta("a.css").ino(), meta(&project.hashed("a.css")).ino());
+
+    let copies = Project::new(&[("assets/logo.png", "png bytes")]);
+    copies.config().hard_links(false).try_build().unwrap();
+    let meta = |rel: &str| std::fs::metadata(copies.output().join(rel)).unwrap();
+    assert_ne!(meta("logo.png").ino(), meta(&copies.hashed("logo.png")).ino());
+}
+
+#[test]
+fn refuses_to_write_into_a_foreign_folder() {
+    let project = Project::new(&[("assets/a.txt", "a"), ("out/static/precious.txt", "mine")]);
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("refusing"), "{message}");
+    assert_eq!(std::fs::read_to_string(project.output().join("precious.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn generated_table_names_every_asset() {
+    let project = Project::new(&[("assets/my photo.png", "p"), ("assets/css/a.css", "a{}")]);
+    let output = project.build().unwrap();
+    let text = std::fs::read_to_string(output.generated_file).unwrap();
+    let hashed = project.hashed("my photo.png");
+    assert!(text.contains(&format!("\"my photo.png\", {hashed:?}")), "{text}");
+    assert!(text.contains(&format!("\"/static/{}\"", hashed.replace(' ', "%20"))), "{text}");
+    assert!(text.contains("(\"css/a.css\") => {{"), "{text}");
+    assert!(text.contains("compile_error!"), "{text}");
+}
