@@ -9,7 +9,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
-use minijinja::{Environment, ErrorKind, context};
+use minijinja::{Environment, ErrorKind, Value, context};
 use tower_http::services::ServeDir;
 
 asset_runtime::include_assets!();
@@ -45,10 +45,53 @@ pub fn templates() -> &'static Environment<'static> {
         env.add_template("index.html", include_str!("../templates/index.html"))
             .expect("the bundled template parses");
         env.add_function("static", |name: &str| {
-            static_url(name)
-                .map(|url| url.into_owned())
-                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))
+            let url = static_url(name).map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+            // Asset URLs are percent-encoded; only a base URL could bring
+            // characters that need HTML escaping.
+            Ok(if url.contains(['"', '\'', '<', '>', '&']) {
+                Value::from(url.into_owned())
+            } else {
+                Value::from_safe_string(url.into_owned())
+            })
         });
         env
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_url_with_default_settings() {
+        let url = static_url("css/site.css").unwrap();
+        assert!(url.starts_with("/static/css/site.") && url.ends_with(".css"), "{url}");
+        assert!(matches!(url, std::borrow::Cow::Borrowed(_)), "no allocation with the default base");
+        let missing = static_url("css/typo.css").unwrap_err();
+        assert_eq!(missing.name(), "css/typo.css");
+        assert!(missing.to_string().contains("no static asset named `css/typo.css`"));
+    }
+
+    #[test]
+    fn asset_macro_matches_the_table() {
+        assert_eq!(asset!("js/app.js"), static_url("js/app.js").unwrap());
+        assert_eq!(crate::asset!("img/logo.svg"), ASSETS.get("img/logo.svg").unwrap().url());
+    }
+
+    #[test]
+    fn table_records_every_asset() {
+        assert_eq!(ASSETS.len(), 11);
+        let css = ASSETS.get("css/site.css").unwrap();
+        assert_eq!(css.content_type(), "text/css; charset=utf-8");
+        assert_eq!(css.md5().len(), 32);
+        assert!(css.hashed_name().contains(&css.md5()[..12]));
+        assert!(ASSETS.manifest_path().is_file());
+    }
+
+    #[test]
+    fn template_static_function_fails_on_unknown_names() {
+        let env = templates();
+        let err = env.render_str(r#"{{ static("css/typo.css") }}"#, ()).unwrap_err();
+        assert!(err.to_string().contains("css/typo.css"), "{err}");
+    }
 }
