@@ -1,0 +1,142 @@
+//! asset-build inside real cargo builds of a throwaway app: what reruns the
+//! build script, the compile-time `asset!` check, build errors shown as
+//! `cargo::error` messages, and assets contributed by a dependency crate.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+struct App {
+    dir: tempfile::TempDir,
+}
+
+impl App {
+    fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace();
+        let app = App { dir };
+        app.write(
+            "Cargo.toml",
+            &format!(
+                r#"[workspace]
+members = ["app", "widgets"]
+resolver = "3"
+"#
+            ),
+        );
+        app.write(
+            "app/Cargo.toml",
+            &format!(
+                r#"[package]
+name = "tiny-app"
+version = "0.1.0"
+edition = "2024"
+
+[dependencies]
+asset-runtime = {{ path = {:?} }}
+widgets = {{ path = "../widgets" }}
+
+[build-dependencies]
+asset-build = {{ path = {:?} }}
+"#,
+                ws.join("asset-runtime"),
+                ws.join("asset-build")
+            ),
+        );
+        app.write("app/build.rs", "fn main() {\n    asset_build::build(\"assets\");\n}\n");
+        app.write(
+            "app/src/main.rs",
+            "asset_runtime::include_assets!();\n\nfn main() {\n    println!(\"{}\", static_url(\"css/a.css\").unwrap());\n    println!(\"{}\", static_url(\"widgets/w.css\").unwrap());\n    println!(\"{}\", asset!(\"img/x.png\"));\n}\n",
+        );
+        app.write("app/assets/css/a.css", ".a { background: url(../img/x.png) }\n");
+        app.write("app/assets/img/x.png", "png");
+        app.write(
+            "widgets/Cargo.toml",
+            "[package]\nname = \"widgets\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.assets]\ndir = \"static\"\n",
+        );
+        app.write("widgets/src/lib.rs", "");
+        app.write("widgets/static/widgets/w.css", ".w { background: url(w.png) }\n");
+        app.write("widgets/static/widgets/w.png", "w");
+        app.write("widgets/static/css/a.css", "/* overridden by the app */\n");
+        std::fs::copy(ws.join("Cargo.lock"), app.dir.path().join("Cargo.lock")).unwrap();
+        app
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn cargo(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO"))
+            .args(args)
+            .args(["--offline", "-p", "tiny-app"])
+            .current_dir(self.dir.path())
+            .env("CARGO_TARGET_DIR", workspace().join("target/build-script-tests"))
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap()
+    }
+
+    /// Builds verbosely; returns whether the build script ran.
+    fn build_reran(&self) -> bool {
+        let output = self.cargo(&["build", "-v"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        stderr.lines().any(|l| l.contains("Running") && l.contains("build-script-build"))
+    }
+}
+
+#[test]
+fn build_script_reruns_exactly_when_assets_change() {
+    let app = App::new();
+    let run = app.cargo(&["run", "-q"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("/static/css/a.") && lines[0].ends_with(".css"), "{stdout}");
+    assert!(lines[1].starts_with("/static/widgets/w."), "{stdout}");
+    assert!(lines[2].starts_with("/static/img/x."), "{stdout}");
+
+    // The app's own css/a.css wins over the dependency's.
+    let target = workspace().join("target/build-script-tests/debug/static/tiny-app");
+    assert!(std::fs::read_to_string(target.join("css/a.css")).unwrap().contains("url(../img/x.png)"));
+    assert!(target.join("widgets/w.png").is_file());
+
+    assert!(!app.build_reran(), "nothing changed");
+    app.write("app/src/main.rs", &std::fs::read_to_string(app.dir.path().join("app/src/main.rs")).unwrap().replace("fn main", "// touched\nfn main"));
+    assert!(!app.build_reran(), "Rust code changed, not assets");
+    app.write("app/assets/new.txt", "new");
+    assert!(app.build_reran(), "a file was added");
+    app.write("app/assets/new.txt", "edited");
+    assert!(app.build_reran(), "a file was edited");
+    std::fs::rename(app.dir.path().join("app/assets/new.txt"), app.dir.path().join("app/assets/renamed.txt")).unwrap();
+    assert!(app.build_reran(), "a file was renamed");
+    std::fs::remove_file(app.dir.path().join("app/assets/renamed.txt")).unwrap();
+    assert!(app.build_reran(), "a file was deleted");
+    app.write("widgets/static/widgets/w.png", "w2");
+    assert!(app.build_reran(), "a dependency's asset changed");
+
+    // A path that is not an asset fails to compile, naming the path.
+    app.write("app/src/main.rs", "asset_runtime::include_assets!();\nfn main() { println!(\"{}\", asset!(\"css/typo.css\")); }\n");
+    let output = app.cargo(&["build"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no static asset named \"css/typo.css\""), "{stderr}");
+
+    // A broken reference fails the build with a cargo error, not a panic.
+    app.write("app/src/main.rs", "fn main() {}\n");
+    app.write("app/assets/css/a.css", "body {}\n.a { background: url(../img/gone.png) }\n");
+    let output = app.cargo(&["build"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("error: tiny-app@0.1.0: asset-build: `css/a.css` line 2: `url(../img/gone.png)` refers to `img/gone.png`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
