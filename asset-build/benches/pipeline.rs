@@ -1,1 +1,275 @@
-fn main(){}
+//! Benchmark of the build pipeline over a generated tree of about 10,000
+//! files / 150 MB (CSS with references, JS with source maps, binary images
+//! and fonts), with everything in the same run and on the same filesystem:
+//!
+//! - floor: single-thread MD5 of every byte + one plain copy of the tree
+//!   (file creation is part of any build that writes the tree);
+//! - cold: a first build (no cache, no output folder);
+//! - rerun: a build after one file changed, and after nothing changed.
+//!
+//! Run with `cargo bench -p asset-build --bench pipeline`. Set
+//! `ASSET_BENCH_FILES` / `ASSET_BENCH_MB` for another size, and
+//! `ASSET_BENCH_DIR` for another scratch folder (default: under `target/`).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use md5::{Digest, Md5};
+
+const REPEATS: usize = 3;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Writes the tree; returns (files, bytes).
+fn generate(root: &Path, files: usize, total_mb: usize) -> (usize, u64) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let css = files * 15 / 100;
+    let js = files * 10 / 100;
+    let fonts = files * 15 / 100;
+    let images = files - css - js * 2 - fonts;
+    let text_bytes = (css * 2_500 + js * 2 * 3_000) as u64;
+    let binary_avg = ((total_mb as u64 * 1_000_000).saturating_sub(text_bytes) / (images + fonts) as u64) as usize;
+    let dir_of = |i: usize| format!("d{:02}/s{:02}", i % 20, (i / 20) % 10);
+    let mut written = 0u64;
+    let mut put = |rel: String, bytes: &[u8]| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        written += bytes.len() as u64;
+    };
+    for i in 0..images {
+        let len = binary_avg / 2 + rng.below(binary_avg as u64) as usize;
+        put(format!("img/{}/i{i}.png", dir_of(i)), &rng.bytes(len));
+    }
+    for i in 0..fonts {
+        let len = binary_avg / 2 + rng.below(binary_avg as u64) as usize;
+        put(format!("fonts/{}/f{i}.woff2", dir_of(i)), &rng.bytes(len));
+    }
+    for i in 0..css {
+        let mut text = String::new();
+        if i % 10 != 0 {
+            // A chain of @imports, ten deep.
+            text.push_str(&format!("@import \"../../../css/{}/c{}.css\";\n", dir_of(i - 1), i - 1));
+        }
+        while text.len() < 2_500 {
+            let img = rng.below(images as u64) as usize;
+            let font = rng.below(fonts as u64) as usize;
+            text.push_str(&format!(
+                ".c{i}-{n} {{ background: url(../../../img/{}/i{img}.png) no-repeat; }}\n\
+                 @font-face {{ font-family: f{n}; src: url(\"../../../fonts/{}/f{font}.woff2\") format(\"woff2\"); }}\n",
+                dir_of(img),
+                dir_of(font),
+                n = text.len()
+            ));
+        }
+        put(format!("css/{}/c{i}.css", dir_of(i)), text.as_bytes());
+    }
+    for i in 0..js {
+        let mut text = String::new();
+        while text.len() < 3_000 {
+            text.push_str(&format!(
+                "export function f{}(x) {{ return x * {} + {}; }}\n",
+                text.len(),
+                rng.below(1000),
+                i
+            ));
+        }
+        text.push_str(&format!("//# sourceMappingURL=j{i}.js.map\n"));
+        put(format!("js/{}/j{i}.js", dir_of(i)), text.as_bytes());
+        let map = format!(
+            "{{\"version\":3,\"file\":\"j{i}.js\",\"mappings\":\"{}\"}}",
+            "AAAA;".repeat(590)
+        );
+        put(format!("js/{}/j{i}.js.map", dir_of(i)), map.as_bytes());
+    }
+    (images + fonts + css + js * 2, written)
+}
+
+fn list(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Single-thread MD5 of every file, read in chunks.
+fn md5_floor(files: &[PathBuf]) -> Duration {
+    let start = Instant::now();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut check = 0u8;
+    for path in files {
+        let mut file = std::fs::File::open(path).unwrap();
+        let mut hasher = Md5::new();
+        loop {
+            let n = file.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        check ^= hasher.finalize()[0];
+    }
+    std::hint::black_box(check);
+    start.elapsed()
+}
+
+/// One plain, single-thread copy of the tree into a new folder.
+fn copy_floor(root: &Path, files: &[PathBuf], dest: &Path) -> Duration {
+    let start = Instant::now();
+    for path in files {
+        let target = dest.join(path.strip_prefix(root).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(path, &target).unwrap();
+    }
+    start.elapsed()
+}
+
+fn config(source: &Path, work: &Path) -> asset_build::Config {
+    let mut config = asset_build::Config::new();
+    config
+        .source(source)
+        .dependency_assets(false)
+        .package_dir(work)
+        .out_dir(work.join("out"))
+        .output_dir(work.join("static"))
+        .cargo_directives(false);
+    config
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        println!("pipeline: benchmark");
+        return;
+    }
+    let n_files = env_usize("ASSET_BENCH_FILES", 10_000);
+    let total_mb = env_usize("ASSET_BENCH_MB", 150);
+    let scratch = std::env::var_os("ASSET_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-pipeline"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let source = scratch.join("src");
+    let (count, bytes) = generate(&source, n_files, total_mb);
+    let files = list(&source);
+    assert_eq!(files.len(), count);
+    println!(
+        "tree: {count} files, {:.1} MB ({} CSS/JS), in {}",
+        bytes as f64 / 1e6,
+        files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "css" || e == "js"))
+            .count(),
+        scratch.display()
+    );
+    println!("cores: {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Warm the page cache so every measurement reads from memory alike.
+    md5_floor(&files);
+
+    let mut md5_times = Vec::new();
+    let mut copy_times = Vec::new();
+    let mut cold_times = Vec::new();
+    let mut one_changed_times = Vec::new();
+    let mut unchanged_times = Vec::new();
+    let changed = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .unwrap()
+        .clone();
+    for round in 0..REPEATS {
+        md5_times.push(md5_floor(&files));
+        let copy_dest = scratch.join("plain-copy");
+        copy_times.push(copy_floor(&source, &files, &copy_dest));
+        std::fs::remove_dir_all(&copy_dest).unwrap();
+
+        let work = scratch.join(format!("build-{round}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let start = Instant::now();
+        let out = config(&source, &work).try_build().unwrap();
+        cold_times.push(start.elapsed());
+        assert_eq!(out.assets, count);
+        assert_eq!(out.files_hashed, count);
+
+        std::thread::sleep(Duration::from_millis(100));
+        let start = Instant::now();
+        let out = config(&source, &work).try_build().unwrap();
+        unchanged_times.push(start.elapsed());
+        assert_eq!((out.files_hashed, out.write.written), (0, 0));
+
+        let mut content = std::fs::read(&changed).unwrap();
+        content[0] = content[0].wrapping_add(1);
+        std::fs::write(&changed, &content).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let start = Instant::now();
+        let out = config(&source, &work).try_build().unwrap();
+        one_changed_times.push(start.elapsed());
+        assert_eq!(out.files_hashed, 1);
+        std::fs::remove_dir_all(&work).unwrap();
+    }
+
+    let md5 = median(md5_times);
+    let copy = median(copy_times);
+    let floor = md5 + copy;
+    let cold = median(cold_times);
+    let one = median(one_changed_times);
+    let unchanged = median(unchanged_times);
+    println!("median of {REPEATS} rounds:");
+    println!(
+        "  floor: single-thread MD5 {} ({:.0} MB/s) + plain copy {} = {}",
+        ms(md5),
+        bytes as f64 / 1e6 / md5.as_secs_f64(),
+        ms(copy),
+        ms(floor)
+    );
+    println!("  cold pipeline:           {}", ms(cold));
+    println!(
+        "  cold / floor:            {:.2}x   (target <= 1.00x)",
+        cold.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "  rerun, one file changed: {}   = {:.1}% of cold (target <= 10%)",
+        ms(one),
+        100.0 * one.as_secs_f64() / cold.as_secs_f64()
+    );
+    println!(
+        "  rerun, nothing changed:  {}   = {:.1}% of cold",
+        ms(unchanged),
+        100.0 * unchanged.as_secs_f64() / cold.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}

@@ -13,7 +13,6 @@ pub(crate) fn rerun_if_changed(path: &Path) {
     println!("cargo::rerun-if-changed={}", path.display());
 }
 
-
 /// A warning cargo shows after the build script runs.
 pub(crate) fn warning(message: &str) {
     println!("cargo::warning={}", one_line(message));

@@ -68,7 +68,11 @@ pub(crate) fn generate(entries: &[Entry<'_>], static_url: &str, output_dir: &Pat
         static_url,
         output_dir.display().to_string()
     );
-    let _ = writeln!(out, "static __ASSET_ENTRIES: [::asset_runtime::Asset; {}] = [", entries.len());
+    let _ = writeln!(
+        out,
+        "static __ASSET_ENTRIES: [::asset_runtime::Asset; {}] = [",
+        entries.len()
+    );
     for expr in &exprs {
         let _ = writeln!(out, "    {expr},");
     }

@@ -128,9 +128,10 @@ fn relative_name(root: &Path, path: &Path) -> Result<String> {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let mut name = String::new();
     for component in rel.components() {
-        let part = component.as_os_str().to_str().ok_or_else(|| Error::NonUtf8Name {
-            path: path.to_owned(),
-        })?;
+        let part = component
+            .as_os_str()
+            .to_str()
+            .ok_or_else(|| Error::NonUtf8Name { path: path.to_owned() })?;
         if !name.is_empty() {
             name.push('/');
         }

@@ -222,11 +222,13 @@ impl Config {
     /// error is returned.
     pub fn build(&self) -> Result<Output> {
         let result = pipeline::run(self);
-        if let Err(error) = &result {
-            if self.emits_cargo_directives() {
-                crate::cargo_directives::error(error);
-                std::process::exit(0);
-            }
+        if let Err(error) = &result
+            && self.emits_cargo_directives()
+        {
+            crate::cargo_directives::error(error);
+            // cargo fails the build because of the `cargo::error=` line; a
+            // non-zero exit would only add its own noise around the message.
+            std::process::exit(0);
         }
         result
     }
@@ -238,8 +240,9 @@ impl Config {
     }
 
     pub(crate) fn emits_cargo_directives(&self) -> bool {
-        self.cargo_directives
-            .unwrap_or_else(|| std::env::var_os("OUT_DIR").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some())
+        self.cargo_directives.unwrap_or_else(|| {
+            std::env::var_os("OUT_DIR").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some()
+        })
     }
 
     pub(crate) fn resolved_package_dir(&self) -> Result<PathBuf> {

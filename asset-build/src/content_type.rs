@@ -17,7 +17,11 @@ pub(crate) fn content_type(name: &str) -> String {
     let texty = essence.starts_with("text/")
         || matches!(
             essence,
-            "application/json" | "application/manifest+json" | "application/ld+json" | "application/xml" | "image/svg+xml"
+            "application/json"
+                | "application/manifest+json"
+                | "application/ld+json"
+                | "application/xml"
+                | "image/svg+xml"
         );
     if texty {
         format!("{essence}; charset=utf-8")

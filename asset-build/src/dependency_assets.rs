@@ -39,7 +39,9 @@ pub(crate) fn find(package_dir: &Path) -> Result<DependencyAssets> {
     command.manifest_path(&manifest);
     let metadata = match command.clone().other_options(vec!["--offline".to_owned()]).exec() {
         Ok(metadata) => metadata,
-        Err(_) => command.exec().map_err(|e| Error::Metadata(e.to_string().replace('\n', " ")))?,
+        Err(_) => command
+            .exec()
+            .map_err(|e| Error::Metadata(e.to_string().replace('\n', " ")))?,
     };
     let resolve = metadata
         .resolve
@@ -97,7 +99,10 @@ fn declared_source(package: &cargo_metadata::Package) -> Result<Option<Source>> 
         None => "",
         Some(p) => p.as_str().ok_or_else(|| bad("`prefix` must be a string"))?,
     };
-    let crate_dir = package.manifest_path.parent().ok_or_else(|| bad("the manifest has no folder"))?;
+    let crate_dir = package
+        .manifest_path
+        .parent()
+        .ok_or_else(|| bad("the manifest has no folder"))?;
     Ok(Some(Source {
         dir: crate_dir.as_std_path().join(dir),
         prefix: prefix.trim_matches('/').to_owned(),

@@ -50,6 +50,9 @@
 //! build with an [`Error`] whose message says what to do. From a build
 //! script it is printed as a `cargo::error=` line: no panic, no backtrace.
 
+// The examples show whole `build.rs` files, `fn main` included.
+#![allow(clippy::needless_doctest_main)]
+
 mod build_cache;
 mod cargo_directives;
 mod codegen;

@@ -68,7 +68,12 @@ pub(crate) fn write_tree(
     if !dir.exists() {
         return write_fresh(dir, first, second, manifest, cache, hard_links);
     }
-    if !dir.join(MANIFEST_NAME).is_file() && std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?.next().is_some() {
+    if !dir.join(MANIFEST_NAME).is_file()
+        && std::fs::read_dir(dir)
+            .map_err(|e| Error::io("list", dir, e))?
+            .next()
+            .is_some()
+    {
         return Err(Error::ForeignOutputDir { dir: dir.to_owned() });
     }
     let previous = if cache.output_dir == dir {
@@ -119,7 +124,10 @@ fn write_fresh(
     cache: &mut BuildCache,
     hard_links: bool,
 ) -> Result<WriteStats> {
-    let file_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let staging = dir.with_file_name(format!(".{file_name}.staging-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io("remove", &staging, e))?;
@@ -157,7 +165,12 @@ fn write_fresh(
 }
 
 /// Brings one file up to date; returns whether it was written.
-fn update(dir: &Path, file: &OutFile<'_>, previous: Option<&OutputStamp>, hard_links: bool) -> Result<(bool, OutputStamp)> {
+fn update(
+    dir: &Path,
+    file: &OutFile<'_>,
+    previous: Option<&OutputStamp>,
+    hard_links: bool,
+) -> Result<(bool, OutputStamp)> {
     let dest = dir.join(file.name);
     if let (Some(previous), Ok(meta)) = (previous, std::fs::symlink_metadata(&dest)) {
         let current = stamp_of(&meta, file.md5);
@@ -228,7 +241,10 @@ fn create_parents<'a>(dir: &Path, files: impl Iterator<Item = &'a OutFile<'a>>) 
 }
 
 fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 

@@ -13,7 +13,7 @@ use crate::collect::{self, SourceFile};
 use crate::config::{Config, Source};
 use crate::content_type::content_type;
 use crate::dependency_assets;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hash::{self, Md5Digest, hex, md5_bytes};
 use crate::manifest;
 use crate::output::{self, Content, MANIFEST_NAME, OutFile, WriteStats};
@@ -136,7 +136,14 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
             md5: processed.served_md5[i],
         })
         .collect();
-    let write = output::write_tree(&output_dir, &originals, &hashed, &manifest_bytes, &mut cache, config.hard_links)?;
+    let write = output::write_tree(
+        &output_dir,
+        &originals,
+        &hashed,
+        &manifest_bytes,
+        &mut cache,
+        config.hard_links,
+    )?;
 
     let entries: Vec<Entry<'_>> = order
         .iter()
@@ -144,10 +151,13 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
             name: &files[i].name,
             hashed: &processed.hashed[i],
             md5: processed.served_md5[i],
-            size: processed.rewritten[i].as_ref().map_or(files[i].size, |b| b.len() as u64),
+            size: processed.rewritten[i]
+                .as_ref()
+                .map_or(files[i].size, |b| b.len() as u64),
             content_type: content_type(&files[i].name),
         })
         .collect();
+    std::fs::create_dir_all(&out_dir).map_err(|e| Error::io("create", &out_dir, e))?;
     let generated_file = out_dir.join(&config.generated_file_name);
     let key = generated_key(&entries, &config.static_url, &output_dir);
     if cache.generated_key.as_deref() != Some(key.as_str()) || !generated_file.is_file() {
@@ -202,7 +212,14 @@ fn generated_key(entries: &[Entry<'_>], static_url: &str, output_dir: &std::path
         output_dir.display()
     );
     for e in entries {
-        text.push_str(&format!("{}\t{}\t{}\t{}\t{}\n", e.name, e.hashed, hex(&e.md5), e.size, e.content_type));
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            e.name,
+            e.hashed,
+            hex(&e.md5),
+            e.size,
+            e.content_type
+        ));
     }
     hex(&md5_bytes(text.as_bytes()))
 }

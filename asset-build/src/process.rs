@@ -119,15 +119,24 @@ pub(crate) fn process(files: &[SourceFile], digests: &[Md5Digest], options: &Rew
             .map(|&i| {
                 let s = scanned[i].as_ref().expect("levels hold only scanned files");
                 let kind = kinds[i].expect("scanned files have a kind");
-                let text = rewrite(&s.text, &files[i].name, kind, options.patterns, options.static_url, &mut |r| {
-                    Ok(match lookup.find(&r.target) {
-                        Target::File(t) => Resolution::Hashed(
-                            hashed[t].clone().expect("dependencies are named before their dependents"),
-                        ),
-                        Target::Folder => Resolution::Folder,
-                        Target::Missing => Resolution::Keep,
-                    })
-                })?;
+                let text = rewrite(
+                    &s.text,
+                    &files[i].name,
+                    kind,
+                    options.patterns,
+                    options.static_url,
+                    &mut |r| {
+                        Ok(match lookup.find(&r.target) {
+                            Target::File(t) => Resolution::Hashed(
+                                hashed[t]
+                                    .clone()
+                                    .expect("dependencies are named before their dependents"),
+                            ),
+                            Target::Folder => Resolution::Folder,
+                            Target::Missing => Resolution::Keep,
+                        })
+                    },
+                )?;
                 let bytes = text.into_bytes();
                 let digest = md5_bytes(&bytes);
                 Ok((i, hashed_name(&files[i].name, &digest), bytes, digest))
@@ -186,7 +195,14 @@ fn scan(
             }),
         }
     };
-    rewrite(&text, &file.name, kind, options.patterns, options.static_url, &mut resolve)?;
+    rewrite(
+        &text,
+        &file.name,
+        kind,
+        options.patterns,
+        options.static_url,
+        &mut resolve,
+    )?;
     Ok(Scanned { text, deps, warnings })
 }
 
@@ -234,7 +250,10 @@ fn cycle_error(scanned: &[Option<Scanned>], files: &[SourceFile], pending: &[usi
     let mut node = start;
     loop {
         let deps = &scanned[node].as_ref().expect("in cycle").deps;
-        node = *deps.iter().find(|&&d| in_cycle(d)).expect("a file in a cycle refers to another");
+        node = *deps
+            .iter()
+            .find(|&&d| in_cycle(d))
+            .expect("a file in a cycle refers to another");
         if let Some(pos) = path.iter().position(|&p| p == node) {
             let mut chain: Vec<usize> = path[pos..].to_vec();
             chain.push(node);

@@ -127,11 +127,23 @@ fn js_module_patterns() -> Vec<Pattern> {
     vec![
         Pattern::new(
             r#"(?i)(?P<matched>import(?s:(?P<import>[\s\{].*?|\*\s*as\s*\w+))\s*from\s*['"](?P<url>[./].*?)["']\s*;)"#,
-            &[Lit("import"), Group("import"), Lit(" from \""), Group("url"), Lit("\";")],
+            &[
+                Lit("import"),
+                Group("import"),
+                Lit(" from \""),
+                Group("url"),
+                Lit("\";"),
+            ],
         ),
         Pattern::new(
             r#"(?i)(?P<matched>export(?s:(?P<exports>[\s\{].*?))\s*from\s*["'](?P<url>[./].*?)["']\s*;)"#,
-            &[Lit("export"), Group("exports"), Lit(" from \""), Group("url"), Lit("\";")],
+            &[
+                Lit("export"),
+                Group("exports"),
+                Lit(" from \""),
+                Group("url"),
+                Lit("\";"),
+            ],
         ),
         Pattern::new(
             r#"(?i)(?P<matched>import\s*['"](?P<url>[./].*?)["']\s*;)"#,
@@ -381,8 +393,15 @@ mod tests {
 
     #[test]
     fn import_and_source_maps() {
-        let (out, _) = rewrite_all("@import \"a.css\";\n/*# sourceMappingURL=x.css.map */", "s/x.css", FileKind::Css);
-        assert_eq!(out, "@import url(\"a.HASH.css\");\n/*# sourceMappingURL=x.css.HASH.map */");
+        let (out, _) = rewrite_all(
+            "@import \"a.css\";\n/*# sourceMappingURL=x.css.map */",
+            "s/x.css",
+            FileKind::Css,
+        );
+        assert_eq!(
+            out,
+            "@import url(\"a.HASH.css\");\n/*# sourceMappingURL=x.css.HASH.map */"
+        );
         let (out, _) = rewrite_all("f()\n//# sourceMappingURL=app.js.map", "app.js", FileKind::Js);
         assert_eq!(out, "f()\n//# sourceMappingURL=app.js.HASH.map");
     }
@@ -390,14 +409,21 @@ mod tests {
     #[test]
     fn resolver_errors_propagate() {
         let patterns = Patterns::new(false);
-        let err = rewrite("a{b:url(x.png)}", "a.css", FileKind::Css, &patterns, "/static/", &mut |r| {
-            Err(Error::MissingReference {
-                file: "a.css".into(),
-                line: r.line,
-                matched: r.matched.into(),
-                resolved: r.target.clone(),
-            })
-        })
+        let err = rewrite(
+            "a{b:url(x.png)}",
+            "a.css",
+            FileKind::Css,
+            &patterns,
+            "/static/",
+            &mut |r| {
+                Err(Error::MissingReference {
+                    file: "a.css".into(),
+                    line: r.line,
+                    matched: r.matched.into(),
+                    resolved: r.target.clone(),
+                })
+            },
+        )
         .unwrap_err();
         assert!(err.to_string().contains("`url(x.png)` refers to `x.png`"), "{err}");
     }

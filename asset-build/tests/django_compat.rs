@@ -85,7 +85,11 @@ fn check(source: &str, expected: &str, js_modules: bool) {
     for (original, hashed) in &want_paths {
         if !names.contains(hashed) {
             let source_bytes = std::fs::read(fixture().join(source).join(original)).unwrap();
-            assert_eq!(std::fs::read(output_dir.join(hashed)).unwrap(), source_bytes, "{hashed}");
+            assert_eq!(
+                std::fs::read(output_dir.join(hashed)).unwrap(),
+                source_bytes,
+                "{hashed}"
+            );
         }
         assert_eq!(
             std::fs::read(output_dir.join(original)).unwrap(),

@@ -84,7 +84,10 @@ fn missing_source_folder_is_named() {
     let err = project.build().unwrap_err();
     assert!(matches!(err, Error::MissingSource { .. }));
     let message = err.to_string();
-    assert!(message.contains(&project.path("assets").display().to_string()), "{message}");
+    assert!(
+        message.contains(&project.path("assets").display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("does not exist"), "{message}");
 }
 
@@ -120,7 +123,10 @@ fn cycle_is_reported_with_its_files() {
         ("assets/d.css", "@import \"a.css\";"),
     ]);
     let message = project.build().unwrap_err().to_string();
-    assert!(message.contains("reference cycle: a.css → b.css → c.css → a.css"), "{message}");
+    assert!(
+        message.contains("reference cycle: a.css → b.css → c.css → a.css"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -136,7 +142,10 @@ fn css_that_is_not_utf8_is_named() {
     std::fs::create_dir_all(project.path("assets")).unwrap();
     std::fs::write(project.path("assets/latin1.css"), b"/* caf\xe9 */").unwrap();
     let message = project.build().unwrap_err().to_string();
-    assert!(message.contains("`latin1.css`") && message.contains("not valid UTF-8"), "{message}");
+    assert!(
+        message.contains("`latin1.css`") && message.contains("not valid UTF-8"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -226,7 +235,13 @@ fn change_deep_in_a_chain_renames_every_file_up_the_chain() {
     }
     assert_eq!(before["other.css"], after["other.css"]);
     let main = project.read_output(after["css/main.css"].as_str().unwrap());
-    assert_eq!(main, format!("@import url(\"{}\");", after["css/base.css"].as_str().unwrap().trim_start_matches("css/")));
+    assert_eq!(
+        main,
+        format!(
+            "@import url(\"{}\");",
+            after["css/base.css"].as_str().unwrap().trim_start_matches("css/")
+        )
+    );
     // The old names are gone from the output folder.
     assert!(!project.output().join(before["css/main.css"].as_str().unwrap()).exists());
 }
@@ -257,7 +272,10 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
     assert_eq!(second.write.written, 0);
     assert_eq!(second.write.unchanged, 9, "4 originals + 4 hashed + manifest");
     assert_eq!((stamp("b.txt"), stamp(&b_hashed), stamp("staticfiles.json")), before);
-    assert_eq!(std::fs::metadata(&generated).unwrap().modified().unwrap(), generated_before);
+    assert_eq!(
+        std::fs::metadata(&generated).unwrap().modified().unwrap(),
+        generated_before
+    );
 
     // One file changed: only it is read; its two outputs and the manifest are written.
     project.write("assets/c.txt", "c2");
@@ -267,7 +285,10 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
     assert_eq!(third.write.written, 3, "{:?}", third.write);
     assert_eq!(third.write.removed, 1, "the old hashed c.txt");
     assert_eq!((stamp("b.txt"), stamp(&b_hashed)), (before.0, before.1));
-    assert_ne!(std::fs::metadata(&generated).unwrap().modified().unwrap(), generated_before);
+    assert_ne!(
+        std::fs::metadata(&generated).unwrap().modified().unwrap(),
+        generated_before
+    );
 }
 
 #[test]
@@ -285,7 +306,11 @@ fn deleted_and_renamed_files_leave_the_output() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     files.sort();
-    let mut want = vec!["c.txt".to_owned(), old_b.replace("b.", "c."), "staticfiles.json".to_owned()];
+    let mut want = vec![
+        "c.txt".to_owned(),
+        old_b.replace("b.", "c."),
+        "staticfiles.json".to_owned(),
+    ];
     want.sort();
     assert_eq!(files, want);
 }
@@ -309,7 +334,10 @@ fn refuses_to_write_into_a_foreign_folder() {
     let project = Project::new(&[("assets/a.txt", "a"), ("out/static/precious.txt", "mine")]);
     let message = project.build().unwrap_err().to_string();
     assert!(message.contains("refusing"), "{message}");
-    assert_eq!(std::fs::read_to_string(project.output().join("precious.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(project.output().join("precious.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -319,7 +347,10 @@ fn generated_table_names_every_asset() {
     let text = std::fs::read_to_string(output.generated_file).unwrap();
     let hashed = project.hashed("my photo.png");
     assert!(text.contains(&format!("\"my photo.png\", {hashed:?}")), "{text}");
-    assert!(text.contains(&format!("\"/static/{}\"", hashed.replace(' ', "%20"))), "{text}");
+    assert!(
+        text.contains(&format!("\"/static/{}\"", hashed.replace(' ', "%20"))),
+        "{text}"
+    );
     assert!(text.contains("(\"css/a.css\") => {{"), "{text}");
     assert!(text.contains("compile_error!"), "{text}");
 }

@@ -45,7 +45,8 @@ pub fn templates() -> &'static Environment<'static> {
         env.add_template("index.html", include_str!("../templates/index.html"))
             .expect("the bundled template parses");
         env.add_function("static", |name: &str| {
-            let url = static_url(name).map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+            let url =
+                static_url(name).map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
             // Asset URLs are percent-encoded; only a base URL could bring
             // characters that need HTML escaping.
             Ok(if url.contains(['"', '\'', '<', '>', '&']) {
@@ -66,7 +67,10 @@ mod tests {
     fn static_url_with_default_settings() {
         let url = static_url("css/site.css").unwrap();
         assert!(url.starts_with("/static/css/site.") && url.ends_with(".css"), "{url}");
-        assert!(matches!(url, std::borrow::Cow::Borrowed(_)), "no allocation with the default base");
+        assert!(
+            matches!(url, std::borrow::Cow::Borrowed(_)),
+            "no allocation with the default base"
+        );
         let missing = static_url("css/typo.css").unwrap_err();
         assert_eq!(missing.name(), "css/typo.css");
         assert!(missing.to_string().contains("no static asset named `css/typo.css`"));

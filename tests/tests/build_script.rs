@@ -20,12 +20,7 @@ impl App {
         let app = App { dir };
         app.write(
             "Cargo.toml",
-            &format!(
-                r#"[workspace]
-members = ["app", "widgets"]
-resolver = "3"
-"#
-            ),
+            "[workspace]\nmembers = [\"app\", \"widgets\"]\nresolver = \"3\"\n",
         );
         app.write(
             "app/Cargo.toml",
@@ -87,7 +82,9 @@ asset-build = {{ path = {:?} }}
         let output = self.cargo(&["build", "-v"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stderr}");
-        stderr.lines().any(|l| l.contains("Running") && l.contains("build-script-build"))
+        stderr
+            .lines()
+            .any(|l| l.contains("Running") && l.contains("build-script-build"))
     }
 }
 
@@ -98,23 +95,39 @@ fn build_script_reruns_exactly_when_assets_change() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("/static/css/a.") && lines[0].ends_with(".css"), "{stdout}");
+    assert!(
+        lines[0].starts_with("/static/css/a.") && lines[0].ends_with(".css"),
+        "{stdout}"
+    );
     assert!(lines[1].starts_with("/static/widgets/w."), "{stdout}");
     assert!(lines[2].starts_with("/static/img/x."), "{stdout}");
 
     // The app's own css/a.css wins over the dependency's.
     let target = workspace().join("target/build-script-tests/debug/static/tiny-app");
-    assert!(std::fs::read_to_string(target.join("css/a.css")).unwrap().contains("url(../img/x.png)"));
+    assert!(
+        std::fs::read_to_string(target.join("css/a.css"))
+            .unwrap()
+            .contains("url(../img/x.png)")
+    );
     assert!(target.join("widgets/w.png").is_file());
 
     assert!(!app.build_reran(), "nothing changed");
-    app.write("app/src/main.rs", &std::fs::read_to_string(app.dir.path().join("app/src/main.rs")).unwrap().replace("fn main", "// touched\nfn main"));
+    app.write(
+        "app/src/main.rs",
+        &std::fs::read_to_string(app.dir.path().join("app/src/main.rs"))
+            .unwrap()
+            .replace("fn main", "// touched\nfn main"),
+    );
     assert!(!app.build_reran(), "Rust code changed, not assets");
     app.write("app/assets/new.txt", "new");
     assert!(app.build_reran(), "a file was added");
     app.write("app/assets/new.txt", "edited");
     assert!(app.build_reran(), "a file was edited");
-    std::fs::rename(app.dir.path().join("app/assets/new.txt"), app.dir.path().join("app/assets/renamed.txt")).unwrap();
+    std::fs::rename(
+        app.dir.path().join("app/assets/new.txt"),
+        app.dir.path().join("app/assets/renamed.txt"),
+    )
+    .unwrap();
     assert!(app.build_reran(), "a file was renamed");
     std::fs::remove_file(app.dir.path().join("app/assets/renamed.txt")).unwrap();
     assert!(app.build_reran(), "a file was deleted");
@@ -122,7 +135,10 @@ fn build_script_reruns_exactly_when_assets_change() {
     assert!(app.build_reran(), "a dependency's asset changed");
 
     // A path that is not an asset fails to compile, naming the path.
-    app.write("app/src/main.rs", "asset_runtime::include_assets!();\nfn main() { println!(\"{}\", asset!(\"css/typo.css\")); }\n");
+    app.write(
+        "app/src/main.rs",
+        "asset_runtime::include_assets!();\nfn main() { println!(\"{}\", asset!(\"css/typo.css\")); }\n",
+    );
     let output = app.cargo(&["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
@@ -130,12 +146,17 @@ fn build_script_reruns_exactly_when_assets_change() {
 
     // A broken reference fails the build with a cargo error, not a panic.
     app.write("app/src/main.rs", "fn main() {}\n");
-    app.write("app/assets/css/a.css", "body {}\n.a { background: url(../img/gone.png) }\n");
+    app.write(
+        "app/assets/css/a.css",
+        "body {}\n.a { background: url(../img/gone.png) }\n",
+    );
     let output = app.cargo(&["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        stderr.contains("error: tiny-app@0.1.0: asset-build: `css/a.css` line 2: `url(../img/gone.png)` refers to `img/gone.png`"),
+        stderr.contains(
+            "error: tiny-app@0.1.0: asset-build: `css/a.css` line 2: `url(../img/gone.png)` refers to `img/gone.png`"
+        ),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -78,11 +78,16 @@ async fn page_and_every_linked_asset_are_served_with_the_built_bytes() {
         assert_eq!(response.status(), 200, "{path}");
         let body = response.bytes().await.unwrap();
         let name = percent_decode(path.strip_prefix("/static/").unwrap());
-        let asset = by_hashed.get(name.as_str()).unwrap_or_else(|| panic!("{name} is not in the table"));
+        let asset = by_hashed
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("{name} is not in the table"));
         let digest = format!("{:x}", Md5::digest(&body));
         assert_eq!(digest, asset.md5(), "{path}: served bytes differ from the build's");
         assert_eq!(body.len() as u64, asset.size(), "{path}");
-        assert!(name.contains(&digest[..12]), "{path}: name does not carry the content hash");
+        assert!(
+            name.contains(&digest[..12]),
+            "{path}: name does not carry the content hash"
+        );
         if name.ends_with(".css") {
             let text = std::str::from_utf8(&body).unwrap();
             for c in css_url.captures_iter(text) {
