@@ -2,7 +2,9 @@
 //! rerun reads only changed files and rewrites only changed outputs.
 //!
 //! A source file is identified by (path, size, modification time); if all
-//! three match, its recorded MD5 is reused without reading it. An output
+//! three match, its recorded MD5 is reused without reading it. A CSS/JS
+//! file whose MD5 and whose references' hashed names are unchanged keeps
+//! its recorded hashed name without being read or rewritten. An output
 //! file is identified by (size, modification time, inode); if they match
 //! what the last build wrote and the wanted content has the same MD5, it is
 //! left alone.
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::Md5Digest;
 
 const CACHE_FILE: &str = "asset-build-cache.json";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A source file as last hashed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +36,31 @@ pub(crate) struct OutputStamp {
     pub(crate) md5: Md5Digest,
 }
 
+/// How a reference resolved when a CSS/JS file was last scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum TargetKind {
+    File,
+    Folder,
+    Missing,
+}
+
+/// A CSS/JS file as last rewritten: enough to name it again without
+/// reading it, as long as its content and the names of the files it refers
+/// to are unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RewriteRecord {
+    /// MD5 of the original content.
+    pub(crate) source_md5: Md5Digest,
+    /// Every reference's resolved name and what it was, in order.
+    pub(crate) references: Vec<(String, TargetKind)>,
+    /// MD5 over the hashed names of the referenced files.
+    pub(crate) targets_key: Md5Digest,
+    pub(crate) hashed: String,
+    pub(crate) served_md5: Md5Digest,
+    pub(crate) size: u64,
+    pub(crate) warnings: Vec<String>,
+}
+
 /// The whole cache.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct BuildCache {
@@ -42,6 +69,8 @@ pub(crate) struct BuildCache {
     pub(crate) output_dir: PathBuf,
     pub(crate) sources: HashMap<PathBuf, SourceStamp>,
     pub(crate) outputs: HashMap<String, OutputStamp>,
+    /// CSS/JS files by logical name.
+    pub(crate) rewrites: HashMap<String, RewriteRecord>,
     /// Key of the inputs of the generated Rust file last written.
     pub(crate) generated_key: Option<String>,
 }

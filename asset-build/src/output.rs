@@ -34,7 +34,13 @@ pub(crate) enum Content<'a> {
     Link(&'a str),
     /// These bytes.
     Bytes(&'a [u8]),
+    /// The bytes the render callback gives for this file index, asked for
+    /// only if the file must be written.
+    Render(usize),
 }
+
+/// Produces the bytes of a [`Content::Render`] file.
+pub(crate) type RenderFn<'a> = dyn Fn(usize) -> Result<Vec<u8>> + Sync + 'a;
 
 /// One file of the output folder.
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +70,10 @@ pub(crate) fn write_tree(
     manifest: &[u8],
     cache: &mut BuildCache,
     hard_links: bool,
+    render: &RenderFn<'_>,
 ) -> Result<WriteStats> {
     if !dir.exists() {
-        return write_fresh(dir, first, second, manifest, cache, hard_links);
+        return write_fresh(dir, first, second, manifest, cache, hard_links, render);
     }
     if !dir.join(MANIFEST_NAME).is_file()
         && std::fs::read_dir(dir)
@@ -87,7 +94,7 @@ pub(crate) fn write_tree(
     for batch in [first, second] {
         let results: Vec<(bool, OutputStamp)> = batch
             .par_iter()
-            .map(|file| update(dir, file, previous.get(file.name), hard_links))
+            .map(|file| update(dir, file, previous.get(file.name), hard_links, render))
             .collect::<Result<_>>()?;
         for (file, (written, stamp)) in batch.iter().zip(results) {
             if written {
@@ -123,6 +130,7 @@ fn write_fresh(
     manifest: &[u8],
     cache: &mut BuildCache,
     hard_links: bool,
+    render: &RenderFn<'_>,
 ) -> Result<WriteStats> {
     let file_name = dir
         .file_name()
@@ -140,7 +148,7 @@ fn write_fresh(
             .par_iter()
             .map(|file| {
                 let dest = staging.join(file.name);
-                put(&staging, &dest, file, hard_links)?;
+                put(&staging, &dest, file, hard_links, render)?;
                 stamp(&dest, file.md5)
             })
             .collect::<Result<_>>()?;
@@ -170,6 +178,7 @@ fn update(
     file: &OutFile<'_>,
     previous: Option<&OutputStamp>,
     hard_links: bool,
+    render: &RenderFn<'_>,
 ) -> Result<(bool, OutputStamp)> {
     let dest = dir.join(file.name);
     if let (Some(previous), Ok(meta)) = (previous, std::fs::symlink_metadata(&dest)) {
@@ -179,7 +188,7 @@ fn update(
         }
     }
     let temp = temp_path(&dest);
-    put(dir, &temp, file, hard_links)?;
+    put(dir, &temp, file, hard_links, render)?;
     std::fs::rename(&temp, &dest).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         Error::io("replace", &dest, e)
@@ -188,10 +197,11 @@ fn update(
 }
 
 /// Writes a file's content at `dest`, which does not exist.
-fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool) -> Result<()> {
+fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool, render: &RenderFn<'_>) -> Result<()> {
     match file.content {
         Content::Copy(source) => copy(source, dest),
         Content::Bytes(bytes) => std::fs::write(dest, bytes).map_err(|e| Error::io("write", dest, e)),
+        Content::Render(i) => std::fs::write(dest, render(i)?).map_err(|e| Error::io("write", dest, e)),
         Content::Link(original) => {
             let original = dir.join(original);
             if hard_links && std::fs::hard_link(&original, dest).is_ok() {

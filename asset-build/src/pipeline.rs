@@ -2,6 +2,7 @@
 //! output folder and manifest → generate the Rust table.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::hash::{self, Md5Digest, hex, md5_bytes};
 use crate::manifest;
 use crate::output::{self, Content, MANIFEST_NAME, OutFile, WriteStats};
-use crate::process::{self, RewriteOptions};
+use crate::process::{self, Renderer, RewriteOptions};
 use crate::references::Patterns;
 
 /// A file modified less than this long before the build started may be
@@ -40,6 +41,9 @@ pub struct Output {
     /// Source files read to hash them (the others were unchanged since the
     /// last build and their hash was reused).
     pub files_hashed: usize,
+    /// CSS/JS files rewritten (the others kept the name recorded by the
+    /// last build, as neither they nor the files they refer to changed).
+    pub files_rewritten: usize,
     /// What writing the output folder did.
     pub write: WriteStats,
     /// The manifest's `hash` field.
@@ -105,7 +109,8 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         static_url: &config.static_url,
         lenient: config.lenient_references,
     };
-    let processed = process::process(&files, &digests, &options)?;
+    let processed = process::process(&files, &digests, &options, &cache.rewrites)?;
+    let files_rewritten = processed.rewritten.iter().filter(|r| r.is_some()).count();
     warnings.extend(processed.warnings.iter().cloned());
 
     let mut order: Vec<usize> = (0..files.len()).collect();
@@ -129,13 +134,20 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     let hashed: Vec<OutFile<'_>> = (0..files.len())
         .map(|i| OutFile {
             name: &processed.hashed[i],
-            content: match &processed.rewritten[i] {
-                Some(bytes) => Content::Bytes(bytes),
-                None => Content::Link(&files[i].name),
+            content: match (&processed.rewritten[i], processed.rewrites[i]) {
+                (Some(bytes), _) => Content::Bytes(bytes),
+                (None, true) => Content::Render(i),
+                (None, false) => Content::Link(&files[i].name),
             },
             md5: processed.served_md5[i],
         })
         .collect();
+    let renderer = OnceLock::new();
+    let render = |i: usize| {
+        renderer
+            .get_or_init(|| Renderer::new(&files, &processed.hashed, &options))
+            .render(i)
+    };
     let write = output::write_tree(
         &output_dir,
         &originals,
@@ -143,6 +155,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         &manifest_bytes,
         &mut cache,
         config.hard_links,
+        &render,
     )?;
 
     let entries: Vec<Entry<'_>> = order
@@ -151,9 +164,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
             name: &files[i].name,
             hashed: &processed.hashed[i],
             md5: processed.served_md5[i],
-            size: processed.rewritten[i]
-                .as_ref()
-                .map_or(files[i].size, |b| b.len() as u64),
+            size: processed.served_size[i],
             content_type: content_type(&files[i].name),
         })
         .collect();
@@ -166,6 +177,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         cache.generated_key = Some(key);
     }
 
+    cache.rewrites = processed.records;
     if let Err(e) = cache.save(&out_dir) {
         warnings.push(format!(
             "could not save the build cache in `{}` ({e}); the next build rehashes every file",
@@ -183,6 +195,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         generated_file,
         assets: files.len(),
         files_hashed,
+        files_rewritten,
         write,
         manifest_hash,
         warnings,

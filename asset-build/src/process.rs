@@ -9,11 +9,16 @@
 //! `@import`s changes every name up the chain. Django reaches the same
 //! names by repeating passes until nothing changes; a cycle is an error
 //! here, reported with the files that form it.
+//!
+//! On a rebuild, a CSS/JS file whose content and whose references' hashed
+//! names did not change keeps its recorded name and is not read at all; its
+//! rewritten bytes are produced again only if its output must be written.
 
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use crate::build_cache::{RewriteRecord, TargetKind};
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
 use crate::hash::{Md5Digest, hashed_name, md5_bytes};
@@ -30,34 +35,38 @@ pub(crate) struct RewriteOptions<'a> {
 pub(crate) struct Processed {
     /// Final hashed name.
     pub(crate) hashed: Vec<String>,
-    /// Rewritten content, for CSS and JS files.
+    /// Whether the file is CSS/JS, whose hashed copy holds rewritten bytes.
+    pub(crate) rewrites: Vec<bool>,
+    /// Rewritten content, for CSS and JS files rewritten in this build
+    /// (`None` for those whose name came from the cache).
     pub(crate) rewritten: Vec<Option<Vec<u8>>>,
     /// MD5 of the bytes served under the hashed name.
     pub(crate) served_md5: Vec<Md5Digest>,
+    /// Size of the bytes served under the hashed name.
+    pub(crate) served_size: Vec<u64>,
     pub(crate) warnings: Vec<String>,
+    /// Records of every CSS/JS file, for the next build.
+    pub(crate) records: HashMap<String, RewriteRecord>,
 }
 
-/// A CSS/JS file read and scanned for references.
+/// A CSS/JS file's references, from a scan or from the cache.
 struct Scanned {
-    text: String,
+    /// The content, when it was read in this build.
+    text: Option<String>,
+    references: Vec<(String, TargetKind)>,
     /// Indices of the CSS/JS files it refers to.
     deps: Vec<usize>,
     warnings: Vec<String>,
 }
 
-enum Target {
-    File(usize),
-    Folder,
-    Missing,
-}
-
-struct Lookup<'a> {
+/// Finds collected files and the folders that hold them by name.
+pub(crate) struct Lookup<'a> {
     index: HashMap<&'a str, usize>,
     folders: HashSet<&'a str>,
 }
 
 impl<'a> Lookup<'a> {
-    fn new(files: &'a [SourceFile]) -> Self {
+    pub(crate) fn new(files: &'a [SourceFile]) -> Self {
         let mut index = HashMap::with_capacity(files.len());
         let mut folders = HashSet::new();
         for (i, file) in files.iter().enumerate() {
@@ -73,29 +82,38 @@ impl<'a> Lookup<'a> {
         Lookup { index, folders }
     }
 
-    fn find(&self, target: &str) -> Target {
+    fn find(&self, target: &str) -> (TargetKind, Option<usize>) {
         let trimmed = target.trim_end_matches('/');
-        if target.ends_with('/') || self.folders.contains(trimmed) {
-            return if self.folders.contains(trimmed) || trimmed.is_empty() {
-                Target::Folder
-            } else {
-                Target::Missing
-            };
+        if self.folders.contains(trimmed) || (target.ends_with('/') && trimmed.is_empty()) {
+            return (TargetKind::Folder, None);
         }
-        self.index.get(target).map_or(Target::Missing, |&i| Target::File(i))
+        if target.ends_with('/') {
+            return (TargetKind::Missing, None);
+        }
+        match self.index.get(target) {
+            Some(&i) => (TargetKind::File, Some(i)),
+            None => (TargetKind::Missing, None),
+        }
     }
 }
 
 /// Names every file; `digests` are the MD5s of the original bytes.
-pub(crate) fn process(files: &[SourceFile], digests: &[Md5Digest], options: &RewriteOptions<'_>) -> Result<Processed> {
+pub(crate) fn process(
+    files: &[SourceFile],
+    digests: &[Md5Digest],
+    options: &RewriteOptions<'_>,
+    previous: &HashMap<String, RewriteRecord>,
+) -> Result<Processed> {
     let lookup = Lookup::new(files);
     let kinds: Vec<Option<FileKind>> = files.iter().map(|f| FileKind::of(&f.name)).collect();
 
-    let scanned: Vec<Option<Scanned>> = files
-        .par_iter()
-        .zip(kinds.par_iter())
-        .map(|(file, kind)| match kind {
-            Some(kind) => scan(file, *kind, &lookup, &kinds, options).map(Some),
+    let scanned: Vec<Option<Scanned>> = (0..files.len())
+        .into_par_iter()
+        .map(|i| match kinds[i] {
+            Some(kind) => {
+                let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
+                scan(&files[i], kind, cached, &lookup, &kinds, options).map(Some)
+            }
             None => Ok(None),
         })
         .collect::<Result<_>>()?;
@@ -107,87 +125,186 @@ pub(crate) fn process(files: &[SourceFile], digests: &[Md5Digest], options: &Rew
         .map(|((file, digest), kind)| kind.is_none().then(|| hashed_name(&file.name, digest)))
         .collect();
     let mut served_md5 = digests.to_vec();
+    let mut served_size: Vec<u64> = files.iter().map(|f| f.size).collect();
     let mut rewritten: Vec<Option<Vec<u8>>> = vec![None; files.len()];
+    let mut records = HashMap::new();
     let mut warnings: Vec<String> = Vec::new();
     for s in scanned.iter().flatten() {
         warnings.extend(s.warnings.iter().cloned());
     }
 
     for level in levels(&scanned, files)? {
-        let results: Vec<(usize, String, Vec<u8>, Md5Digest)> = level
+        let results: Vec<(usize, RewriteRecord, Option<Vec<u8>>)> = level
             .par_iter()
             .map(|&i| {
                 let s = scanned[i].as_ref().expect("levels hold only scanned files");
-                let kind = kinds[i].expect("scanned files have a kind");
-                let text = rewrite(
-                    &s.text,
-                    &files[i].name,
-                    kind,
-                    options.patterns,
-                    options.static_url,
-                    &mut |r| {
-                        Ok(match lookup.find(&r.target) {
-                            Target::File(t) => Resolution::Hashed(
-                                hashed[t]
-                                    .clone()
-                                    .expect("dependencies are named before their dependents"),
-                            ),
-                            Target::Folder => Resolution::Folder,
-                            Target::Missing => Resolution::Keep,
-                        })
-                    },
-                )?;
-                let bytes = text.into_bytes();
+                let targets_key = targets_key(&s.references, &lookup, &hashed);
+                let cached = previous
+                    .get(&files[i].name)
+                    .filter(|r| r.source_md5 == digests[i] && r.targets_key == targets_key);
+                if let Some(record) = cached {
+                    return Ok((i, record.clone(), None));
+                }
+                let text = match &s.text {
+                    Some(text) => text.clone(),
+                    None => read_text(&files[i])?,
+                };
+                let bytes = render(&text, &files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?;
                 let digest = md5_bytes(&bytes);
-                Ok((i, hashed_name(&files[i].name, &digest), bytes, digest))
+                let record = RewriteRecord {
+                    source_md5: digests[i],
+                    references: s.references.clone(),
+                    targets_key,
+                    hashed: hashed_name(&files[i].name, &digest),
+                    served_md5: digest,
+                    size: bytes.len() as u64,
+                    warnings: s.warnings.clone(),
+                };
+                Ok((i, record, Some(bytes)))
             })
             .collect::<Result<_>>()?;
-        for (i, name, bytes, digest) in results {
-            hashed[i] = Some(name);
-            rewritten[i] = Some(bytes);
-            served_md5[i] = digest;
+        for (i, record, bytes) in results {
+            hashed[i] = Some(record.hashed.clone());
+            served_md5[i] = record.served_md5;
+            served_size[i] = record.size;
+            rewritten[i] = bytes;
+            records.insert(files[i].name.clone(), record);
         }
     }
 
     Ok(Processed {
         hashed: hashed.into_iter().map(|h| h.expect("every file is named")).collect(),
+        rewrites: kinds.iter().map(Option::is_some).collect(),
         rewritten,
         served_md5,
+        served_size,
         warnings,
+        records,
     })
 }
 
+/// Produces the rewritten bytes of a CSS/JS file again, once every file is
+/// named: for an output that must be written although the file's name came
+/// from the cache.
+pub(crate) struct Renderer<'a> {
+    files: &'a [SourceFile],
+    lookup: Lookup<'a>,
+    names: Vec<Option<String>>,
+    options: &'a RewriteOptions<'a>,
+}
+
+impl<'a> Renderer<'a> {
+    pub(crate) fn new(files: &'a [SourceFile], hashed: &[String], options: &'a RewriteOptions<'a>) -> Self {
+        Renderer {
+            files,
+            lookup: Lookup::new(files),
+            names: hashed.iter().cloned().map(Some).collect(),
+            options,
+        }
+    }
+
+    pub(crate) fn render(&self, i: usize) -> Result<Vec<u8>> {
+        let file = &self.files[i];
+        let kind = FileKind::of(&file.name).expect("only CSS/JS files are rendered");
+        render(&read_text(file)?, file, kind, &self.lookup, &self.names, self.options)
+    }
+}
+
+fn render(
+    text: &str,
+    file: &SourceFile,
+    kind: FileKind,
+    lookup: &Lookup<'_>,
+    hashed: &[Option<String>],
+    options: &RewriteOptions<'_>,
+) -> Result<Vec<u8>> {
+    let text = rewrite(text, &file.name, kind, options.patterns, options.static_url, &mut |r| {
+        Ok(match lookup.find(&r.target) {
+            (TargetKind::File, Some(t)) => Resolution::Hashed(
+                hashed[t]
+                    .clone()
+                    .expect("dependencies are named before their dependents"),
+            ),
+            (TargetKind::Folder, _) => Resolution::Folder,
+            _ => Resolution::Keep,
+        })
+    })?;
+    Ok(text.into_bytes())
+}
+
+/// MD5 over the current hashed names of the files a CSS/JS file refers to.
+fn targets_key(references: &[(String, TargetKind)], lookup: &Lookup<'_>, hashed: &[Option<String>]) -> Md5Digest {
+    let mut text = String::new();
+    for (target, _) in references {
+        if let (TargetKind::File, Some(t)) = lookup.find(target) {
+            text.push_str(hashed[t].as_deref().unwrap_or(""));
+        }
+        text.push('\n');
+    }
+    md5_bytes(text.as_bytes())
+}
+
+fn read_text(file: &SourceFile) -> Result<String> {
+    let bytes = std::fs::read(&file.path).map_err(|e| Error::io("read", &file.path, e))?;
+    String::from_utf8(bytes).map_err(|_| Error::NotUtf8 {
+        name: file.name.clone(),
+        path: file.path.clone(),
+    })
+}
+
+/// Finds a CSS/JS file's references: from the cache when its content is
+/// unchanged and every reference still resolves the same way, otherwise by
+/// reading and scanning it.
 fn scan(
     file: &SourceFile,
     kind: FileKind,
+    cached: Option<&RewriteRecord>,
     lookup: &Lookup<'_>,
     kinds: &[Option<FileKind>],
     options: &RewriteOptions<'_>,
 ) -> Result<Scanned> {
-    let bytes = std::fs::read(&file.path).map_err(|e| Error::io("read", &file.path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8 {
-        name: file.name.clone(),
-        path: file.path.clone(),
-    })?;
-    let mut deps = Vec::new();
+    let deps_of = |references: &[(String, TargetKind)]| {
+        let mut deps = Vec::new();
+        for (target, _) in references {
+            if let (TargetKind::File, Some(t)) = lookup.find(target)
+                && kinds[t].is_some()
+                && !deps.contains(&t)
+            {
+                deps.push(t);
+            }
+        }
+        deps
+    };
+    if let Some(record) = cached
+        && record
+            .references
+            .iter()
+            .all(|(target, kind)| lookup.find(target).0 == *kind)
+    {
+        return Ok(Scanned {
+            text: None,
+            deps: deps_of(&record.references),
+            references: record.references.clone(),
+            warnings: record.warnings.clone(),
+        });
+    }
+    let text = read_text(file)?;
+    let mut references = Vec::new();
     let mut warnings = Vec::new();
     let mut resolve = |r: &Reference<'_>| -> Result<Resolution> {
-        match lookup.find(&r.target) {
-            Target::File(t) => {
-                if kinds[t].is_some() && !deps.contains(&t) {
-                    deps.push(t);
-                }
-                Ok(Resolution::Hashed(r.target.clone()))
-            }
-            Target::Folder => Ok(Resolution::Folder),
-            Target::Missing if options.lenient => {
+        let (found, _) = lookup.find(&r.target);
+        references.push((r.target.clone(), found));
+        match found {
+            TargetKind::File => Ok(Resolution::Hashed(r.target.clone())),
+            TargetKind::Folder => Ok(Resolution::Folder),
+            TargetKind::Missing if options.lenient => {
                 warnings.push(format!(
                     "`{}` line {}: `{}` refers to `{}`, which is not a collected asset; left as it is",
                     file.name, r.line, r.matched, r.target
                 ));
                 Ok(Resolution::Keep)
             }
-            Target::Missing => Err(Error::MissingReference {
+            TargetKind::Missing => Err(Error::MissingReference {
                 file: file.name.clone(),
                 line: r.line,
                 matched: r.matched.to_owned(),
@@ -203,7 +320,12 @@ fn scan(
         options.static_url,
         &mut resolve,
     )?;
-    Ok(Scanned { text, deps, warnings })
+    Ok(Scanned {
+        text: Some(text),
+        deps: deps_of(&references),
+        references,
+        warnings,
+    })
 }
 
 /// Groups the scanned files into levels: each level refers only to files

@@ -292,6 +292,54 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
 }
 
 #[test]
+fn rebuild_does_not_reread_unchanged_css_and_restores_damaged_outputs() {
+    let project = Project::new(&[
+        (
+            "assets/css/main.css",
+            "@import \"base.css\";\n.m { background: url(../img/m.png) }",
+        ),
+        ("assets/css/base.css", ".b { background: url(../img/b.png) }"),
+        ("assets/css/other.css", ".o { color: red }"),
+        ("assets/img/m.png", "m"),
+        ("assets/img/b.png", "b"),
+    ]);
+    age(&project.path("assets"));
+    let first = project.build().unwrap();
+    assert_eq!(first.files_rewritten, 3);
+    let main = project.hashed("css/main.css");
+    let main_bytes = project.read_output(&main);
+
+    let second = project.build().unwrap();
+    assert_eq!((second.files_hashed, second.files_rewritten), (0, 0));
+
+    // A damaged or deleted output is written again, with the same bytes,
+    // although the file's name came from the cache.
+    std::fs::remove_file(project.output().join(&main)).unwrap();
+    std::fs::write(project.output().join(project.hashed("css/base.css")), "tampered").unwrap();
+    let third = project.build().unwrap();
+    assert_eq!((third.files_rewritten, third.write.written), (0, 2));
+    assert_eq!(project.read_output(&main), main_bytes);
+    assert!(
+        project
+            .read_output(&project.hashed("css/base.css"))
+            .contains("url(\"../img/b.")
+    );
+
+    // An image changes: the CSS that refers to it, and the CSS that imports
+    // that one, are rewritten; the unrelated one is not.
+    project.write("assets/img/b.png", "b2");
+    age(&project.path("assets"));
+    let fourth = project.build().unwrap();
+    assert_eq!((fourth.files_hashed, fourth.files_rewritten), (1, 2));
+    assert_ne!(project.hashed("css/main.css"), main);
+
+    // A reference that breaks while its file is unchanged is still reported.
+    std::fs::remove_file(project.path("assets/img/m.png")).unwrap();
+    let message = project.build().unwrap_err().to_string();
+    assert!(message.contains("`css/main.css` line 2"), "{message}");
+}
+
+#[test]
 fn deleted_and_renamed_files_leave_the_output() {
     let project = Project::new(&[("assets/a.txt", "a"), ("assets/b.txt", "b")]);
     project.build().unwrap();
