@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::Md5Digest;
 
 const CACHE_FILE: &str = "asset-build-cache.json";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// A source file as last hashed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +69,8 @@ pub(crate) struct BuildCache {
     pub(crate) output_dir: PathBuf,
     pub(crate) sources: HashMap<PathBuf, SourceStamp>,
     pub(crate) outputs: HashMap<String, OutputStamp>,
+    /// Asset folders of dependency crates, as `cargo metadata` last found them.
+    pub(crate) dependency_assets: Option<crate::dependency_assets::DependencyAssets>,
     /// CSS/JS files by logical name.
     pub(crate) rewrites: HashMap<String, RewriteRecord>,
     /// Key of the inputs of the generated Rust file last written.

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::pipeline::{self, Output};
 
 /// One folder of assets, and the prefix its files get in their names.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Source {
     pub(crate) dir: PathBuf,
     pub(crate) prefix: String,

@@ -13,24 +13,52 @@
 //! app's own folders, as Django's app-directories finder does: the app can
 //! override any file of a dependency by having one of the same name. The
 //! order is breadth-first from the app, by crate name within a level.
+//!
+//! The result is cached with the modification times of every manifest it
+//! was read from (the app's, its local path dependencies', the workspace's
+//! and `Cargo.lock`); `cargo metadata` runs again only when one changes.
 
 use std::collections::{HashSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cargo_metadata::{DependencyKind, MetadataCommand, PackageId};
 
+use serde::{Deserialize, Serialize};
+
+use crate::collect::mtime_ns;
 use crate::config::Source;
 use crate::error::{Error, Result};
 
 /// The source folders of dependency crates that declare assets, and the
 /// manifests that, when changed, may change that list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DependencyAssets {
+    pub(crate) package_dir: PathBuf,
     pub(crate) sources: Vec<Source>,
-    pub(crate) watch: Vec<std::path::PathBuf>,
+    /// Manifests and lock file the list was read from.
+    pub(crate) watch: Vec<PathBuf>,
+    /// Their modification times then.
+    stamps: Vec<u128>,
+}
+
+fn stamp(path: &Path) -> u128 {
+    std::fs::metadata(path).map_or(0, |m| mtime_ns(&m))
+}
+
+/// The asset folders of the dependencies of the package in `package_dir`,
+/// from `cached` when no manifest it was read from changed.
+pub(crate) fn find_cached(package_dir: &Path, cached: Option<&DependencyAssets>) -> Result<DependencyAssets> {
+    if let Some(cached) = cached
+        && cached.package_dir == package_dir
+        && cached.watch.iter().zip(&cached.stamps).all(|(p, s)| stamp(p) == *s)
+    {
+        return Ok(cached.clone());
+    }
+    find(package_dir)
 }
 
 /// Finds the asset folders of the dependencies of the package in `package_dir`.
-pub(crate) fn find(package_dir: &Path) -> Result<DependencyAssets> {
+fn find(package_dir: &Path) -> Result<DependencyAssets> {
     let manifest = package_dir.join("Cargo.toml");
     // Offline first: a build has its dependencies already. `cargo metadata`
     // also wants the manifests of packages the build does not use (other
@@ -54,6 +82,12 @@ pub(crate) fn find(package_dir: &Path) -> Result<DependencyAssets> {
         .ok_or_else(|| Error::Metadata(format!("no package with manifest {}", manifest.display())))?;
 
     let mut sources = Vec::new();
+    let workspace_root = metadata.workspace_root.as_std_path();
+    let mut watch = vec![
+        manifest.clone(),
+        workspace_root.join("Cargo.toml"),
+        workspace_root.join("Cargo.lock"),
+    ];
     let mut seen: HashSet<&PackageId> = HashSet::from([&root.id]);
     let mut queue: VecDeque<&PackageId> = VecDeque::from([&root.id]);
     while let Some(id) = queue.pop_front() {
@@ -72,13 +106,22 @@ pub(crate) fn find(package_dir: &Path) -> Result<DependencyAssets> {
             }
             queue.push_back(&dep.pkg);
             let package = &metadata[&dep.pkg];
+            if package.source.is_none() {
+                watch.push(package.manifest_path.clone().into_std_path_buf());
+            }
             if let Some(source) = declared_source(package)? {
                 sources.push(source);
             }
         }
     }
-    let watch = vec![manifest, metadata.workspace_root.as_std_path().join("Cargo.lock")];
-    Ok(DependencyAssets { sources, watch })
+    watch.dedup();
+    let stamps = watch.iter().map(|p| stamp(p)).collect();
+    Ok(DependencyAssets {
+        package_dir: package_dir.to_owned(),
+        sources,
+        watch,
+        stamps,
+    })
 }
 
 fn declared_source(package: &cargo_metadata::Package) -> Result<Option<Source>> {

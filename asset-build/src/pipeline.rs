@@ -68,12 +68,14 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
             prefix: s.prefix.clone(),
         })
         .collect();
+    let mut cache = BuildCache::load(&out_dir);
     let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
     if config.dependency_assets {
-        let deps = dependency_assets::find(&package_dir)?;
+        let deps = dependency_assets::find_cached(&package_dir, cache.dependency_assets.as_ref())?;
         watch.extend(deps.sources.iter().map(|s| s.dir.clone()));
-        watch.extend(deps.watch);
-        sources.extend(deps.sources);
+        watch.extend(deps.watch.iter().cloned());
+        sources.extend(deps.sources.iter().cloned());
+        cache.dependency_assets = Some(deps);
     }
     if directives {
         for path in &watch {
@@ -86,7 +88,6 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     let files = collected.files;
     let mut warnings = collected.warnings;
 
-    let mut cache = BuildCache::load(&out_dir);
     let (digests, files_hashed) = hash_all(&files, &cache)?;
     let racy_before = started.saturating_sub(RACY_WINDOW_NS);
     cache.sources = files

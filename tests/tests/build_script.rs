@@ -133,6 +133,13 @@ fn build_script_reruns_exactly_when_assets_change() {
     assert!(app.build_reran(), "a file was deleted");
     app.write("widgets/static/widgets/w.png", "w2");
     assert!(app.build_reran(), "a dependency's asset changed");
+    app.write(
+        "widgets/Cargo.toml",
+        "[package]\nname = \"widgets\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.assets]\ndir = \"static\"\nprefix = \"ui\"\n",
+    );
+    assert!(app.build_reran(), "a dependency's asset declaration changed");
+    assert!(target.join("ui/widgets/w.png").is_file());
+    assert!(!target.join("widgets/w.png").exists());
 
     // A path that is not an asset fails to compile, naming the path.
     app.write(
