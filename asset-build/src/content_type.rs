@@ -2,8 +2,14 @@
 
 /// The `Content-Type` header value for a file name: the guessed MIME type,
 /// with `; charset=utf-8` for text. JavaScript is `text/javascript`
-/// (RFC 9239); an unknown type is `application/octet-stream`.
-pub(crate) fn content_type(name: &str) -> String {
+/// (RFC 9239), source maps are JSON; an unknown type is
+/// `application/octet-stream`.
+///
+/// ```
+/// assert_eq!(asset_build::content_type("css/a.css"), "text/css; charset=utf-8");
+/// assert_eq!(asset_build::content_type("img/a.png"), "image/png");
+/// ```
+pub fn content_type(name: &str) -> String {
     let mime = mime_guess::from_path(name).first_or_octet_stream();
     let essence = if name.ends_with(".map") {
         "application/json"

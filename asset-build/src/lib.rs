@@ -70,6 +70,7 @@ mod process;
 mod references;
 
 pub use config::{Config, DEFAULT_IGNORE};
+pub use content_type::content_type;
 pub use error::{Error, Result};
 pub use output::{MANIFEST_NAME, WriteStats};
 pub use output_dir::collected_dir;

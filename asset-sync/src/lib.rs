@@ -1,0 +1,48 @@
+//! Upload content-hashed static assets to S3 (or any S3-compatible store,
+//! or a local folder), fast and safe for rolling deploys.
+//!
+//! The input is a folder written by `asset-build` (or Django's
+//! `collectstatic`): originals, hashed copies and `staticfiles.json`. A
+//! sync compares that manifest with the one already in the bucket and
+//! uploads only what changed: a redeploy with nothing changed is one
+//! request. The manifest goes last, with a conditional write, so the bucket
+//! never names a missing file and two racing deploys cannot silently
+//! overwrite each other.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), asset_sync::Error> {
+//! use asset_sync::{LocalTree, S3Options, Store, SyncOptions, Target, Quiet};
+//! let local = LocalTree::open("target/release/static/my-app".as_ref())?;
+//! let Target::S3 { bucket, prefix } = Target::parse("s3://my-bucket/static/")? else { unreachable!() };
+//! let store = Store::s3(asset_sync::connect(&bucket, &S3Options::default()).await);
+//! let summary = asset_sync::sync(&local, &store, "s3://my-bucket/static/", &prefix, &SyncOptions::default(), &Quiet).await?;
+//! println!("{summary}");
+//! # Ok(()) }
+//! ```
+
+pub mod cli;
+mod connect;
+mod error;
+mod headers;
+mod local;
+mod locate;
+mod manifest;
+mod plan;
+mod prune;
+mod store;
+mod summary;
+mod sync;
+mod target;
+
+pub use connect::{S3Options, connect};
+pub use error::{Error, Result};
+pub use headers::{IMMUTABLE, content_type, short_lived};
+pub use local::{ENCODINGS, LocalFile, LocalTree, MANIFEST_NAME};
+pub use locate::{PackageAssets, locate};
+pub use manifest::Manifest;
+pub use plan::{Plan, Remote};
+pub use prune::PruneOptions;
+pub use store::{S3Settings, S3Store, Store};
+pub use summary::Summary;
+pub use sync::{Progress, Quiet, SyncOptions, parse_duration, sync};
+pub use target::Target;

@@ -1,0 +1,32 @@
+//! `asset-sync`: upload a collected asset folder to S3, an S3-compatible
+//! store, or a local folder, uploading only what changed.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Upload content-hashed static assets, manifest last: only what changed,
+/// one request when nothing did.
+///
+/// Exit codes: 0 synced, 1 a request failed (the bucket's manifest is
+/// unchanged; rerun), 2 bad input, 3 no such bucket or access denied,
+/// 4 another deploy changed the manifest meanwhile (rerun).
+#[derive(Debug, Parser)]
+#[command(name = "asset-sync", version)]
+struct Cli {
+    #[command(flatten)]
+    sync: asset_sync::cli::SyncArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(asset_sync::cli::run(&cli.sync, None));
+    ExitCode::from(asset_sync::cli::report(result, cli.sync.json))
+}

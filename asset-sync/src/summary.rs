@@ -1,0 +1,61 @@
+//! The one-line summary of a sync, also available as JSON.
+
+use serde::Serialize;
+
+/// What a sync did (or, with `--dry-run`, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// The target, as a URL or path.
+    pub target: String,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Files uploaded, the manifest and its history copy included.
+    pub uploaded: usize,
+    /// Bytes uploaded.
+    pub uploaded_bytes: u64,
+    /// Files already in place.
+    pub skipped: usize,
+    /// Objects deleted by pruning.
+    pub deleted: usize,
+    /// Requests made to the store.
+    pub requests: usize,
+    /// Wall time.
+    pub seconds: f64,
+    /// The manifest `hash` of the release now published.
+    pub manifest_hash: String,
+    /// Warnings, also printed as they happen.
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run { "would upload" } else { "uploaded" };
+        write!(
+            f,
+            "{}: {verb} {} ({}), skipped {}, {} {}, {} requests, {:.2} s",
+            self.target,
+            self.uploaded,
+            human_bytes(self.uploaded_bytes),
+            self.skipped,
+            if self.dry_run { "would delete" } else { "deleted" },
+            self.deleted,
+            self.requests,
+            self.seconds
+        )
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,269 @@
+//! The sync itself: read the remote manifest, upload what is missing
+//! (assets, then originals), then the manifest, last and conditionally.
+//!
+//! The order is what keeps a rolling deploy safe: while old and new app
+//! servers run side by side, the bucket serves both releases' files, and
+//! the manifest only ever names files that are already there. If any upload
+//! fails, the sync stops before the manifest, so the bucket keeps serving
+//! the previous release; a rerun converges to the same end state.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use futures_util::{TryStreamExt, stream};
+
+use crate::error::{Error, Result};
+use crate::headers::{IMMUTABLE, content_type, short_lived};
+use crate::local::{LocalFile, LocalTree, MANIFEST_NAME};
+use crate::manifest::Manifest;
+use crate::plan::{Plan, Remote};
+use crate::prune::{self, PruneOptions};
+use crate::store::{Body, Condition, Put, PutOutcome, Store};
+use crate::summary::Summary;
+
+/// Options of a sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Only print the plan.
+    pub dry_run: bool,
+    /// Upload everything, whatever the store holds.
+    pub force: bool,
+    /// Uploads in flight at once.
+    pub concurrency: usize,
+    /// `max-age` of unhashed names and the manifest, in seconds.
+    pub short_max_age: u64,
+    /// Delete files no recent release uses.
+    pub prune: Option<PruneOptions>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            dry_run: false,
+            force: false,
+            concurrency: 32,
+            short_max_age: 60,
+            prune: None,
+        }
+    }
+}
+
+/// Receives progress: one call per event, for logs or a progress bar.
+pub trait Progress: Sync {
+    /// A warning (also kept in the summary).
+    fn warn(&self, message: &str);
+    /// The plan is known.
+    fn planned(&self, plan: &Plan);
+    /// A file was uploaded (or would be, in a dry run).
+    fn uploaded(&self, key: &str, bytes: u64);
+    /// An object was deleted (or would be).
+    fn deleted(&self, key: &str);
+}
+
+/// Progress that goes nowhere.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn warn(&self, _: &str) {}
+    fn planned(&self, _: &Plan) {}
+    fn uploaded(&self, _: &str, _: u64) {}
+    fn deleted(&self, _: &str) {}
+}
+
+/// Syncs `local` to `store` under `prefix` (empty or ending in `/`).
+pub async fn sync(
+    local: &LocalTree,
+    store: &Store,
+    target: &str,
+    prefix: &str,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    if options.concurrency == 0 {
+        return Err(Error::BadOption {
+            option: "--concurrency",
+            reason: "must be at least 1".to_owned(),
+        });
+    }
+    let started = Instant::now();
+    let mut warnings = Vec::new();
+    let mut warn = |message: String| {
+        progress.warn(&message);
+        warnings.push(message);
+    };
+    let manifest_key = format!("{prefix}{MANIFEST_NAME}");
+
+    // One GET decides almost everything.
+    let fetched = store.get(&manifest_key).await?;
+    let condition = match &fetched {
+        Some(f) => f.etag.clone().map_or(Condition::None, Condition::IfMatch),
+        None => Condition::IfNoneMatch,
+    };
+    let remote_bytes = fetched.as_ref().map(|f| f.bytes.as_slice());
+    let parsed = remote_bytes.map(Manifest::parse);
+    let remote = match parsed {
+        Some(Ok(manifest)) => Remote::Manifest(manifest),
+        other => {
+            match other {
+                Some(Err(reason)) => warn(format!(
+                    "the manifest at {target}{MANIFEST_NAME} is not valid ({reason}); listing the prefix to see what is there"
+                )),
+                _ => warn(format!(
+                    "no manifest at {target}{MANIFEST_NAME} (a first deploy?); listing the prefix to see what is there"
+                )),
+            }
+            let keys = store.list(prefix).await?;
+            Remote::Listing(
+                keys.into_iter()
+                    .filter_map(|l| l.key.strip_prefix(prefix).map(str::to_owned))
+                    .collect::<HashSet<_>>(),
+            )
+        }
+    };
+
+    let plan = Plan::new(local, &remote, remote_bytes, options.force)?;
+    progress.planned(&plan);
+    let mut summary = Summary {
+        target: target.to_owned(),
+        dry_run: options.dry_run,
+        uploaded: plan.uploads(),
+        uploaded_bytes: plan.bytes() + if plan.manifest { 2 * local.manifest_bytes.len() as u64 } else { 0 },
+        skipped: plan.skipped + usize::from(!plan.manifest),
+        manifest_hash: local.manifest.hash.clone(),
+        ..Summary::default()
+    };
+
+    if options.dry_run {
+        for file in plan.assets.iter().chain(&plan.originals) {
+            progress.uploaded(&format!("{prefix}{}", file.name), file.size);
+        }
+        if let Some(prune) = &options.prune {
+            let doomed = prune::candidates(store, prefix, local, prune).await?;
+            for key in &doomed {
+                progress.deleted(key);
+            }
+            summary.deleted = doomed.len();
+        }
+        summary.requests = store.requests();
+        summary.seconds = started.elapsed().as_secs_f64();
+        summary.warnings = warnings;
+        return Ok(summary);
+    }
+
+    let short = short_lived(options.short_max_age);
+    upload_all(store, prefix, &plan.assets, IMMUTABLE, options.concurrency, progress).await?;
+    upload_all(store, prefix, &plan.originals, &short, options.concurrency, progress).await?;
+
+    if plan.manifest {
+        let history_key = format!("{prefix}manifests/{}.json", local.manifest.hash);
+        let json = content_type(MANIFEST_NAME);
+        let history = Put {
+            key: &history_key,
+            body: Body::Bytes(&local.manifest_bytes),
+            content_type: &json,
+            cache_control: IMMUTABLE,
+            content_encoding: None,
+            condition: Condition::None,
+        };
+        store.put(&history).await?;
+        progress.uploaded(&history_key, local.manifest_bytes.len() as u64);
+        let mut put = Put {
+            key: &manifest_key,
+            body: Body::Bytes(&local.manifest_bytes),
+            content_type: &json,
+            cache_control: &short,
+            content_encoding: None,
+            condition,
+        };
+        match store.put(&put).await? {
+            PutOutcome::Written => {}
+            PutOutcome::PreconditionFailed => return Err(Error::ManifestChanged { key: manifest_key }),
+            PutOutcome::ConditionUnsupported => {
+                warn(format!(
+                    "{target} does not support conditional writes; writing the manifest unconditionally, \
+                     so a deploy running at the same time could be overwritten"
+                ));
+                put.condition = Condition::None;
+                store.put(&put).await?;
+            }
+        }
+        progress.uploaded(&manifest_key, local.manifest_bytes.len() as u64);
+    }
+
+    if let Some(prune) = &options.prune {
+        let doomed = prune::candidates(store, prefix, local, prune).await?;
+        store.delete(&doomed).await?;
+        for key in &doomed {
+            progress.deleted(key);
+        }
+        summary.deleted = doomed.len();
+    }
+
+    summary.requests = store.requests();
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.warnings = warnings;
+    Ok(summary)
+}
+
+/// Uploads files with at most `concurrency` in flight, stopping at the
+/// first failure (files already uploaded stay: they are named by hash, or
+/// are originals a rerun rewrites).
+async fn upload_all(
+    store: &Store,
+    prefix: &str,
+    files: &[LocalFile],
+    cache_control: &str,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let total = files.len();
+    stream::iter(files.iter().map(Ok))
+        .try_for_each_concurrent(concurrency, |file| async move {
+            let key = format!("{prefix}{}", file.name);
+            let content_type = content_type(&file.type_name);
+            let put = Put {
+                key: &key,
+                body: Body::File(&file.path, file.size),
+                content_type: &content_type,
+                cache_control,
+                content_encoding: file.encoding,
+                condition: Condition::None,
+            };
+            store.put(&put).await?;
+            progress.uploaded(&key, file.size);
+            Ok(())
+        })
+        .await
+        .map_err(|first: Error| Error::UploadsFailed {
+            failed: 1,
+            total,
+            first: Box::new(first),
+        })
+}
+
+/// Parses durations like `90s`, `15m`, `1h`, `2d` (a bare number is seconds).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(asset_sync::parse_duration("1h").unwrap(), Duration::from_secs(3600));
+/// assert_eq!(asset_sync::parse_duration("90").unwrap(), Duration::from_secs(90));
+/// assert!(asset_sync::parse_duration("soon").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let bad = || Error::BadOption {
+        option: "duration",
+        reason: format!("`{text}` is not a duration like 90s, 15m, 1h or 2d"),
+    };
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let factor = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    Ok(Duration::from_secs(number * factor))
+}
