@@ -147,7 +147,11 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
     let package = match (&args.source, package) {
         (_, Some(package)) => Some(package),
         (Some(_), None) => None,
-        (None, None) => Some(locate(&std::env::current_dir().map_err(|e| Error::io("read", ".", e))?, args.package.as_deref(), &args.profile)?),
+        (None, None) => Some(locate(
+            &std::env::current_dir().map_err(|e| Error::io("read", ".", e))?,
+            args.package.as_deref(),
+            &args.profile,
+        )?),
     };
     let null = serde_json::Value::Null;
     let settings = Settings(package.as_ref().map_or(&null, |p| &p.settings));
@@ -217,7 +221,11 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
                 })?;
                 s3.settings.metadata.push((k.to_owned(), v.to_owned()));
             }
-            (Store::s3(connect(bucket, &s3).await), prefix.clone(), target.to_string())
+            (
+                Store::s3(connect(bucket, &s3).await),
+                prefix.clone(),
+                target.to_string(),
+            )
         }
     };
 
@@ -271,7 +279,11 @@ impl Progress for CliProgress {
             plan.bytes(),
             plan.assets.len(),
             plan.originals.len(),
-            if plan.manifest { ", manifest and its history copy" } else { "" },
+            if plan.manifest {
+                ", manifest and its history copy"
+            } else {
+                ""
+            },
             plan.skipped
         ));
         if !self.dry_run && std::io::stderr().is_terminal() && plan.uploads() > 0 {

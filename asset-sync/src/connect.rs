@@ -60,12 +60,11 @@ impl Default for S3Options {
 
 /// Connects to `bucket` (no request is made yet).
 pub async fn connect(bucket: &str, options: &S3Options) -> S3Store {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(options.max_attempts.max(1))
-                .with_initial_backoff(options.initial_backoff),
-        );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+        RetryConfig::standard()
+            .with_max_attempts(options.max_attempts.max(1))
+            .with_initial_backoff(options.initial_backoff),
+    );
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }

@@ -36,22 +36,34 @@ pub fn locate(dir: &Path, package: Option<&str>, profile: &str) -> Result<Packag
         })?;
     let members: Vec<&Package> = metadata.workspace_packages();
     let chosen = match package {
-        Some(name) => members.iter().find(|p| p.name.as_str() == name).copied().ok_or_else(|| Error::BadOption {
-            option: "--package",
-            reason: format!(
-                "no package `{name}` in the workspace (members: {})",
-                members.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        })?,
+        Some(name) => members
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .copied()
+            .ok_or_else(|| Error::BadOption {
+                option: "--package",
+                reason: format!(
+                    "no package `{name}` in the workspace (members: {})",
+                    members.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            })?,
         None => {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
             let enclosing = members
                 .iter()
-                .filter(|p| p.manifest_path.parent().is_some_and(|d| canonical.starts_with(d.as_std_path())))
+                .filter(|p| {
+                    p.manifest_path
+                        .parent()
+                        .is_some_and(|d| canonical.starts_with(d.as_std_path()))
+                })
                 .max_by_key(|p| p.manifest_path.as_str().len());
             let with_build_script: Vec<&&Package> = members
                 .iter()
-                .filter(|p| p.targets.iter().any(|t| t.kind.iter().any(|k| k.to_string() == "custom-build")))
+                .filter(|p| {
+                    p.targets
+                        .iter()
+                        .any(|t| t.kind.iter().any(|k| k.to_string() == "custom-build"))
+                })
                 .collect();
             match (enclosing, with_build_script.as_slice()) {
                 (Some(p), _) if metadata.workspace_root.as_std_path() != canonical => *p,
@@ -73,6 +85,10 @@ pub fn locate(dir: &Path, package: Option<&str>, profile: &str) -> Result<Packag
         name: chosen.name.to_string(),
         collected_dir: asset_build::collected_dir(&target_dir, profile, &chosen.name),
         target_dir,
-        settings: chosen.metadata.get("asset-sync").cloned().unwrap_or(serde_json::Value::Null),
+        settings: chosen
+            .metadata
+            .get("asset-sync")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
     })
 }

@@ -59,7 +59,9 @@ fn is_safe_name(name: &str) -> bool {
         && !name.starts_with('/')
         && !name.contains('\\')
         && !name.contains('\0')
-        && name.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 #[cfg(test)]
@@ -68,8 +70,9 @@ mod tests {
 
     #[test]
     fn parses_django_manifests() {
-        let m = Manifest::parse(br#"{"paths": {"a.css": "a.0123456789ab.css"}, "version": "1.1", "hash": "abcdef012345"}"#)
-            .unwrap();
+        let m =
+            Manifest::parse(br#"{"paths": {"a.css": "a.0123456789ab.css"}, "version": "1.1", "hash": "abcdef012345"}"#)
+                .unwrap();
         assert_eq!(m.paths["a.css"], "a.0123456789ab.css");
         assert_eq!(m.hash, "abcdef012345");
         let old = Manifest::parse(br#"{"paths": {}, "version": "1.0"}"#).unwrap();
@@ -79,7 +82,11 @@ mod tests {
     #[test]
     fn rejects_bad_manifests() {
         assert!(Manifest::parse(b"{").is_err());
-        assert!(Manifest::parse(br#"{"paths": {}, "version": "2"}"#).unwrap_err().contains("version"));
+        assert!(
+            Manifest::parse(br#"{"paths": {}, "version": "2"}"#)
+                .unwrap_err()
+                .contains("version")
+        );
         let escape = br#"{"paths": {"a": "../etc/passwd"}, "version": "1.1", "hash": "x"}"#;
         assert!(Manifest::parse(escape).unwrap_err().contains("unsafe"));
     }

@@ -35,7 +35,12 @@ impl Default for PruneOptions {
 }
 
 /// Keys under `prefix` that pruning deletes.
-pub(crate) async fn candidates(store: &Store, prefix: &str, local: &LocalTree, options: &PruneOptions) -> Result<Vec<String>> {
+pub(crate) async fn candidates(
+    store: &Store,
+    prefix: &str,
+    local: &LocalTree,
+    options: &PruneOptions,
+) -> Result<Vec<String>> {
     let history_prefix = format!("{prefix}manifests/");
     let mut history = store.list(&history_prefix).await?;
     history.sort_by(|a, b| b.last_modified.cmp(&a.last_modified).then_with(|| a.key.cmp(&b.key)));

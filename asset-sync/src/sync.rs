@@ -86,6 +86,7 @@ pub async fn sync(
         });
     }
     let started = Instant::now();
+    let requests_before = store.requests();
     let mut warnings = Vec::new();
     let mut warn = |message: String| {
         progress.warn(&message);
@@ -127,7 +128,12 @@ pub async fn sync(
         target: target.to_owned(),
         dry_run: options.dry_run,
         uploaded: plan.uploads(),
-        uploaded_bytes: plan.bytes() + if plan.manifest { 2 * local.manifest_bytes.len() as u64 } else { 0 },
+        uploaded_bytes: plan.bytes()
+            + if plan.manifest {
+                2 * local.manifest_bytes.len() as u64
+            } else {
+                0
+            },
         skipped: plan.skipped + usize::from(!plan.manifest),
         manifest_hash: local.manifest.hash.clone(),
         ..Summary::default()
@@ -144,7 +150,7 @@ pub async fn sync(
             }
             summary.deleted = doomed.len();
         }
-        summary.requests = store.requests();
+        summary.requests = store.requests() - requests_before;
         summary.seconds = started.elapsed().as_secs_f64();
         summary.warnings = warnings;
         return Ok(summary);
@@ -199,7 +205,7 @@ pub async fn sync(
         summary.deleted = doomed.len();
     }
 
-    summary.requests = store.requests();
+    summary.requests = store.requests() - requests_before;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.warnings = warnings;
     Ok(summary)

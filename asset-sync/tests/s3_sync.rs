@@ -1,0 +1,398 @@
+//! Syncs to a real S3 server (s3s-fs over HTTP on loopback) through the
+//! real aws-sdk-s3 client, counting the requests the server sees.
+
+mod support;
+
+use std::time::Duration;
+
+use asset_sync::{Error, PruneOptions, SyncOptions};
+use support::*;
+
+fn count(log: &[String], prefix: &str) -> usize {
+    log.iter().filter(|l| l.starts_with(prefix)).count()
+}
+
+#[tokio::test]
+async fn first_deploy_then_unchanged_redeploy_is_one_request() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[
+        ("css/a.css", b".a { background: url(../img/x.png) }"),
+        ("img/x.png", b"png"),
+        ("LICENSE", b"MIT"),
+    ]);
+
+    let summary = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(count(&log, "GET /assets/static/staticfiles.json"), 1, "{log:#?}");
+    assert_eq!(
+        count(&log, "GET /assets/?list-type=2"),
+        1,
+        "one listing on a first deploy: {log:#?}"
+    );
+    assert_eq!(
+        count(&log, "PUT "),
+        8,
+        "3 hashed + 3 originals + history + manifest: {log:#?}"
+    );
+    assert_eq!(log.len(), 10);
+    assert_eq!(summary.requests, 10);
+    assert_eq!(summary.uploaded, 8);
+    assert!(
+        log.last().unwrap().starts_with("PUT /assets/static/staticfiles.json"),
+        "manifest last: {log:#?}"
+    );
+    let manifest = assert_manifest_complete(&server, "static/");
+    assert!(
+        server
+            .object(&format!("static/manifests/{}.json", manifest.hash))
+            .is_some()
+    );
+
+    let again = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(log, ["GET /assets/static/staticfiles.json?x-id=GetObject"]);
+    assert_eq!((again.uploaded, again.requests), (0, 1));
+}
+
+#[tokio::test]
+async fn ten_changed_files_cost_their_uploads_plus_three_requests() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let files: Vec<(String, Vec<u8>)> = (0..100)
+        .map(|i| (format!("t/f{i}.txt"), format!("v1 {i}").into_bytes()))
+        .collect();
+    let tree = Tree::new(&as_refs(&files));
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    server.take_log();
+
+    for i in 0..10 {
+        tree.write(&format!("t/f{i}.txt"), format!("v2 {i}").as_bytes());
+    }
+    tree.build();
+    let summary = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(
+        count(&log, "PUT "),
+        22,
+        "10 hashed + 10 originals + history + manifest: {log:#?}"
+    );
+    assert_eq!(count(&log, "GET "), 1, "{log:#?}");
+    assert_eq!(log.len(), 20 + 3);
+    assert_eq!(summary.requests, 23);
+    assert_eq!(summary.skipped, 180);
+    assert_manifest_complete(&server, "static/");
+}
+
+#[tokio::test]
+async fn headers_follow_the_kind_of_name() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("css/a.css", b"a { color: red }"), ("img/x.png", b"png")]);
+    let local = tree.local();
+    let hashed_css = local.manifest.paths["css/a.css"].clone();
+    std::fs::write(tree.collected().join(format!("{hashed_css}.br")), b"brotli bytes").unwrap();
+    sync(
+        &store,
+        &tree,
+        &SyncOptions {
+            short_max_age: 120,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let client = server.client().await;
+    let head = |key: String| {
+        let client = client.clone();
+        async move { client.head_object().bucket(BUCKET).key(key).send().await.unwrap() }
+    };
+    let hashed = head(format!("static/{hashed_css}")).await;
+    assert_eq!(hashed.content_type(), Some("text/css; charset=utf-8"));
+    assert_eq!(hashed.cache_control(), Some("public, max-age=31536000, immutable"));
+    let original = head("static/css/a.css".to_owned()).await;
+    assert_eq!(original.cache_control(), Some("public, max-age=120"));
+    let png = head(format!("static/{}", local.manifest.paths["img/x.png"])).await;
+    assert_eq!(png.content_type(), Some("image/png"));
+    let br = head(format!("static/{hashed_css}.br")).await;
+    assert_eq!(br.content_encoding(), Some("br"));
+    assert_eq!(br.content_type(), Some("text/css; charset=utf-8"));
+    let manifest = head("static/staticfiles.json".to_owned()).await;
+    assert_eq!(manifest.content_type(), Some("application/json; charset=utf-8"));
+    assert_eq!(manifest.cache_control(), Some("public, max-age=120"));
+}
+
+#[tokio::test]
+async fn keys_with_spaces_plus_percent_and_accents_round_trip() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let names: [(&str, &[u8]); 4] = [
+        ("img/my photo.png", b"space"),
+        ("img/a+b.png", b"plus"),
+        ("img/100%.png", b"percent"),
+        ("img/café ñ.png", b"accents"),
+    ];
+    let tree = Tree::new(&names);
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let client = server.client().await;
+    let local = tree.local();
+    for (name, bytes) in names {
+        for key in [name.to_owned(), local.manifest.paths[name].clone()] {
+            let object = client
+                .get_object()
+                .bucket(BUCKET)
+                .key(format!("static/{key}"))
+                .send()
+                .await
+                .unwrap();
+            let body = object.body.collect().await.unwrap().into_bytes();
+            assert_eq!(body.as_ref(), bytes, "{key}");
+        }
+    }
+    let again = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!(again.requests, 1);
+}
+
+#[tokio::test]
+async fn sdk_checksums_can_be_turned_off() {
+    let server = S3Server::start().await;
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    let store = server.store().await;
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    assert!(
+        log.iter()
+            .filter(|l| l.starts_with("PUT "))
+            .all(|l| l.ends_with("[crc32]")),
+        "{log:#?}"
+    );
+
+    let quiet = server
+        .store_with(asset_sync::S3Options {
+            sdk_checksums: false,
+            ..server.options()
+        })
+        .await;
+    sync(
+        &quiet,
+        &tree,
+        &SyncOptions {
+            force: true,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let log = server.take_log();
+    assert_eq!(count(&log, "PUT "), 4);
+    assert!(log.iter().all(|l| !l.ends_with("[crc32]")), "{log:#?}");
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_force_uploads_everything() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.txt", b"a"), ("b.txt", b"b")]);
+    let plan = sync(
+        &store,
+        &tree,
+        &SyncOptions {
+            dry_run: true,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(plan.dry_run);
+    assert_eq!(plan.uploaded, 6);
+    assert_eq!(count(&server.take_log(), "PUT "), 0);
+    assert!(server.object("static/staticfiles.json").is_none());
+
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    server.take_log();
+    let forced = sync(
+        &store,
+        &tree,
+        &SyncOptions {
+            force: true,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(forced.uploaded, 6);
+    assert_eq!(count(&server.take_log(), "PUT "), 6);
+}
+
+#[tokio::test]
+async fn corrupt_remote_manifest_is_a_warning_and_existing_hashed_files_are_kept() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.txt", b"a"), ("b.txt", b"b")]);
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let client = server.client().await;
+    client
+        .put_object()
+        .bucket(BUCKET)
+        .key("static/staticfiles.json")
+        .body(b"{not json".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    server.take_log();
+    let summary = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert!(summary.warnings[0].contains("is not valid"), "{:?}", summary.warnings);
+    let log = server.take_log();
+    assert_eq!(count(&log, "GET /assets/?list-type=2"), 1);
+    // Hashed files are there already; originals (no way to tell) and the manifest go up.
+    assert_eq!(count(&log, "PUT "), 4, "{log:#?}");
+    assert_manifest_complete(&server, "static/");
+}
+
+#[tokio::test]
+async fn prune_keeps_recent_releases_and_young_files() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("keep.txt", b"same"), ("v.txt", b"v1"), ("gone.txt", b"only in v1")]);
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v1 = tree.local().manifest;
+    std::thread::sleep(Duration::from_millis(1100));
+    tree.write("v.txt", b"v2");
+    std::fs::remove_file(tree.dir.path().join("assets/gone.txt")).unwrap();
+    tree.build();
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v2 = tree.local().manifest;
+    std::thread::sleep(Duration::from_millis(1100));
+    tree.write("v.txt", b"v3");
+    tree.build();
+
+    // Young files are kept whatever the releases say.
+    let young = SyncOptions {
+        prune: Some(PruneOptions::default()),
+        ..SyncOptions::default()
+    };
+    let summary = sync(&store, &tree, &young).await.unwrap();
+    assert_eq!(summary.deleted, 0);
+
+    server.take_log();
+    let prune = SyncOptions {
+        prune: Some(PruneOptions {
+            keep: 2,
+            min_age: Duration::ZERO,
+        }),
+        ..SyncOptions::default()
+    };
+    let summary = sync(&store, &tree, &prune).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(
+        count(&log, "POST /assets/?delete"),
+        1,
+        "one batched DeleteObjects: {log:#?}"
+    );
+    // v1's own files go; v2's (the previous release) and v3's stay.
+    assert_eq!(summary.deleted, 3, "gone.txt, its hashed copy, and v1's hashed v.txt");
+    assert!(server.object("static/gone.txt").is_none());
+    assert!(server.object(&format!("static/{}", v1.paths["v.txt"])).is_none());
+    assert!(server.object(&format!("static/{}", v2.paths["v.txt"])).is_some());
+    assert!(server.object(&format!("static/{}", v1.paths["keep.txt"])).is_some());
+    assert_manifest_complete(&server, "static/");
+    // The release history itself is kept.
+    assert!(server.object(&format!("static/manifests/{}.json", v1.hash)).is_some());
+}
+
+#[tokio::test]
+async fn multipart_upload_above_the_threshold() {
+    let server = S3Server::start().await;
+    let mut options = server.options();
+    options.settings.multipart_threshold = 6 * 1024 * 1024;
+    options.settings.part_size = 5 * 1024 * 1024;
+    let store = server.store_with(options).await;
+    let big: Vec<u8> = (0..(11 * 1024 * 1024 + 123)).map(|i| (i % 251) as u8).collect();
+    let tree = Tree::new(&[("video/big.bin", &big)]);
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(count(&log, "POST /assets/static/video/big.bin?uploads"), 1, "{log:#?}");
+    assert_eq!(
+        count(&log, "PUT /assets/static/video/big.bin?x-id=UploadPart&partNumber"),
+        3,
+        "{log:#?}"
+    );
+    assert_eq!(server.object("static/video/big.bin").unwrap(), big);
+    let hashed = tree.local().manifest.paths["video/big.bin"].clone();
+    assert_eq!(server.object(&format!("static/{hashed}")).unwrap(), big);
+}
+
+#[tokio::test]
+async fn missing_local_file_fails_before_any_request() {
+    let server = S3Server::start().await;
+    let tree = Tree::new(&[("a.txt", b"a"), ("b.txt", b"b")]);
+    let hashed = tree.local().manifest.paths["b.txt"].clone();
+    std::fs::remove_file(tree.collected().join(&hashed)).unwrap();
+    let err = asset_sync::LocalTree::open(&tree.collected()).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::MissingLocalFile { .. }));
+    assert!(
+        message.contains(&hashed) && message.contains("nothing was uploaded"),
+        "{message}"
+    );
+    assert_eq!(err.exit_code(), 2);
+    assert!(server.take_log().is_empty());
+}
+
+#[tokio::test]
+async fn no_collected_folder_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = asset_sync::LocalTree::open(&dir.path().join("nope"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("does not exist") && message.contains("cargo build"),
+        "{message}"
+    );
+    let message = asset_sync::LocalTree::open(dir.path()).unwrap_err().to_string();
+    assert!(message.contains("holds no staticfiles.json"), "{message}");
+    std::fs::write(dir.path().join("staticfiles.json"), b"[]").unwrap();
+    let message = asset_sync::LocalTree::open(dir.path()).unwrap_err().to_string();
+    assert!(message.contains("not a valid staticfiles.json"), "{message}");
+}
+
+#[tokio::test]
+async fn wrong_bucket_and_bad_credentials_name_bucket_endpoint_and_credentials() {
+    let server = S3Server::start().await;
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    let store = asset_sync::Store::s3(asset_sync::connect("no-such-bucket", &server.options()).await);
+    let err = asset_sync::sync(
+        &tree.local(),
+        &store,
+        "s3://no-such-bucket/",
+        "",
+        &SyncOptions::default(),
+        &asset_sync::Quiet,
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::NoSuchBucket { .. }), "{message}");
+    assert!(
+        message.contains("`no-such-bucket`") && message.contains(&server.endpoint),
+        "{message}"
+    );
+    assert_eq!(err.exit_code(), 3);
+
+    let mut options = server.options();
+    options.static_credentials = Some(("AKIDTESTKEY".to_owned(), "wrong-secret-value".to_owned()));
+    let store = server.store_with(options).await;
+    let err = sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::AccessDenied { .. }), "{message}");
+    assert!(
+        message.contains("`assets`") && message.contains(&server.endpoint) && message.contains("AKID…"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("wrong-secret-value") && !message.contains("AKIDTESTKEY"),
+        "{message}"
+    );
+    assert!(server.object("static/staticfiles.json").is_none());
+}

@@ -1,0 +1,322 @@
+//! A real S3 server for the tests: `s3s-fs` (objects in a temporary
+//! folder) served over HTTP on 127.0.0.1:0, with every request logged and,
+//! optionally, faults injected from a seed: HTTP 500, 503 SlowDown, or the
+//! connection dropped while the request body is being sent.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asset_sync::{LocalTree, Quiet, S3Options, Store, Summary, SyncOptions};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+
+pub const BUCKET: &str = "assets";
+const KEY: &str = "AKIDTESTKEY";
+const SECRET: &str = "test-secret-key";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Pass,
+    Internal,
+    SlowDown,
+    Drop,
+}
+
+/// Faults: `per_mille` of requests (PUT only, or all) fail, chosen from `seed`.
+#[derive(Clone, Copy, Debug)]
+pub struct Faults {
+    pub seed: u64,
+    pub per_mille: u64,
+    pub puts_only: bool,
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The decision depends on the request and how often it was seen, not on
+/// the order concurrent requests arrive in.
+fn decide(faults: &Faults, key: &str, attempt: u32) -> Fault {
+    let h = key.bytes().fold(
+        faults.seed ^ u64::from(attempt).wrapping_mul(0x1234_5678_9abc),
+        |a, b| mix(a ^ u64::from(b)),
+    );
+    if h % 1000 >= faults.per_mille {
+        return Fault::Pass;
+    }
+    match (h >> 20) % 3 {
+        0 => Fault::Internal,
+        1 => Fault::SlowDown,
+        _ => Fault::Drop,
+    }
+}
+
+fn xml_error(status: u16, code: &str) -> Response<s3s::Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected</Message>\
+         <RequestId>test</RequestId></Error>"
+    );
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/xml")
+        .body(s3s::Body::from(xml))
+        .expect("valid response")
+}
+
+/// A running server.
+pub struct S3Server {
+    pub endpoint: String,
+    pub root: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Option<Faults>>>,
+    /// Refuse (with a dropped connection) every PUT of the manifest.
+    pub block_manifest: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl S3Server {
+    pub async fn start() -> S3Server {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(BUCKET)).unwrap();
+        let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(dir.path()).unwrap());
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(KEY, SECRET));
+        let service = builder.build();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let faults: Arc<Mutex<Option<Faults>>> = Arc::new(Mutex::new(None));
+        let block_manifest = Arc::new(AtomicBool::new(false));
+        let attempts = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
+        let (log2, faults2, block2) = (log.clone(), faults.clone(), block_manifest.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (service, log, faults, block, attempts) = (
+                    service.clone(),
+                    log2.clone(),
+                    faults2.clone(),
+                    block2.clone(),
+                    attempts.clone(),
+                );
+                tokio::spawn(async move {
+                    let handler = service_fn(move |req: Request<Incoming>| {
+                        let (service, log, faults, block, attempts) = (
+                            service.clone(),
+                            log.clone(),
+                            faults.clone(),
+                            block.clone(),
+                            attempts.clone(),
+                        );
+                        async move {
+                            let key = format!(
+                                "{} {}",
+                                req.method(),
+                                req.uri().path_and_query().map_or("", |p| p.as_str())
+                            );
+                            // A CRC32 sent as a header, or announced as a trailer of a streamed body.
+                            let headers = req.headers();
+                            let trailer = headers
+                                .get("x-amz-trailer")
+                                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"x-amz-checksum-crc32"));
+                            let crc = if headers.contains_key("x-amz-checksum-crc32") || trailer {
+                                " [crc32]"
+                            } else {
+                                ""
+                            };
+                            log.lock().unwrap().push(format!("{key}{crc}"));
+                            let attempt = {
+                                let mut map = attempts.lock().unwrap();
+                                let n = map.entry(key.clone()).or_default();
+                                *n += 1;
+                                *n
+                            };
+                            let is_put = req.method() == hyper::Method::PUT;
+                            let mut fault = match *faults.lock().unwrap() {
+                                Some(f) if !f.puts_only || is_put => decide(&f, &key, attempt),
+                                _ => Fault::Pass,
+                            };
+                            if is_put && key.ends_with("/staticfiles.json") && block.load(Ordering::SeqCst) {
+                                fault = Fault::Drop;
+                            }
+                            match fault {
+                                Fault::Pass => hyper::service::Service::call(&service, req)
+                                    .await
+                                    .map_err(|e| std::io::Error::other(format!("{e:?}"))),
+                                Fault::Internal | Fault::SlowDown => {
+                                    let _ = req.into_body().collect().await;
+                                    Ok::<_, std::io::Error>(if fault == Fault::Internal {
+                                        xml_error(500, "InternalError")
+                                    } else {
+                                        xml_error(503, "SlowDown")
+                                    })
+                                }
+                                Fault::Drop => {
+                                    // Take part of the body, then hang up.
+                                    let mut body = req.into_body();
+                                    let _ = body.frame().await;
+                                    Err(std::io::Error::other("connection dropped by fault injection"))
+                                }
+                            }
+                        }
+                    });
+                    let _ = Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tcp), handler)
+                        .await;
+                });
+            }
+        });
+        let root = dir.path().to_owned();
+        S3Server {
+            endpoint,
+            root,
+            log,
+            faults,
+            block_manifest,
+            task,
+            _dir: dir,
+        }
+    }
+
+    pub fn set_faults(&self, faults: Option<Faults>) {
+        *self.faults.lock().unwrap() = faults;
+    }
+
+    /// Requests seen since the last call.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+
+    pub fn options(&self) -> S3Options {
+        S3Options {
+            endpoint_url: Some(self.endpoint.clone()),
+            region: Some("us-east-1".to_owned()),
+            path_style: true,
+            static_credentials: Some((KEY.to_owned(), SECRET.to_owned())),
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(5),
+            ..S3Options::default()
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        self.store_with(self.options()).await
+    }
+
+    pub async fn store_with(&self, options: S3Options) -> Store {
+        Store::s3(asset_sync::connect(BUCKET, &options).await)
+    }
+
+    /// An object's bytes, read from the server's folder.
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.join(BUCKET).join(key)).ok()
+    }
+
+    /// A raw client for checks.
+    pub async fn client(&self) -> aws_sdk_s3::Client {
+        asset_sync::connect(BUCKET, &self.options()).await.client().clone()
+    }
+}
+
+/// A collected folder built by asset-build from `files`.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new(files: &[(&str, &[u8])]) -> Tree {
+        let tree = Tree {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for (name, bytes) in files {
+            tree.write(name, bytes);
+        }
+        tree.build();
+        tree
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) {
+        let path = self.dir.path().join("assets").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn build(&self) {
+        asset_build::Config::new()
+            .source("assets")
+            .dependency_assets(false)
+            .package_dir(self.dir.path())
+            .out_dir(self.dir.path().join("out"))
+            .output_dir(self.collected())
+            .cargo_directives(false)
+            .try_build()
+            .unwrap();
+    }
+
+    pub fn collected(&self) -> PathBuf {
+        self.dir.path().join("static")
+    }
+
+    pub fn local(&self) -> LocalTree {
+        LocalTree::open(&self.collected()).unwrap()
+    }
+}
+
+/// Syncs `tree` to the bucket under `static/`.
+pub async fn sync(store: &Store, tree: &Tree, options: &SyncOptions) -> asset_sync::Result<Summary> {
+    asset_sync::sync(&tree.local(), store, "s3://assets/static/", "static/", options, &Quiet).await
+}
+
+/// A generated tree of `n` CSS files, each referring to its own image.
+pub fn many_files(n: usize) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for i in 0..n {
+        files.push((format!("img/i{i}.png"), format!("png {i}").into_bytes()));
+        files.push((
+            format!("css/c{i}.css"),
+            format!(".c{i} {{ background: url(../img/i{i}.png) }}").into_bytes(),
+        ));
+    }
+    files
+}
+
+pub fn as_refs(files: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
+    files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect()
+}
+
+/// Every object the bucket's manifest names is present with the local bytes.
+pub fn assert_manifest_complete(server: &S3Server, prefix: &str) -> asset_sync::Manifest {
+    let bytes = server.object(&format!("{prefix}staticfiles.json")).expect("a manifest");
+    let manifest = asset_sync::Manifest::parse(&bytes).unwrap();
+    for name in manifest.names() {
+        assert!(
+            server.object(&format!("{prefix}{name}")).is_some(),
+            "{name} is named but missing"
+        );
+    }
+    manifest
+}
+
+pub fn path(p: &Path) -> String {
+    p.display().to_string()
+}
