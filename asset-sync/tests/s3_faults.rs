@@ -1,0 +1,184 @@
+//! Failure cases against the real S3 server: racing deploys, interrupted
+//! syncs, and seeded fault injection (HTTP 500, 503 SlowDown, connections
+//! dropped mid-request). In every case the bucket's manifest names only
+//! objects that are present with the right bytes, and a failed sync leaves
+//! the previous manifest in place.
+
+mod support;
+
+use std::sync::Mutex;
+
+use asset_sync::{Error, Plan, Progress, SyncOptions};
+use support::*;
+
+/// Runs another deploy to completion at the moment this one has read the
+/// remote manifest and made its plan: the window a real race hits.
+struct RaceAt<'a> {
+    other: Mutex<Option<Box<dyn FnOnce() + Send + 'a>>>,
+}
+
+impl Progress for RaceAt<'_> {
+    fn warn(&self, _: &str) {}
+    fn planned(&self, _: &Plan) {
+        if let Some(other) = self.other.lock().unwrap().take() {
+            std::thread::scope(|s| {
+                s.spawn(other);
+            });
+        }
+    }
+    fn uploaded(&self, _: &str, _: u64) {}
+    fn deleted(&self, _: &str) {}
+}
+
+/// Syncs `tree` on a runtime of its own (for use inside `RaceAt`).
+fn sync_blocking(endpoint_options: asset_sync::S3Options, tree: &Tree) -> asset_sync::Result<asset_sync::Summary> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = asset_sync::Store::s3(asset_sync::connect(BUCKET, &endpoint_options).await);
+        sync(&store, tree, &SyncOptions::default()).await
+    })
+}
+
+async fn race(server: &S3Server, ours: &Tree, theirs: &Tree) -> asset_sync::Result<asset_sync::Summary> {
+    let options = server.options();
+    let progress = RaceAt {
+        other: Mutex::new(Some(Box::new(move || {
+            sync_blocking(options, theirs).unwrap();
+        }))),
+    };
+    let store = server.store().await;
+    asset_sync::sync(&ours.local(), &store, "s3://assets/static/", "static/", &SyncOptions::default(), &progress).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_deploys_cannot_overwrite_each_other() {
+    let server = S3Server::start().await;
+    let base = Tree::new(&[("app.css", b"v0")]);
+    let ours = Tree::new(&[("app.css", b"ours")]);
+    let theirs = Tree::new(&[("app.css", b"theirs")]);
+
+    // Both start from an empty bucket: `If-None-Match: *` lets only one win.
+    let err = race(&server, &ours, &theirs).await.unwrap_err();
+    assert!(matches!(err, Error::ManifestChanged { .. }), "{err}");
+    assert!(err.to_string().contains("run the sync again"), "{err}");
+    assert_eq!(err.exit_code(), 4);
+    assert_eq!(assert_manifest_complete(&server, "static/"), theirs.local().manifest);
+
+    // Both start from the same release: `If-Match` on its ETag.
+    let store = server.store().await;
+    sync(&store, &base, &SyncOptions::default()).await.unwrap();
+    let err = race(&server, &ours, &theirs).await.unwrap_err();
+    assert!(matches!(err, Error::ManifestChanged { .. }), "{err}");
+    assert_eq!(assert_manifest_complete(&server, "static/"), theirs.local().manifest);
+
+    // The loser reruns and publishes its release.
+    sync(&store, &ours, &SyncOptions::default()).await.unwrap();
+    assert_eq!(assert_manifest_complete(&server, "static/"), ours.local().manifest);
+}
+
+#[tokio::test]
+async fn failed_manifest_write_keeps_the_previous_release_and_a_rerun_converges() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.css", b"a { color: red }"), ("b.txt", b"b1")]);
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v1 = tree.local().manifest;
+    let v1_bytes = server.object("static/staticfiles.json").unwrap();
+
+    tree.write("b.txt", b"b2");
+    tree.build();
+    server.block_manifest.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
+    assert_eq!(err.exit_code(), 1, "{err}");
+    assert_eq!(server.object("static/staticfiles.json").unwrap(), v1_bytes);
+    assert_eq!(assert_manifest_complete(&server, "static/"), v1);
+
+    server.block_manifest.store(false, std::sync::atomic::Ordering::SeqCst);
+    let rerun = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    // The bucket's manifest is still v1's, so the changed file's two names
+    // go up again (the store holds them, but nothing the sync trusts says
+    // so), then the manifest and its history copy.
+    assert_eq!(rerun.uploaded, 4);
+    assert_eq!(assert_manifest_complete(&server, "static/"), tree.local().manifest);
+}
+
+#[tokio::test]
+async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let files = many_files(40);
+    let tree = Tree::new(&as_refs(&files));
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v1_bytes = server.object("static/staticfiles.json").unwrap();
+
+    for i in 0..40 {
+        tree.write(&format!("img/i{i}.png"), format!("png v2 {i}").as_bytes());
+    }
+    tree.build();
+    let options = SyncOptions { concurrency: 2, ..SyncOptions::default() };
+    // Stop the sync after a handful of uploads, as a killed deploy would.
+    let local = tree.local();
+    let interrupted = tokio::time::timeout(
+        std::time::Duration::from_millis(30),
+        asset_sync::sync(&local, &store, "s3://assets/static/", "static/", &options, &asset_sync::Quiet),
+    )
+    .await;
+    assert!(interrupted.is_err(), "the sync should still be running");
+    let log = server.take_log();
+    assert!(log.iter().any(|l| l.starts_with("PUT ")), "some uploads happened: {log:#?}");
+    assert_eq!(server.object("static/staticfiles.json").unwrap(), v1_bytes);
+    assert_manifest_complete(&server, "static/");
+
+    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!(assert_manifest_complete(&server, "static/"), tree.local().manifest);
+}
+
+/// Many seeded runs with a share of requests failing: each run either
+/// succeeds with a complete new release, or fails with a clear error and
+/// the previous release intact; a clean rerun always converges.
+#[tokio::test]
+async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
+    let server = S3Server::start().await;
+    let files = many_files(15);
+    let tree = Tree::new(&as_refs(&files));
+    let mut options = server.options();
+    options.max_attempts = 2;
+    let store = server.store_with(options).await;
+    let (mut succeeded, mut failed) = (0, 0);
+    for seed in 0..24u64 {
+        // A new release each round.
+        for i in 0..15 {
+            tree.write(&format!("img/i{i}.png"), format!("png {seed} {i}").as_bytes());
+        }
+        let before = server.object("static/staticfiles.json");
+        tree.build();
+        let release = tree.local();
+        server.set_faults(Some(Faults { seed, per_mille: 120, puts_only: false }));
+        let result = sync(&store, &tree, &SyncOptions::default()).await;
+        server.set_faults(None);
+        match result {
+            Ok(_) => {
+                succeeded += 1;
+                assert_eq!(assert_manifest_complete(&server, "static/"), release.manifest, "seed {seed}");
+                for (name, hashed) in &release.manifest.paths {
+                    let local = std::fs::read(release.dir.join(hashed)).unwrap();
+                    assert_eq!(server.object(&format!("static/{hashed}")).unwrap(), local, "seed {seed}: {name}");
+                }
+            }
+            Err(err) => {
+                failed += 1;
+                let message = err.to_string();
+                assert!(!message.is_empty() && err.exit_code() != 0, "seed {seed}");
+                assert_eq!(server.object("static/staticfiles.json"), before, "seed {seed}: {message}");
+                if before.is_some() {
+                    assert_manifest_complete(&server, "static/");
+                }
+                sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+                assert_eq!(assert_manifest_complete(&server, "static/"), release.manifest);
+            }
+        }
+        server.take_log();
+    }
+    eprintln!("seeded faults: {succeeded} runs succeeded, {failed} failed cleanly");
+    assert!(succeeded > 0 && failed > 0, "both outcomes exercised: {succeeded} ok, {failed} failed");
+}
