@@ -47,7 +47,15 @@ async fn race(server: &S3Server, ours: &Tree, theirs: &Tree) -> asset_sync::Resu
         }))),
     };
     let store = server.store().await;
-    asset_sync::sync(&ours.local(), &store, "s3://assets/static/", "static/", &SyncOptions::default(), &progress).await
+    asset_sync::sync(
+        &ours.local(),
+        &store,
+        "s3://assets/static/",
+        "static/",
+        &SyncOptions::default(),
+        &progress,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -115,17 +123,30 @@ async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges(
         tree.write(&format!("img/i{i}.png"), format!("png v2 {i}").as_bytes());
     }
     tree.build();
-    let options = SyncOptions { concurrency: 2, ..SyncOptions::default() };
+    let options = SyncOptions {
+        concurrency: 2,
+        ..SyncOptions::default()
+    };
     // Stop the sync after a handful of uploads, as a killed deploy would.
     let local = tree.local();
     let interrupted = tokio::time::timeout(
         std::time::Duration::from_millis(30),
-        asset_sync::sync(&local, &store, "s3://assets/static/", "static/", &options, &asset_sync::Quiet),
+        asset_sync::sync(
+            &local,
+            &store,
+            "s3://assets/static/",
+            "static/",
+            &options,
+            &asset_sync::Quiet,
+        ),
     )
     .await;
     assert!(interrupted.is_err(), "the sync should still be running");
     let log = server.take_log();
-    assert!(log.iter().any(|l| l.starts_with("PUT ")), "some uploads happened: {log:#?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("PUT ")),
+        "some uploads happened: {log:#?}"
+    );
     assert_eq!(server.object("static/staticfiles.json").unwrap(), v1_bytes);
     assert_manifest_complete(&server, "static/");
 
@@ -153,23 +174,39 @@ async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
         let before = server.object("static/staticfiles.json");
         tree.build();
         let release = tree.local();
-        server.set_faults(Some(Faults { seed, per_mille: 120, puts_only: false }));
+        server.set_faults(Some(Faults {
+            seed,
+            per_mille: 120,
+            puts_only: false,
+        }));
         let result = sync(&store, &tree, &SyncOptions::default()).await;
         server.set_faults(None);
         match result {
             Ok(_) => {
                 succeeded += 1;
-                assert_eq!(assert_manifest_complete(&server, "static/"), release.manifest, "seed {seed}");
+                assert_eq!(
+                    assert_manifest_complete(&server, "static/"),
+                    release.manifest,
+                    "seed {seed}"
+                );
                 for (name, hashed) in &release.manifest.paths {
                     let local = std::fs::read(release.dir.join(hashed)).unwrap();
-                    assert_eq!(server.object(&format!("static/{hashed}")).unwrap(), local, "seed {seed}: {name}");
+                    assert_eq!(
+                        server.object(&format!("static/{hashed}")).unwrap(),
+                        local,
+                        "seed {seed}: {name}"
+                    );
                 }
             }
             Err(err) => {
                 failed += 1;
                 let message = err.to_string();
                 assert!(!message.is_empty() && err.exit_code() != 0, "seed {seed}");
-                assert_eq!(server.object("static/staticfiles.json"), before, "seed {seed}: {message}");
+                assert_eq!(
+                    server.object("static/staticfiles.json"),
+                    before,
+                    "seed {seed}: {message}"
+                );
                 if before.is_some() {
                     assert_manifest_complete(&server, "static/");
                 }
@@ -180,5 +217,8 @@ async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
         server.take_log();
     }
     eprintln!("seeded faults: {succeeded} runs succeeded, {failed} failed cleanly");
-    assert!(succeeded > 0 && failed > 0, "both outcomes exercised: {succeeded} ok, {failed} failed");
+    assert!(
+        succeeded > 0 && failed > 0,
+        "both outcomes exercised: {succeeded} ok, {failed} failed"
+    );
 }

@@ -156,7 +156,8 @@ impl S3Server {
                                 Some(f) if !f.puts_only || is_put => decide(&f, &key, attempt),
                                 _ => Fault::Pass,
                             };
-                            if is_put && req.uri().path().ends_with("/staticfiles.json") && block.load(Ordering::SeqCst) {
+                            if is_put && req.uri().path().ends_with("/staticfiles.json") && block.load(Ordering::SeqCst)
+                            {
                                 fault = Fault::Drop;
                             }
                             match fault {
