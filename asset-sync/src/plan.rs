@@ -25,7 +25,7 @@ pub struct Plan {
     pub assets: Vec<LocalFile>,
     /// Unhashed originals whose content changed: after the assets.
     pub originals: Vec<LocalFile>,
-    /// Files already in place.
+    /// Names already in place (each with its precompressed siblings).
     pub skipped: usize,
     /// Whether the manifest itself must be written: last.
     pub manifest: bool,
@@ -42,19 +42,19 @@ impl Plan {
             Remote::Manifest(m) => m.paths.values().map(String::as_str).collect(),
             Remote::Listing(keys) => keys.iter().map(String::as_str).collect(),
         };
+        // Files in place are not even looked at on disk: a redeploy of a
+        // large tree that changed little costs little locally too.
         let mut seen = HashSet::new();
         for (name, hashed) in &local.manifest.paths {
             // Several names can share a hashed name only in a hand-made
             // manifest; upload each file once.
             if seen.insert(hashed.as_str()) {
-                let files = local.file_with_siblings(hashed)?;
                 if force || !remote_hashed.contains(hashed.as_str()) {
-                    plan.assets.extend(files);
+                    plan.assets.extend(local.file_with_siblings(hashed)?);
                 } else {
-                    plan.skipped += files.len();
+                    plan.skipped += 1;
                 }
             }
-            let files = local.file_with_siblings(name)?;
             let current = match remote {
                 Remote::Manifest(m) => m.paths.get(name) == Some(hashed),
                 // Without a manifest there is no telling what an unhashed
@@ -62,9 +62,9 @@ impl Plan {
                 Remote::Listing(_) => false,
             };
             if force || !current {
-                plan.originals.extend(files);
+                plan.originals.extend(local.file_with_siblings(name)?);
             } else {
-                plan.skipped += files.len();
+                plan.skipped += 1;
             }
         }
         Ok(plan)

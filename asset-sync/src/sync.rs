@@ -101,6 +101,19 @@ pub async fn sync(
         None => Condition::IfNoneMatch,
     };
     let remote_bytes = fetched.as_ref().map(|f| f.bytes.as_slice());
+    if remote_bytes == Some(local.manifest_bytes.as_slice()) && !options.force && options.prune.is_none() {
+        // The release is already published: nothing else to read or write.
+        return Ok(Summary {
+            target: target.to_owned(),
+            dry_run: options.dry_run,
+            skipped: local.manifest.paths.len() * 2 + 1,
+            manifest_hash: local.manifest.hash.clone(),
+            requests: store.requests() - requests_before,
+            seconds: started.elapsed().as_secs_f64(),
+            warnings,
+            ..Summary::default()
+        });
+    }
     let parsed = remote_bytes.map(Manifest::parse);
     let remote = match parsed {
         Some(Ok(manifest)) => Remote::Manifest(manifest),

@@ -161,9 +161,21 @@ impl S3Server {
                                 fault = Fault::Drop;
                             }
                             match fault {
-                                Fault::Pass => hyper::service::Service::call(&service, req)
-                                    .await
-                                    .map_err(|e| std::io::Error::other(format!("{e:?}"))),
+                                Fault::Pass => {
+                                    let response = hyper::service::Service::call(&service, req)
+                                        .await
+                                        .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+                                    // s3s-fs streams files in small blocking reads; send
+                                    // each response in one piece, as a production server
+                                    // would stream at full speed.
+                                    let (parts, body) = response.into_parts();
+                                    let bytes = body
+                                        .collect()
+                                        .await
+                                        .map_err(|e| std::io::Error::other(format!("{e:?}")))?
+                                        .to_bytes();
+                                    Ok(Response::from_parts(parts, s3s::Body::from(bytes)))
+                                }
                                 Fault::Internal | Fault::SlowDown => {
                                     let _ = req.into_body().collect().await;
                                     Ok::<_, std::io::Error>(if fault == Fault::Internal {
