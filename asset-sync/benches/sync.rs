@@ -31,14 +31,20 @@ async fn naive(client: &aws_sdk_s3::Client, local: &LocalTree, prefix: &str) {
     stream::iter(names)
         .map(|name| async move {
             let key = format!("{prefix}{name}");
-            let exists = client.head_object().bucket(BUCKET).key(&key).send().await.is_ok();
+            let exists = client
+                .head_object()
+                .bucket(&server.bucket)
+                .key(&key)
+                .send()
+                .await
+                .is_ok();
             if !exists {
                 let body = aws_sdk_s3::primitives::ByteStream::from_path(local.dir.join(&name))
                     .await
                     .unwrap();
                 client
                     .put_object()
-                    .bucket(BUCKET)
+                    .bucket(&server.bucket)
                     .key(&key)
                     .body(body)
                     .send()
@@ -51,7 +57,7 @@ async fn naive(client: &aws_sdk_s3::Client, local: &LocalTree, prefix: &str) {
         .await;
     client
         .put_object()
-        .bucket(BUCKET)
+        .bucket(&server.bucket)
         .key(format!("{prefix}staticfiles.json"))
         .body(local.manifest_bytes.clone().into())
         .send()

@@ -31,19 +31,29 @@ impl Progress for RaceAt<'_> {
 }
 
 /// Syncs `tree` on a runtime of its own (for use inside `RaceAt`).
-fn sync_blocking(endpoint_options: asset_sync::S3Options, tree: &Tree) -> asset_sync::Result<asset_sync::Summary> {
+fn sync_blocking(options: asset_sync::S3Options, bucket: &str, tree: &Tree) -> asset_sync::Result<asset_sync::Summary> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = asset_sync::Store::s3(asset_sync::connect(BUCKET, &endpoint_options).await);
-        sync(&store, tree, &SyncOptions::default()).await
+        let store = asset_sync::Store::s3(asset_sync::connect(bucket, &options).await);
+        let target = format!("s3://{bucket}/static/");
+        asset_sync::sync(
+            &tree.local(),
+            &store,
+            &target,
+            "static/",
+            &SyncOptions::default(),
+            &asset_sync::Quiet,
+        )
+        .await
     })
 }
 
 async fn race(server: &S3Server, ours: &Tree, theirs: &Tree) -> asset_sync::Result<asset_sync::Summary> {
     let options = server.options();
+    let bucket = server.bucket.clone();
     let progress = RaceAt {
         other: Mutex::new(Some(Box::new(move || {
-            sync_blocking(options, theirs).unwrap();
+            sync_blocking(options, &bucket, theirs).unwrap();
         }))),
     };
     let store = server.store().await;
@@ -70,18 +80,24 @@ async fn racing_deploys_cannot_overwrite_each_other() {
     assert!(matches!(err, Error::ManifestChanged { .. }), "{err}");
     assert!(err.to_string().contains("run the sync again"), "{err}");
     assert_eq!(err.exit_code(), 4);
-    assert_eq!(assert_manifest_complete(&server, "static/"), theirs.local().manifest);
+    assert_eq!(
+        server.assert_manifest_complete("static/").await,
+        theirs.local().manifest
+    );
 
     // Both start from the same release: `If-Match` on its ETag.
     let store = server.store().await;
-    sync(&store, &base, &SyncOptions::default()).await.unwrap();
+    server.sync(&store, &base, &SyncOptions::default()).await.unwrap();
     let err = race(&server, &ours, &theirs).await.unwrap_err();
     assert!(matches!(err, Error::ManifestChanged { .. }), "{err}");
-    assert_eq!(assert_manifest_complete(&server, "static/"), theirs.local().manifest);
+    assert_eq!(
+        server.assert_manifest_complete("static/").await,
+        theirs.local().manifest
+    );
 
     // The loser reruns and publishes its release.
-    sync(&store, &ours, &SyncOptions::default()).await.unwrap();
-    assert_eq!(assert_manifest_complete(&server, "static/"), ours.local().manifest);
+    server.sync(&store, &ours, &SyncOptions::default()).await.unwrap();
+    assert_eq!(server.assert_manifest_complete("static/").await, ours.local().manifest);
 }
 
 #[tokio::test]
@@ -89,25 +105,25 @@ async fn failed_manifest_write_keeps_the_previous_release_and_a_rerun_converges(
     let server = S3Server::start().await;
     let store = server.store().await;
     let tree = Tree::new(&[("a.css", b"a { color: red }"), ("b.txt", b"b1")]);
-    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let v1 = tree.local().manifest;
-    let v1_bytes = server.object("static/staticfiles.json").unwrap();
+    let v1_bytes = server.object("static/staticfiles.json").await.unwrap();
 
     tree.write("b.txt", b"b2");
     tree.build();
     server.block_manifest.store(true, std::sync::atomic::Ordering::SeqCst);
-    let err = sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
+    let err = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
     assert_eq!(err.exit_code(), 1, "{err}");
-    assert_eq!(server.object("static/staticfiles.json").unwrap(), v1_bytes);
-    assert_eq!(assert_manifest_complete(&server, "static/"), v1);
+    assert_eq!(server.object("static/staticfiles.json").await.unwrap(), v1_bytes);
+    assert_eq!(server.assert_manifest_complete("static/").await, v1);
 
     server.block_manifest.store(false, std::sync::atomic::Ordering::SeqCst);
-    let rerun = sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let rerun = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     // The bucket's manifest is still v1's, so the changed file's two names
     // go up again (the store holds them, but nothing the sync trusts says
     // so), then the manifest and its history copy.
     assert_eq!(rerun.uploaded, 4);
-    assert_eq!(assert_manifest_complete(&server, "static/"), tree.local().manifest);
+    assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
 
 #[tokio::test]
@@ -116,8 +132,8 @@ async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges(
     let store = server.store().await;
     let files = many_files(40);
     let tree = Tree::new(&as_refs(&files));
-    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
-    let v1_bytes = server.object("static/staticfiles.json").unwrap();
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v1_bytes = server.object("static/staticfiles.json").await.unwrap();
 
     for i in 0..40 {
         tree.write(&format!("img/i{i}.png"), format!("png v2 {i}").as_bytes());
@@ -147,11 +163,11 @@ async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges(
         log.iter().any(|l| l.starts_with("PUT ")),
         "some uploads happened: {log:#?}"
     );
-    assert_eq!(server.object("static/staticfiles.json").unwrap(), v1_bytes);
-    assert_manifest_complete(&server, "static/");
+    assert_eq!(server.object("static/staticfiles.json").await.unwrap(), v1_bytes);
+    server.assert_manifest_complete("static/").await;
 
-    sync(&store, &tree, &SyncOptions::default()).await.unwrap();
-    assert_eq!(assert_manifest_complete(&server, "static/"), tree.local().manifest);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
 
 /// Many seeded runs with a share of requests failing: each run either
@@ -171,7 +187,7 @@ async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
         for i in 0..15 {
             tree.write(&format!("img/i{i}.png"), format!("png {seed} {i}").as_bytes());
         }
-        let before = server.object("static/staticfiles.json");
+        let before = server.object("static/staticfiles.json").await;
         tree.build();
         let release = tree.local();
         server.set_faults(Some(Faults {
@@ -179,20 +195,20 @@ async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
             per_mille: 120,
             puts_only: false,
         }));
-        let result = sync(&store, &tree, &SyncOptions::default()).await;
+        let result = server.sync(&store, &tree, &SyncOptions::default()).await;
         server.set_faults(None);
         match result {
             Ok(_) => {
                 succeeded += 1;
                 assert_eq!(
-                    assert_manifest_complete(&server, "static/"),
+                    server.assert_manifest_complete("static/").await,
                     release.manifest,
                     "seed {seed}"
                 );
                 for (name, hashed) in &release.manifest.paths {
                     let local = std::fs::read(release.dir.join(hashed)).unwrap();
                     assert_eq!(
-                        server.object(&format!("static/{hashed}")).unwrap(),
+                        server.object(&format!("static/{hashed}")).await.unwrap(),
                         local,
                         "seed {seed}: {name}"
                     );
@@ -203,15 +219,15 @@ async fn seeded_faults_never_leave_a_manifest_naming_a_missing_object() {
                 let message = err.to_string();
                 assert!(!message.is_empty() && err.exit_code() != 0, "seed {seed}");
                 assert_eq!(
-                    server.object("static/staticfiles.json"),
+                    server.object("static/staticfiles.json").await,
                     before,
                     "seed {seed}: {message}"
                 );
                 if before.is_some() {
-                    assert_manifest_complete(&server, "static/");
+                    server.assert_manifest_complete("static/").await;
                 }
-                sync(&store, &tree, &SyncOptions::default()).await.unwrap();
-                assert_eq!(assert_manifest_complete(&server, "static/"), release.manifest);
+                server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+                assert_eq!(server.assert_manifest_complete("static/").await, release.manifest);
             }
         }
         server.take_log();

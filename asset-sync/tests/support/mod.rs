@@ -1,7 +1,11 @@
-//! A real S3 server for the tests: `s3s-fs` (objects in a temporary
-//! folder) served over HTTP on 127.0.0.1:0, with every request logged and,
-//! optionally, faults injected from a seed: HTTP 500, 503 SlowDown, or the
-//! connection dropped while the request body is being sent.
+//! A real S3 server for the tests, behind a front on 127.0.0.1:0 that logs
+//! every request and, optionally, injects faults from a seed: HTTP 500,
+//! 503 SlowDown, or the connection dropped while the request body is sent.
+//!
+//! The server is `s3s-fs` (objects in a temporary folder) in this process,
+//! or, when `ASSET_SYNC_TEST_S3` holds an endpoint such as
+//! `http://127.0.0.1:5055`, that server (CI runs the suite a second time
+//! against moto's); each test then works in a bucket of its own.
 
 #![allow(dead_code)]
 
@@ -19,6 +23,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 
+/// The bucket of the in-process server.
 pub const BUCKET: &str = "assets";
 const KEY: &str = "AKIDTESTKEY";
 const SECRET: &str = "test-secret-key";
@@ -78,6 +83,10 @@ fn xml_error(status: u16, code: &str) -> Response<s3s::Body> {
 /// A running server.
 pub struct S3Server {
     pub endpoint: String,
+    /// The bucket this server's tests use.
+    pub bucket: String,
+    /// A client that talks to an external server directly (not logged).
+    external: Option<aws_sdk_s3::Client>,
     pub root: PathBuf,
     log: Arc<Mutex<Vec<String>>>,
     faults: Arc<Mutex<Option<Faults>>>,
@@ -93,13 +102,83 @@ impl Drop for S3Server {
     }
 }
 
+/// Where the front sends requests.
+#[derive(Clone)]
+enum Backend {
+    InProcess(s3s::service::S3Service),
+    External {
+        client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Incoming>,
+        endpoint: String,
+    },
+}
+
+impl Backend {
+    async fn call(&self, req: Request<Incoming>) -> std::io::Result<Response<s3s::Body>> {
+        let io = |e: &dyn std::fmt::Debug| std::io::Error::other(format!("{e:?}"));
+        let (parts, body) = match self {
+            Backend::InProcess(service) => hyper::service::Service::call(service, req)
+                .await
+                .map_err(|e| io(&e))?
+                .into_parts(),
+            Backend::External { client, endpoint } => {
+                let (mut parts, body) = req.into_parts();
+                let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                parts.uri = format!("{endpoint}{path}").parse().map_err(|e| io(&e))?;
+                let response = client
+                    .request(Request::from_parts(parts, body))
+                    .await
+                    .map_err(|e| io(&e))?;
+                let (parts, body) = response.into_parts();
+                (
+                    parts,
+                    s3s::Body::from(body.collect().await.map_err(|e| io(&e))?.to_bytes()),
+                )
+            }
+        };
+        // s3s-fs streams files in small blocking reads; send each response
+        // in one piece, as a production server streams at full speed.
+        let bytes = body.collect().await.map_err(|e| io(&e))?.to_bytes();
+        Ok(Response::from_parts(parts, s3s::Body::from(bytes)))
+    }
+}
+
 impl S3Server {
     pub async fn start() -> S3Server {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(BUCKET)).unwrap();
-        let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(dir.path()).unwrap());
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(KEY, SECRET));
-        let service = builder.build();
+        let (backend, bucket, external) = match std::env::var("ASSET_SYNC_TEST_S3") {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos();
+                let bucket = format!(
+                    "t{}-{}-{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::SeqCst),
+                    nanos % 1_000_000
+                );
+                let direct = direct_client(&endpoint).await;
+                direct.create_bucket().bucket(&bucket).send().await.unwrap();
+                let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+                let endpoint = endpoint.trim_end_matches('/').to_owned();
+                (
+                    Backend::External {
+                        client,
+                        endpoint: endpoint.clone(),
+                    },
+                    bucket,
+                    Some(direct),
+                )
+            }
+            _ => {
+                std::fs::create_dir(dir.path().join(BUCKET)).unwrap();
+                let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(dir.path()).unwrap());
+                builder.set_auth(s3s::auth::SimpleAuth::from_single(KEY, SECRET));
+                (Backend::InProcess(builder.build()), BUCKET.to_owned(), None)
+            }
+        };
+        let service = backend;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -161,21 +240,7 @@ impl S3Server {
                                 fault = Fault::Drop;
                             }
                             match fault {
-                                Fault::Pass => {
-                                    let response = hyper::service::Service::call(&service, req)
-                                        .await
-                                        .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-                                    // s3s-fs streams files in small blocking reads; send
-                                    // each response in one piece, as a production server
-                                    // would stream at full speed.
-                                    let (parts, body) = response.into_parts();
-                                    let bytes = body
-                                        .collect()
-                                        .await
-                                        .map_err(|e| std::io::Error::other(format!("{e:?}")))?
-                                        .to_bytes();
-                                    Ok(Response::from_parts(parts, s3s::Body::from(bytes)))
-                                }
+                                Fault::Pass => service.call(req).await,
                                 Fault::Internal | Fault::SlowDown => {
                                     let _ = req.into_body().collect().await;
                                     Ok::<_, std::io::Error>(if fault == Fault::Internal {
@@ -202,6 +267,8 @@ impl S3Server {
         let root = dir.path().to_owned();
         S3Server {
             endpoint,
+            bucket,
+            external,
             root,
             log,
             faults,
@@ -237,18 +304,71 @@ impl S3Server {
     }
 
     pub async fn store_with(&self, options: S3Options) -> Store {
-        Store::s3(asset_sync::connect(BUCKET, &options).await)
+        Store::s3(asset_sync::connect(&self.bucket, &options).await)
     }
 
-    /// An object's bytes, read from the server's folder.
-    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.root.join(BUCKET).join(key)).ok()
+    /// Whether the server is an external one (which may not check credentials).
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
     }
 
-    /// A raw client for checks.
+    /// The request path of a key, as the log shows it.
+    pub fn path(&self, key: &str) -> String {
+        format!("/{}/{key}", self.bucket)
+    }
+
+    /// An object's bytes, read past the front (neither logged nor faulted).
+    pub async fn object(&self, key: &str) -> Option<Vec<u8>> {
+        match &self.external {
+            None => std::fs::read(self.root.join(BUCKET).join(key)).ok(),
+            Some(client) => match client.get_object().bucket(&self.bucket).key(key).send().await {
+                Ok(object) => Some(object.body.collect().await.unwrap().into_bytes().to_vec()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
+                Err(e) => panic!("reading {key}: {e:?}"),
+            },
+        }
+    }
+
+    /// A raw client (through the front) for checks.
     pub async fn client(&self) -> aws_sdk_s3::Client {
-        asset_sync::connect(BUCKET, &self.options()).await.client().clone()
+        asset_sync::connect(&self.bucket, &self.options())
+            .await
+            .client()
+            .clone()
     }
+
+    /// Syncs `tree` to this server's bucket under `static/`.
+    pub async fn sync(&self, store: &Store, tree: &Tree, options: &SyncOptions) -> asset_sync::Result<Summary> {
+        let target = format!("s3://{}/static/", self.bucket);
+        asset_sync::sync(&tree.local(), store, &target, "static/", options, &Quiet).await
+    }
+
+    /// Every object the bucket's manifest names is present.
+    pub async fn assert_manifest_complete(&self, prefix: &str) -> asset_sync::Manifest {
+        let bytes = self
+            .object(&format!("{prefix}staticfiles.json"))
+            .await
+            .expect("a manifest");
+        let manifest = asset_sync::Manifest::parse(&bytes).unwrap();
+        for name in manifest.names() {
+            assert!(
+                self.object(&format!("{prefix}{name}")).await.is_some(),
+                "{name} is named but missing"
+            );
+        }
+        manifest
+    }
+}
+
+async fn direct_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let options = S3Options {
+        endpoint_url: Some(endpoint.to_owned()),
+        region: Some("us-east-1".to_owned()),
+        path_style: true,
+        static_credentials: Some((KEY.to_owned(), SECRET.to_owned())),
+        ..S3Options::default()
+    };
+    asset_sync::connect("unused", &options).await.client().clone()
 }
 
 /// A collected folder built by asset-build from `files`.
@@ -295,11 +415,6 @@ impl Tree {
     }
 }
 
-/// Syncs `tree` to the bucket under `static/`.
-pub async fn sync(store: &Store, tree: &Tree, options: &SyncOptions) -> asset_sync::Result<Summary> {
-    asset_sync::sync(&tree.local(), store, "s3://assets/static/", "static/", options, &Quiet).await
-}
-
 /// A generated tree of `n` CSS files, each referring to its own image.
 pub fn many_files(n: usize) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
@@ -315,19 +430,6 @@ pub fn many_files(n: usize) -> Vec<(String, Vec<u8>)> {
 
 pub fn as_refs(files: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
     files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect()
-}
-
-/// Every object the bucket's manifest names is present with the local bytes.
-pub fn assert_manifest_complete(server: &S3Server, prefix: &str) -> asset_sync::Manifest {
-    let bytes = server.object(&format!("{prefix}staticfiles.json")).expect("a manifest");
-    let manifest = asset_sync::Manifest::parse(&bytes).unwrap();
-    for name in manifest.names() {
-        assert!(
-            server.object(&format!("{prefix}{name}")).is_some(),
-            "{name} is named but missing"
-        );
-    }
-    manifest
 }
 
 pub fn path(p: &Path) -> String {
