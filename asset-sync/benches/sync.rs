@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use asset_sync::{LocalTree, Quiet, Store, SyncOptions};
 use futures_util::{StreamExt, stream};
-use support::{BUCKET, S3Server, Tree};
+use support::{S3Server, Tree};
 
 struct Row {
     case: &'static str,
@@ -26,25 +26,19 @@ struct Row {
 }
 
 /// Django-storages style: HEAD every name, PUT the missing ones, PUT the manifest.
-async fn naive(client: &aws_sdk_s3::Client, local: &LocalTree, prefix: &str) {
+async fn naive(client: &aws_sdk_s3::Client, bucket: &str, local: &LocalTree, prefix: &str) {
     let names: Vec<String> = local.manifest.names().map(str::to_owned).collect();
     stream::iter(names)
         .map(|name| async move {
             let key = format!("{prefix}{name}");
-            let exists = client
-                .head_object()
-                .bucket(&server.bucket)
-                .key(&key)
-                .send()
-                .await
-                .is_ok();
+            let exists = client.head_object().bucket(bucket).key(&key).send().await.is_ok();
             if !exists {
                 let body = aws_sdk_s3::primitives::ByteStream::from_path(local.dir.join(&name))
                     .await
                     .unwrap();
                 client
                     .put_object()
-                    .bucket(&server.bucket)
+                    .bucket(bucket)
                     .key(&key)
                     .body(body)
                     .send()
@@ -57,7 +51,7 @@ async fn naive(client: &aws_sdk_s3::Client, local: &LocalTree, prefix: &str) {
         .await;
     client
         .put_object()
-        .bucket(&server.bucket)
+        .bucket(bucket)
         .key(format!("{prefix}staticfiles.json"))
         .body(local.manifest_bytes.clone().into())
         .send()
@@ -83,7 +77,7 @@ fn main() {
         let mut options = server.options();
         options.sdk_checksums = false;
         let store: Store = server.store_with(options.clone()).await;
-        let client = asset_sync::connect(BUCKET, &options).await.client().clone();
+        let client = asset_sync::connect(&server.bucket, &options).await.client().clone();
 
         let files: Vec<(String, Vec<u8>)> = (0..sources)
             .map(|i| {
@@ -126,7 +120,7 @@ fn main() {
             for _ in 0..repeats {
                 server.take_log();
                 let start = Instant::now();
-                asset_sync::sync(&local, &store, "s3://assets/ours/", "ours/", &SyncOptions::default(), &Quiet)
+                asset_sync::sync(&local, &store, &format!("s3://{}/ours/", server.bucket), "ours/", &SyncOptions::default(), &Quiet)
                     .await
                     .unwrap();
                 times.push(start.elapsed());
@@ -156,7 +150,7 @@ fn main() {
             for _ in 0..repeats {
                 server.take_log();
                 let start = Instant::now();
-                naive(&client, &local, "naive/").await;
+                naive(&client, &server.bucket, &local, "naive/").await;
                 times.push(start.elapsed());
                 requests = server.take_log().len();
             }

@@ -107,7 +107,7 @@ impl Drop for S3Server {
 enum Backend {
     InProcess(s3s::service::S3Service),
     External {
-        client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Incoming>,
+        client: Box<hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Incoming>>,
         endpoint: String,
     },
 }
@@ -160,7 +160,7 @@ impl S3Server {
                 );
                 let direct = direct_client(&endpoint).await;
                 direct.create_bucket().bucket(&bucket).send().await.unwrap();
-                let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+                let client = Box::new(hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http());
                 let endpoint = endpoint.trim_end_matches('/').to_owned();
                 (
                     Backend::External {
