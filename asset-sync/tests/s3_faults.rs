@@ -111,13 +111,13 @@ async fn failed_manifest_write_keeps_the_previous_release_and_a_rerun_converges(
 
     tree.write("b.txt", b"b2");
     tree.build();
-    server.block_manifest.store(true, std::sync::atomic::Ordering::SeqCst);
+    server.block_manifest(true);
     let err = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
     assert_eq!(err.exit_code(), 1, "{err}");
     assert_eq!(server.object("static/staticfiles.json").await.unwrap(), v1_bytes);
     assert_eq!(server.assert_manifest_complete("static/").await, v1);
 
-    server.block_manifest.store(false, std::sync::atomic::Ordering::SeqCst);
+    server.block_manifest(false);
     let rerun = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     // The bucket's manifest is still v1's, so the changed file's two names
     // go up again (the store holds them, but nothing the sync trusts says
@@ -167,6 +167,33 @@ async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges(
     server.assert_manifest_complete("static/").await;
 
     server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
+}
+
+#[tokio::test]
+async fn store_without_conditional_writes_gets_a_warning_and_an_unconditional_write() {
+    let server = S3Server::start().await;
+    server.reject_conditional_writes(true);
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("does not support conditional writes")),
+        "{:?}",
+        summary.warnings
+    );
+    let log = server.take_log();
+    let manifest_puts = log
+        .iter()
+        .filter(|l| l.starts_with(&format!("PUT {}", server.path("static/staticfiles.json"))))
+        .count();
+    assert_eq!(
+        manifest_puts, 2,
+        "refused conditional write, then an unconditional one: {log:#?}"
+    );
     assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
 

@@ -88,10 +88,7 @@ pub struct S3Server {
     /// A client that talks to an external server directly (not logged).
     external: Option<aws_sdk_s3::Client>,
     pub root: PathBuf,
-    log: Arc<Mutex<Vec<String>>>,
-    faults: Arc<Mutex<Option<Faults>>>,
-    /// Refuse (with a dropped connection) every PUT of the manifest.
-    pub block_manifest: Arc<AtomicBool>,
+    front: Arc<Front>,
     task: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -142,6 +139,73 @@ impl Backend {
     }
 }
 
+/// What the front knows: the log, the faults to inject, and its switches.
+#[derive(Default)]
+struct Front {
+    log: Mutex<Vec<String>>,
+    faults: Mutex<Option<Faults>>,
+    attempts: Mutex<HashMap<String, u32>>,
+    block_manifest: AtomicBool,
+    reject_conditional: AtomicBool,
+}
+
+impl Front {
+    async fn handle(&self, backend: &Backend, req: Request<Incoming>) -> std::io::Result<Response<s3s::Body>> {
+        let key = format!(
+            "{} {}",
+            req.method(),
+            req.uri().path_and_query().map_or("", |p| p.as_str())
+        );
+        // A CRC32 sent as a header, or announced as a trailer of a streamed body.
+        let headers = req.headers();
+        let trailer = headers
+            .get("x-amz-trailer")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"x-amz-checksum-crc32"));
+        let crc = if headers.contains_key("x-amz-checksum-crc32") || trailer {
+            " [crc32]"
+        } else {
+            ""
+        };
+        self.log.lock().unwrap().push(format!("{key}{crc}"));
+        let attempt = {
+            let mut map = self.attempts.lock().unwrap();
+            let n = map.entry(key.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let is_put = req.method() == hyper::Method::PUT;
+        let conditional = headers.contains_key("if-match") || headers.contains_key("if-none-match");
+        if is_put && conditional && self.reject_conditional.load(Ordering::SeqCst) {
+            let _ = req.into_body().collect().await;
+            return Ok(xml_error(501, "NotImplemented"));
+        }
+        let mut fault = match *self.faults.lock().unwrap() {
+            Some(f) if !f.puts_only || is_put => decide(&f, &key, attempt),
+            _ => Fault::Pass,
+        };
+        if is_put && req.uri().path().ends_with("/staticfiles.json") && self.block_manifest.load(Ordering::SeqCst) {
+            fault = Fault::Drop;
+        }
+        match fault {
+            Fault::Pass => backend.call(req).await,
+            Fault::Internal | Fault::SlowDown => {
+                let _ = req.into_body().collect().await;
+                Ok(if fault == Fault::Internal {
+                    xml_error(500, "InternalError")
+                } else {
+                    xml_error(503, "SlowDown")
+                })
+            }
+            Fault::Drop => {
+                // Take part of the body, then hang up.
+                let mut body = req.into_body();
+                let _ = body.frame().await;
+                Err(std::io::Error::other("connection dropped by fault injection"))
+            }
+        }
+    }
+}
+
 impl S3Server {
     pub async fn start() -> S3Server {
         let dir = tempfile::tempdir().unwrap();
@@ -178,85 +242,22 @@ impl S3Server {
                 (Backend::InProcess(builder.build()), BUCKET.to_owned(), None)
             }
         };
-        let service = backend;
+        let front = Arc::new(Front::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let faults: Arc<Mutex<Option<Faults>>> = Arc::new(Mutex::new(None));
-        let block_manifest = Arc::new(AtomicBool::new(false));
-        let attempts = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
-        let (log2, faults2, block2) = (log.clone(), faults.clone(), block_manifest.clone());
+        let shared = front.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                let (service, log, faults, block, attempts) = (
-                    service.clone(),
-                    log2.clone(),
-                    faults2.clone(),
-                    block2.clone(),
-                    attempts.clone(),
-                );
+                // As any production server: no Nagle delay on responses.
+                let _ = tcp.set_nodelay(true);
+                let (backend, front) = (backend.clone(), shared.clone());
                 tokio::spawn(async move {
                     let handler = service_fn(move |req: Request<Incoming>| {
-                        let (service, log, faults, block, attempts) = (
-                            service.clone(),
-                            log.clone(),
-                            faults.clone(),
-                            block.clone(),
-                            attempts.clone(),
-                        );
-                        async move {
-                            let key = format!(
-                                "{} {}",
-                                req.method(),
-                                req.uri().path_and_query().map_or("", |p| p.as_str())
-                            );
-                            // A CRC32 sent as a header, or announced as a trailer of a streamed body.
-                            let headers = req.headers();
-                            let trailer = headers
-                                .get("x-amz-trailer")
-                                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"x-amz-checksum-crc32"));
-                            let crc = if headers.contains_key("x-amz-checksum-crc32") || trailer {
-                                " [crc32]"
-                            } else {
-                                ""
-                            };
-                            log.lock().unwrap().push(format!("{key}{crc}"));
-                            let attempt = {
-                                let mut map = attempts.lock().unwrap();
-                                let n = map.entry(key.clone()).or_default();
-                                *n += 1;
-                                *n
-                            };
-                            let is_put = req.method() == hyper::Method::PUT;
-                            let mut fault = match *faults.lock().unwrap() {
-                                Some(f) if !f.puts_only || is_put => decide(&f, &key, attempt),
-                                _ => Fault::Pass,
-                            };
-                            if is_put && req.uri().path().ends_with("/staticfiles.json") && block.load(Ordering::SeqCst)
-                            {
-                                fault = Fault::Drop;
-                            }
-                            match fault {
-                                Fault::Pass => service.call(req).await,
-                                Fault::Internal | Fault::SlowDown => {
-                                    let _ = req.into_body().collect().await;
-                                    Ok::<_, std::io::Error>(if fault == Fault::Internal {
-                                        xml_error(500, "InternalError")
-                                    } else {
-                                        xml_error(503, "SlowDown")
-                                    })
-                                }
-                                Fault::Drop => {
-                                    // Take part of the body, then hang up.
-                                    let mut body = req.into_body();
-                                    let _ = body.frame().await;
-                                    Err(std::io::Error::other("connection dropped by fault injection"))
-                                }
-                            }
-                        }
+                        let (backend, front) = (backend.clone(), front.clone());
+                        async move { front.handle(&backend, req).await }
                     });
                     let _ = Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tcp), handler)
@@ -270,21 +271,29 @@ impl S3Server {
             bucket,
             external,
             root,
-            log,
-            faults,
-            block_manifest,
+            front,
             task,
             _dir: dir,
         }
     }
 
+    /// Refuse (with a dropped connection) every PUT of the manifest.
+    pub fn block_manifest(&self, on: bool) {
+        self.front.block_manifest.store(on, Ordering::SeqCst);
+    }
+
+    /// Answer 501 NotImplemented to conditional writes, as some stores do.
+    pub fn reject_conditional_writes(&self, on: bool) {
+        self.front.reject_conditional.store(on, Ordering::SeqCst);
+    }
+
     pub fn set_faults(&self, faults: Option<Faults>) {
-        *self.faults.lock().unwrap() = faults;
+        *self.front.faults.lock().unwrap() = faults;
     }
 
     /// Requests seen since the last call.
     pub fn take_log(&self) -> Vec<String> {
-        std::mem::take(&mut *self.log.lock().unwrap())
+        std::mem::take(&mut *self.front.log.lock().unwrap())
     }
 
     pub fn options(&self) -> S3Options {
