@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::Md5Digest;
 
 const CACHE_FILE: &str = "asset-build-cache.json";
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// A source file as last hashed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +25,7 @@ pub(crate) struct SourceStamp {
     pub(crate) size: u64,
     pub(crate) mtime_ns: u64,
     pub(crate) md5: Md5Digest,
+    pub(crate) integrity: String,
 }
 
 /// An output file as last written.
@@ -57,6 +58,7 @@ pub(crate) struct RewriteRecord {
     pub(crate) targets_key: Md5Digest,
     pub(crate) hashed: String,
     pub(crate) served_md5: Md5Digest,
+    pub(crate) integrity: String,
     pub(crate) size: u64,
     pub(crate) warnings: Vec<String>,
 }
@@ -71,6 +73,8 @@ pub(crate) struct BuildCache {
     pub(crate) outputs: HashMap<String, OutputStamp>,
     /// Asset folders of dependency crates, as `cargo metadata` last found them.
     pub(crate) dependency_assets: Option<crate::dependency_assets::DependencyAssets>,
+    /// Precompressed variants by content MD5 (hex).
+    pub(crate) compressed: HashMap<String, crate::compress::Variants>,
     /// CSS/JS files by logical name.
     pub(crate) rewrites: HashMap<String, RewriteRecord>,
     /// Key of the inputs of the generated Rust file last written.

@@ -16,19 +16,42 @@ use std::path::Path;
 
 use asset_runtime::push_encoded_path;
 
-use crate::hash::{Md5Digest, hex};
+use crate::compress::Variants;
+use crate::hash::{Md5Digest, hex, md5_bytes};
 
 /// Changes whenever the generated text changes shape, so that a rebuild
 /// with a new asset-build regenerates the file.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// One asset as the generated table records it.
 pub(crate) struct Entry<'a> {
     pub(crate) name: &'a str,
     pub(crate) hashed: &'a str,
+    pub(crate) content_type: String,
+    pub(crate) integrity: &'a str,
+    /// The bytes served under the hashed name.
+    pub(crate) served: Representation,
+    /// The bytes of the collected original.
+    pub(crate) original: Representation,
+}
+
+/// One file's bytes: digest, size, and precompressed variants.
+pub(crate) struct Representation {
     pub(crate) md5: Md5Digest,
     pub(crate) size: u64,
-    pub(crate) content_type: String,
+    pub(crate) variants: Variants,
+}
+
+impl Representation {
+    fn expr(&self) -> String {
+        format!(
+            "::asset_runtime::FileInfo::__new({:?}, {}, {:?}, {:?})",
+            hex(&self.md5),
+            self.size,
+            self.variants.br.map(|v| v.size),
+            self.variants.gz.map(|v| v.size)
+        )
+    }
 }
 
 impl Entry<'_> {
@@ -37,16 +60,43 @@ impl Entry<'_> {
         let mut url = static_url.to_owned();
         push_encoded_path(&mut url, self.hashed);
         format!(
-            "::asset_runtime::Asset::__new({:?}, {:?}, {:?}, {}, {:?}, {}, {:?})",
+            "::asset_runtime::Asset::__new({:?}, {:?}, {:?}, {}, {:?}, {:?}, {}, {})",
             self.name,
             self.hashed,
             url,
             static_url.len(),
-            hex(&self.md5),
-            self.size,
-            self.content_type
+            self.content_type,
+            self.integrity,
+            self.served.expr(),
+            self.original.expr()
         )
     }
+
+    fn key_text(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            self.name,
+            self.hashed,
+            self.content_type,
+            self.integrity,
+            self.served.expr(),
+            self.original.expr()
+        )
+    }
+}
+
+/// Identifies everything the generated file depends on.
+pub(crate) fn key(entries: &[Entry<'_>], static_url: &str, output_dir: &Path) -> String {
+    let mut text = format!(
+        "{}/{}\n{static_url}\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        FORMAT_VERSION,
+        output_dir.display()
+    );
+    for entry in entries {
+        text.push_str(&entry.key_text());
+    }
+    hex(&md5_bytes(text.as_bytes()))
 }
 
 /// The text of the generated file. `entries` must be sorted by name.

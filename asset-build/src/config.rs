@@ -37,6 +37,7 @@ pub(crate) struct Source {
 /// | [`js_module_imports`](Config::js_module_imports) | `false` |
 /// | [`lenient_references`](Config::lenient_references) | `false` |
 /// | [`hard_links`](Config::hard_links) | `true` |
+/// | [`precompress`](Config::precompress) | on in release builds |
 /// | [`output_dir`](Config::output_dir) | `target/<profile>/static/<package>/` |
 /// | [`out_dir`](Config::out_dir) | `$OUT_DIR` |
 /// | [`package_dir`](Config::package_dir) | `$CARGO_MANIFEST_DIR` |
@@ -52,6 +53,7 @@ pub struct Config {
     pub(crate) js_module_imports: bool,
     pub(crate) lenient_references: bool,
     pub(crate) hard_links: bool,
+    pub(crate) precompress: Option<bool>,
     pub(crate) output_dir: Option<PathBuf>,
     pub(crate) out_dir: Option<PathBuf>,
     pub(crate) package_dir: Option<PathBuf>,
@@ -81,6 +83,7 @@ impl Config {
             js_module_imports: false,
             lenient_references: false,
             hard_links: true,
+            precompress: None,
             output_dir: None,
             out_dir: None,
             package_dir: None,
@@ -168,6 +171,16 @@ impl Config {
     /// to a copy where links are not supported.
     pub fn hard_links(&mut self, on: bool) -> &mut Self {
         self.hard_links = on;
+        self
+    }
+
+    /// Write Brotli (quality 11) and gzip (level 9, no timestamp) siblings,
+    /// `name.ext.br` and `name.ext.gz`, of every file of a compressible type
+    /// (not images, fonts, archives, audio or video), each kept only if at
+    /// least 5% smaller. Cached by content hash in `OUT_DIR`. By default on
+    /// in release builds (`PROFILE=release`) and off otherwise.
+    pub fn precompress(&mut self, on: bool) -> &mut Self {
+        self.precompress = Some(on);
         self
     }
 

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
+use base64::Engine as _;
 use md5::{Digest, Md5};
+use sha2::Sha384;
 
 use crate::error::{Error, Result};
 
@@ -21,19 +23,31 @@ pub(crate) fn md5_bytes(bytes: &[u8]) -> Md5Digest {
     Md5::digest(bytes).into()
 }
 
-/// MD5 of a file's content, read in chunks.
-pub(crate) fn md5_file(path: &Path) -> Result<Md5Digest> {
+/// A subresource-integrity value, `sha384-<base64>`, as `<script
+/// integrity=...>` takes it.
+pub(crate) fn integrity(bytes: &[u8]) -> String {
+    sri_text(&Sha384::digest(bytes))
+}
+
+fn sri_text(digest: &[u8]) -> String {
+    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(digest))
+}
+
+/// MD5 and integrity value of a file's content, read once, in chunks.
+pub(crate) fn digest_file(path: &Path) -> Result<(Md5Digest, String)> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
-    let mut hasher = Md5::new();
+    let mut md5 = Md5::new();
+    let mut sha = Sha384::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = file.read(&mut buf).map_err(|e| Error::io("read", path, e))?;
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
+        md5.update(&buf[..n]);
+        sha.update(&buf[..n]);
     }
-    Ok(hasher.finalize().into())
+    Ok((md5.finalize().into(), sri_text(&sha.finalize())))
 }
 
 /// Lowercase hex of a digest.
@@ -72,6 +86,15 @@ mod tests {
 
     fn digest_of(s: &str) -> Md5Digest {
         md5_bytes(s.as_bytes())
+    }
+
+    #[test]
+    fn integrity_is_sha384_base64() {
+        // `printf abc | openssl dgst -sha384 -binary | base64`
+        assert_eq!(
+            integrity(b"abc"),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        );
     }
 
     #[test]

@@ -57,6 +57,7 @@ mod build_cache;
 mod cargo_directives;
 mod codegen;
 mod collect;
+mod compress;
 mod config;
 mod content_type;
 mod dependency_assets;

@@ -32,6 +32,9 @@ pub(crate) enum Content<'a> {
     Copy(&'a Path),
     /// The same bytes as this other output file, written earlier.
     Link(&'a str),
+    /// The same bytes as this file outside the output folder, which is
+    /// never edited in place (a hard link where possible).
+    LinkPath(&'a Path),
     /// These bytes.
     Bytes(&'a [u8]),
     /// The bytes the render callback gives for this file index, asked for
@@ -61,19 +64,19 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Writes `first` (the originals), then `second` (the hashed copies, which
-/// may link to the originals), then the manifest, then removes leftovers.
+/// Writes the batches in order (the originals, then the hashed copies,
+/// which may link to them, then the precompressed siblings), then the
+/// manifest, then removes leftovers.
 pub(crate) fn write_tree(
     dir: &Path,
-    first: &[OutFile<'_>],
-    second: &[OutFile<'_>],
+    batches: &[&[OutFile<'_>]],
     manifest: &[u8],
     cache: &mut BuildCache,
     hard_links: bool,
     render: &RenderFn<'_>,
 ) -> Result<WriteStats> {
     if !dir.exists() {
-        return write_fresh(dir, first, second, manifest, cache, hard_links, render);
+        return write_fresh(dir, batches, manifest, cache, hard_links, render);
     }
     if !dir.join(MANIFEST_NAME).is_file()
         && std::fs::read_dir(dir)
@@ -88,10 +91,10 @@ pub(crate) fn write_tree(
     } else {
         HashMap::new()
     };
-    create_parents(dir, first.iter().chain(second))?;
+    create_parents(dir, batches.iter().flat_map(|b| b.iter()))?;
     let mut stats = WriteStats::default();
-    let mut stamps = HashMap::with_capacity(first.len() + second.len());
-    for batch in [first, second] {
+    let mut stamps = HashMap::with_capacity(batches.iter().map(|b| b.len()).sum());
+    for batch in batches {
         let results: Vec<(bool, OutputStamp)> = batch
             .par_iter()
             .map(|file| update(dir, file, previous.get(file.name), hard_links, render))
@@ -125,8 +128,7 @@ pub(crate) fn write_tree(
 /// First build: everything goes into a new folder renamed into place.
 fn write_fresh(
     dir: &Path,
-    first: &[OutFile<'_>],
-    second: &[OutFile<'_>],
+    batches: &[&[OutFile<'_>]],
     manifest: &[u8],
     cache: &mut BuildCache,
     hard_links: bool,
@@ -141,9 +143,9 @@ fn write_fresh(
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io("remove", &staging, e))?;
     }
     std::fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
-    create_parents(&staging, first.iter().chain(second))?;
-    let mut stamps = HashMap::with_capacity(first.len() + second.len());
-    for batch in [first, second] {
+    create_parents(&staging, batches.iter().flat_map(|b| b.iter()))?;
+    let mut stamps = HashMap::with_capacity(batches.iter().map(|b| b.len()).sum());
+    for batch in batches {
         let results: Vec<OutputStamp> = batch
             .par_iter()
             .map(|file| {
@@ -202,14 +204,16 @@ fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool, render: &R
         Content::Copy(source) => copy(source, dest),
         Content::Bytes(bytes) => std::fs::write(dest, bytes).map_err(|e| Error::io("write", dest, e)),
         Content::Render(i) => std::fs::write(dest, render(i)?).map_err(|e| Error::io("write", dest, e)),
-        Content::Link(original) => {
-            let original = dir.join(original);
-            if hard_links && std::fs::hard_link(&original, dest).is_ok() {
-                return Ok(());
-            }
-            copy(&original, dest)
-        }
+        Content::Link(original) => link_or_copy(&dir.join(original), dest, hard_links),
+        Content::LinkPath(original) => link_or_copy(original, dest, hard_links),
     }
+}
+
+fn link_or_copy(original: &Path, dest: &Path, hard_links: bool) -> Result<()> {
+    if hard_links && std::fs::hard_link(original, dest).is_ok() {
+        return Ok(());
+    }
+    copy(original, dest)
 }
 
 fn copy(source: &Path, dest: &Path) -> Result<()> {

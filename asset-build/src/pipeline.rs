@@ -1,22 +1,26 @@
 //! The whole build, step by step: collect → hash → rewrite → write the
 //! output folder and manifest → generate the Rust table.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Instant;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 
 use crate::build_cache::{BuildCache, SourceStamp};
 use crate::cargo_directives;
-use crate::codegen::{self, Entry};
+use crate::codegen::{self, Entry, Representation};
 use crate::collect::{self, SourceFile};
+use crate::compress::{self, Variants};
 use crate::config::{Config, Source};
 use crate::content_type::content_type;
 use crate::dependency_assets;
 use crate::error::{Error, Result};
-use crate::hash::{self, Md5Digest, hex, md5_bytes};
+use crate::hash::{self, Md5Digest, hex};
 use crate::manifest;
+use crate::output::RenderFn;
 use crate::output::{self, Content, MANIFEST_NAME, OutFile, WriteStats};
 use crate::process::{self, Renderer, RewriteOptions};
 use crate::references::Patterns;
@@ -44,6 +48,10 @@ pub struct Output {
     /// CSS/JS files rewritten (the others kept the name recorded by the
     /// last build, as neither they nor the files they refer to changed).
     pub files_rewritten: usize,
+    /// Contents compressed in this build (the others' variants were cached).
+    pub files_compressed: usize,
+    /// Time spent compressing, in seconds.
+    pub compress_seconds: f64,
     /// What writing the output folder did.
     pub write: WriteStats,
     /// The manifest's `hash` field.
@@ -88,17 +96,18 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     let files = collected.files;
     let mut warnings = collected.warnings;
 
-    let (digests, files_hashed) = hash_all(&files, &cache)?;
+    let (digests, integrities, files_hashed) = hash_all(&files, &cache)?;
     let racy_before = started.saturating_sub(RACY_WINDOW_NS);
     cache.sources = files
         .iter()
-        .zip(&digests)
+        .zip(digests.iter().zip(&integrities))
         .filter(|(f, _)| (f.mtime_ns as u64) < racy_before)
-        .map(|(f, d)| {
+        .map(|(f, (md5, integrity))| {
             let stamp = SourceStamp {
                 size: f.size,
                 mtime_ns: f.mtime_ns as u64,
-                md5: *d,
+                md5: *md5,
+                integrity: integrity.clone(),
             };
             (f.path.clone(), stamp)
         })
@@ -110,7 +119,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         static_url: &config.static_url,
         lenient: config.lenient_references,
     };
-    let processed = process::process(&files, &digests, &options, &cache.rewrites)?;
+    let processed = process::process(&files, &digests, &integrities, &options, &cache.rewrites)?;
     let files_rewritten = processed.rewritten.iter().filter(|r| r.is_some()).count();
     warnings.extend(processed.warnings.iter().cloned());
 
@@ -149,10 +158,31 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
             .get_or_init(|| Renderer::new(&files, &processed.hashed, &options))
             .render(i)
     };
+
+    let compress_started = Instant::now();
+    let precompress = config
+        .precompress
+        .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
+    let compressed = if precompress {
+        precompress_all(&out_dir, &files, &digests, &processed, &mut cache, &render)?
+    } else {
+        cache.compressed.clear();
+        Compressed::default()
+    };
+    let compress_seconds = compress_started.elapsed().as_secs_f64();
+    let sibling_names: Vec<(String, PathBuf, Md5Digest)> = compressed.siblings(&files, &digests, &processed, &out_dir);
+    let siblings: Vec<OutFile<'_>> = sibling_names
+        .iter()
+        .map(|(name, path, md5)| OutFile {
+            name,
+            content: Content::LinkPath(path),
+            md5: *md5,
+        })
+        .collect();
+
     let write = output::write_tree(
         &output_dir,
-        &originals,
-        &hashed,
+        &[&originals, &hashed, &siblings],
         &manifest_bytes,
         &mut cache,
         config.hard_links,
@@ -161,17 +191,36 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
 
     let entries: Vec<Entry<'_>> = order
         .iter()
-        .map(|&i| Entry {
-            name: &files[i].name,
-            hashed: &processed.hashed[i],
-            md5: processed.served_md5[i],
-            size: processed.served_size[i],
-            content_type: content_type(&files[i].name),
+        .map(|&i| {
+            let original = compressed.by_md5.get(&digests[i]).copied().unwrap_or_default();
+            let served = compressed
+                .by_md5
+                .get(&processed.served_md5[i])
+                .copied()
+                .unwrap_or_default();
+            let compressible = compress::compressible(&files[i].name);
+            let pick = |v: Variants| if compressible { v } else { Variants::default() };
+            Entry {
+                name: &files[i].name,
+                hashed: &processed.hashed[i],
+                content_type: content_type(&files[i].name),
+                integrity: &processed.served_integrity[i],
+                served: Representation {
+                    md5: processed.served_md5[i],
+                    size: processed.served_size[i],
+                    variants: pick(served),
+                },
+                original: Representation {
+                    md5: digests[i],
+                    size: files[i].size,
+                    variants: pick(original),
+                },
+            }
         })
         .collect();
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::io("create", &out_dir, e))?;
     let generated_file = out_dir.join(&config.generated_file_name);
-    let key = generated_key(&entries, &config.static_url, &output_dir);
+    let key = codegen::key(&entries, &config.static_url, &output_dir);
     if cache.generated_key.as_deref() != Some(key.as_str()) || !generated_file.is_file() {
         let text = codegen::generate(&entries, &config.static_url, &output_dir);
         output::write_if_changed(&generated_file, text.as_bytes())?;
@@ -191,6 +240,8 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         }
     }
     Ok(Output {
+        files_compressed: compressed.computed,
+        compress_seconds,
         manifest_path: output_dir.join(MANIFEST_NAME),
         output_dir,
         generated_file,
@@ -203,39 +254,129 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     })
 }
 
-/// MD5 of every file's original bytes, on all cores, reusing the cached
-/// hash of files whose size and modification time did not change.
-fn hash_all(files: &[SourceFile], cache: &BuildCache) -> Result<(Vec<Md5Digest>, usize)> {
-    let results: Vec<(Md5Digest, bool)> = files
-        .par_iter()
-        .map(|f| match cache.sources.get(&f.path) {
-            Some(s) if s.size == f.size && u128::from(s.mtime_ns) == f.mtime_ns => Ok((s.md5, false)),
-            _ => hash::md5_file(&f.path).map(|d| (d, true)),
-        })
-        .collect::<Result<_>>()?;
-    let read = results.iter().filter(|(_, read)| *read).count();
-    Ok((results.into_iter().map(|(d, _)| d).collect(), read))
+/// The precompressed variants of this build's contents.
+#[derive(Default)]
+struct Compressed {
+    by_md5: HashMap<Md5Digest, Variants>,
+    /// Contents compressed in this build.
+    computed: usize,
 }
 
-/// Identifies everything the generated file depends on.
-fn generated_key(entries: &[Entry<'_>], static_url: &str, output_dir: &std::path::Path) -> String {
-    let mut text = format!(
-        "{}/{}\n{static_url}\n{}\n",
-        env!("CARGO_PKG_VERSION"),
-        codegen::FORMAT_VERSION,
-        output_dir.display()
-    );
-    for e in entries {
-        text.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\n",
-            e.name,
-            e.hashed,
-            hex(&e.md5),
-            e.size,
-            e.content_type
-        ));
+impl Compressed {
+    /// The sibling files (`name.br`, `name.gz`) of every compressible
+    /// output, with the cache file each links to and its MD5.
+    fn siblings(
+        &self,
+        files: &[SourceFile],
+        digests: &[Md5Digest],
+        processed: &process::Processed,
+        out_dir: &std::path::Path,
+    ) -> Vec<(String, PathBuf, Md5Digest)> {
+        let dir = out_dir.join(PRECOMPRESSED_DIR);
+        let mut out = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            if !compress::compressible(&file.name) {
+                continue;
+            }
+            for (name, md5) in [
+                (&file.name, &digests[i]),
+                (&processed.hashed[i], &processed.served_md5[i]),
+            ] {
+                let Some(variants) = self.by_md5.get(md5) else { continue };
+                for (encoding, variant) in [("br", variants.br), ("gz", variants.gz)] {
+                    if let Some(variant) = variant {
+                        out.push((
+                            format!("{name}.{encoding}"),
+                            compress::cache_path(&dir, md5, encoding),
+                            variant.md5,
+                        ));
+                    }
+                }
+            }
+        }
+        out
     }
-    hex(&md5_bytes(text.as_bytes()))
+}
+
+/// Folder of `OUT_DIR` holding compressed variants by content hash.
+const PRECOMPRESSED_DIR: &str = "precompressed";
+
+/// Compresses every compressible content not compressed by an earlier
+/// build, on all cores.
+fn precompress_all(
+    out_dir: &std::path::Path,
+    files: &[SourceFile],
+    digests: &[Md5Digest],
+    processed: &process::Processed,
+    cache: &mut BuildCache,
+    render: &RenderFn<'_>,
+) -> Result<Compressed> {
+    let dir = out_dir.join(PRECOMPRESSED_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+    // Each distinct content once: (md5, index of a file, whether it is the rewritten copy).
+    let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
+    for (i, file) in files.iter().enumerate() {
+        if compress::compressible(&file.name) {
+            wanted.entry(digests[i]).or_insert((i, false));
+            wanted
+                .entry(processed.served_md5[i])
+                .or_insert((i, processed.rewrites[i]));
+        }
+    }
+    let cached = |md5: &Md5Digest| {
+        cache.compressed.get(&hex(md5)).copied().filter(|v| {
+            [("br", v.br), ("gz", v.gz)]
+                .iter()
+                .all(|(enc, var)| var.is_none() || compress::cache_path(&dir, md5, enc).is_file())
+        })
+    };
+    let mut by_md5 = HashMap::new();
+    let mut todo = Vec::new();
+    for (md5, source) in &wanted {
+        match cached(md5) {
+            Some(variants) => {
+                by_md5.insert(*md5, variants);
+            }
+            None => todo.push((*md5, *source)),
+        }
+    }
+    let results: Vec<(Md5Digest, Variants)> = todo
+        .par_iter()
+        .map(|(md5, (i, rewritten))| {
+            let bytes = match (rewritten, &processed.rewritten[*i]) {
+                (true, Some(bytes)) => bytes.clone(),
+                (true, None) => render(*i)?,
+                (false, _) => std::fs::read(&files[*i].path).map_err(|e| Error::io("read", &files[*i].path, e))?,
+            };
+            let variants =
+                compress::compress_into(&dir, md5, &bytes).map_err(|e| Error::io("compress into", &dir, e))?;
+            Ok((*md5, variants))
+        })
+        .collect::<Result<_>>()?;
+    let computed = results.len();
+    by_md5.extend(results);
+    let used: HashSet<String> = by_md5.keys().map(|m| hex(m)).collect();
+    cache.compressed = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
+    compress::prune_cache(&dir, &mut cache.compressed, &used);
+    Ok(Compressed { by_md5, computed })
+}
+
+/// MD5 and integrity value of every file's original bytes, on all cores,
+/// reusing the cached digests of files whose size and modification time did
+/// not change. Also returns how many files were read.
+fn hash_all(files: &[SourceFile], cache: &BuildCache) -> Result<(Vec<Md5Digest>, Vec<String>, usize)> {
+    let results: Vec<(Md5Digest, String, bool)> = files
+        .par_iter()
+        .map(|f| match cache.sources.get(&f.path) {
+            Some(s) if s.size == f.size && u128::from(s.mtime_ns) == f.mtime_ns => {
+                Ok((s.md5, s.integrity.clone(), false))
+            }
+            _ => hash::digest_file(&f.path).map(|(md5, integrity)| (md5, integrity, true)),
+        })
+        .collect::<Result<_>>()?;
+    let read = results.iter().filter(|(_, _, read)| *read).count();
+    let (digests, integrities) = results.into_iter().map(|(d, i, _)| (d, i)).unzip();
+    Ok((digests, integrities, read))
 }
 
 fn now_ns() -> u64 {

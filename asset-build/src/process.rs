@@ -42,6 +42,8 @@ pub(crate) struct Processed {
     pub(crate) rewritten: Vec<Option<Vec<u8>>>,
     /// MD5 of the bytes served under the hashed name.
     pub(crate) served_md5: Vec<Md5Digest>,
+    /// Integrity value (`sha384-...`) of the bytes served under the hashed name.
+    pub(crate) served_integrity: Vec<String>,
     /// Size of the bytes served under the hashed name.
     pub(crate) served_size: Vec<u64>,
     pub(crate) warnings: Vec<String>,
@@ -101,6 +103,7 @@ impl<'a> Lookup<'a> {
 pub(crate) fn process(
     files: &[SourceFile],
     digests: &[Md5Digest],
+    integrities: &[String],
     options: &RewriteOptions<'_>,
     previous: &HashMap<String, RewriteRecord>,
 ) -> Result<Processed> {
@@ -125,6 +128,7 @@ pub(crate) fn process(
         .map(|((file, digest), kind)| kind.is_none().then(|| hashed_name(&file.name, digest)))
         .collect();
     let mut served_md5 = digests.to_vec();
+    let mut served_integrity = integrities.to_vec();
     let mut served_size: Vec<u64> = files.iter().map(|f| f.size).collect();
     let mut rewritten: Vec<Option<Vec<u8>>> = vec![None; files.len()];
     let mut records = HashMap::new();
@@ -157,6 +161,7 @@ pub(crate) fn process(
                     targets_key,
                     hashed: hashed_name(&files[i].name, &digest),
                     served_md5: digest,
+                    integrity: crate::hash::integrity(&bytes),
                     size: bytes.len() as u64,
                     warnings: s.warnings.clone(),
                 };
@@ -166,6 +171,7 @@ pub(crate) fn process(
         for (i, record, bytes) in results {
             hashed[i] = Some(record.hashed.clone());
             served_md5[i] = record.served_md5;
+            served_integrity[i] = record.integrity.clone();
             served_size[i] = record.size;
             rewritten[i] = bytes;
             records.insert(files[i].name.clone(), record);
@@ -177,6 +183,7 @@ pub(crate) fn process(
         rewrites: kinds.iter().map(Option::is_some).collect(),
         rewritten,
         served_md5,
+        served_integrity,
         served_size,
         warnings,
         records,

@@ -378,6 +378,53 @@ fn hashed_copies_of_plain_files_are_hard_links() {
 }
 
 #[test]
+fn precompressed_siblings_are_written_cached_and_removed() {
+    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let project = Project::new(&[
+        ("assets/a.css", &text),
+        ("assets/img/x.png", "png-ish bytes"),
+        ("assets/tiny.txt", "x"),
+    ]);
+    age(&project.path("assets"));
+    let first = project.config().precompress(true).try_build().unwrap();
+    let css = project.hashed("a.css");
+    let out = project.output();
+    for name in ["a.css.br", "a.css.gz", &format!("{css}.br"), &format!("{css}.gz")] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    // Not for images, and not where compression does not pay.
+    assert!(!out.join("img/x.png.br").exists());
+    assert!(!out.join("tiny.txt.br").exists() && !out.join("tiny.txt.gz").exists());
+    // The hashed copy's variant decompresses to the rewritten CSS.
+    let mut plain = Vec::new();
+    let br = std::fs::read(out.join(format!("{css}.br"))).unwrap();
+    brotli_decompress(&br, &mut plain);
+    assert_eq!(plain, std::fs::read(out.join(&css)).unwrap());
+    assert_eq!(first.files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
+
+    // A rebuild compresses nothing; a changed file only its own contents.
+    let second = project.config().precompress(true).try_build().unwrap();
+    assert_eq!((second.files_compressed, second.write.written), (0, 0));
+    project.write("assets/tiny.txt", &"tiny but longer now ".repeat(50));
+    age(&project.path("assets"));
+    let third = project.config().precompress(true).try_build().unwrap();
+    assert_eq!(
+        third.files_compressed, 1,
+        "tiny.txt's new content (same for both names)"
+    );
+    assert!(out.join("tiny.txt.br").is_file());
+
+    // Turning it off removes the siblings.
+    project.config().precompress(false).try_build().unwrap();
+    assert!(!out.join("a.css.br").exists() && !out.join(format!("{css}.gz")).exists());
+}
+
+fn brotli_decompress(input: &[u8], out: &mut Vec<u8>) {
+    let mut reader = brotli_decompressor::Decompressor::new(input, 4096);
+    std::io::Read::read_to_end(&mut reader, out).unwrap();
+}
+
+#[test]
 fn refuses_to_write_into_a_foreign_folder() {
     let project = Project::new(&[("assets/a.txt", "a"), ("out/static/precious.txt", "mine")]);
     let message = project.build().unwrap_err().to_string();
@@ -393,6 +440,8 @@ fn generated_table_names_every_asset() {
     let project = Project::new(&[("assets/my photo.png", "p"), ("assets/css/a.css", "a{}")]);
     let output = project.build().unwrap();
     let text = std::fs::read_to_string(output.generated_file).unwrap();
+    // `printf 'a{}' | openssl dgst -sha384 -binary | base64`
+    assert!(text.contains("\"sha384-"), "{text}");
     let hashed = project.hashed("my photo.png");
     assert!(text.contains(&format!("\"my photo.png\", {hashed:?}")), "{text}");
     assert!(

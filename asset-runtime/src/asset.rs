@@ -4,6 +4,49 @@ use std::sync::OnceLock;
 
 use crate::settings::settings;
 
+/// The bytes of one file of an asset — its hashed copy, or its collected
+/// original — as recorded at build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileInfo {
+    md5: &'static str,
+    size: u64,
+    br_size: Option<u64>,
+    gz_size: Option<u64>,
+}
+
+impl FileInfo {
+    /// Used by the generated code. Not a public API.
+    #[doc(hidden)]
+    pub const fn __new(md5: &'static str, size: u64, br_size: Option<u64>, gz_size: Option<u64>) -> Self {
+        FileInfo {
+            md5,
+            size,
+            br_size,
+            gz_size,
+        }
+    }
+
+    /// MD5 of the bytes, as 32 lowercase hex digits.
+    pub fn md5(&self) -> &'static str {
+        self.md5
+    }
+
+    /// Size of the bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Size of the Brotli sibling (`name.br`), if the build wrote one.
+    pub fn br_size(&self) -> Option<u64> {
+        self.br_size
+    }
+
+    /// Size of the gzip sibling (`name.gz`), if the build wrote one.
+    pub fn gz_size(&self) -> Option<u64> {
+        self.gz_size
+    }
+}
+
 /// A collected static file, as recorded at build time.
 ///
 /// Entries live in the table that `asset-build` generates; this type is not
@@ -14,9 +57,10 @@ pub struct Asset {
     hashed_name: &'static str,
     default_url: &'static str,
     url_path_start: usize,
-    md5: &'static str,
-    size: u64,
     content_type: &'static str,
+    integrity: &'static str,
+    hashed: FileInfo,
+    original: FileInfo,
     url_with_custom_base: OnceLock<Box<str>>,
 }
 
@@ -29,18 +73,20 @@ impl Asset {
         hashed_name: &'static str,
         default_url: &'static str,
         url_path_start: usize,
-        md5: &'static str,
-        size: u64,
         content_type: &'static str,
+        integrity: &'static str,
+        hashed: FileInfo,
+        original: FileInfo,
     ) -> Self {
         Asset {
             name,
             hashed_name,
             default_url,
             url_path_start,
-            md5,
-            size,
             content_type,
+            integrity,
+            hashed,
+            original,
             url_with_custom_base: OnceLock::new(),
         }
     }
@@ -69,14 +115,30 @@ impl Asset {
         }
     }
 
-    /// MD5 of the served bytes, as 32 lowercase hex digits.
+    /// MD5 of the bytes served under the hashed name, as 32 lowercase hex digits.
     pub fn md5(&self) -> &'static str {
-        self.md5
+        self.hashed.md5
     }
 
-    /// Size of the served bytes.
+    /// Size of the bytes served under the hashed name.
     pub fn size(&self) -> u64 {
-        self.size
+        self.hashed.size
+    }
+
+    /// Subresource-integrity value of the hashed file, `sha384-<base64>`,
+    /// for `<script integrity="...">` and `<link integrity="...">`.
+    pub fn integrity(&self) -> &'static str {
+        self.integrity
+    }
+
+    /// The hashed copy (for CSS and JS, with its references rewritten).
+    pub fn hashed_file(&self) -> &FileInfo {
+        &self.hashed
+    }
+
+    /// The collected original, served under the unhashed name.
+    pub fn original_file(&self) -> &FileInfo {
+        &self.original
     }
 
     /// `Content-Type` header value, with `charset=utf-8` for text types.

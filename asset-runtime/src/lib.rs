@@ -39,7 +39,7 @@ mod error;
 mod settings;
 mod url_encode;
 
-pub use asset::Asset;
+pub use asset::{Asset, FileInfo};
 pub use assets::Assets;
 pub use error::{AlreadyConfigured, MissingAsset};
 pub use settings::{Settings, configure, settings};
