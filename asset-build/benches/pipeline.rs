@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 
-const REPEATS: usize = 3;
+const REPEATS: usize = 5;
 
 struct Rng(u64);
 

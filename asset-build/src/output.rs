@@ -95,10 +95,12 @@ pub(crate) fn write_tree(
     let mut stats = WriteStats::default();
     let mut stamps = HashMap::with_capacity(batches.iter().map(|b| b.len()).sum());
     for batch in batches {
-        let results: Vec<(bool, OutputStamp)> = batch
-            .par_iter()
-            .map(|file| update(dir, file, previous.get(file.name), hard_links, render))
-            .collect::<Result<_>>()?;
+        let results: Vec<(bool, OutputStamp)> = io_pool().install(|| {
+            batch
+                .par_iter()
+                .map(|file| update(dir, file, previous.get(file.name), hard_links, render))
+                .collect::<Result<_>>()
+        })?;
         for (file, (written, stamp)) in batch.iter().zip(results) {
             if written {
                 stats.written += 1;
@@ -146,14 +148,16 @@ fn write_fresh(
     create_parents(&staging, batches.iter().flat_map(|b| b.iter()))?;
     let mut stamps = HashMap::with_capacity(batches.iter().map(|b| b.len()).sum());
     for batch in batches {
-        let results: Vec<OutputStamp> = batch
-            .par_iter()
-            .map(|file| {
-                let dest = staging.join(file.name);
-                put(&staging, &dest, file, hard_links, render)?;
-                stamp(&dest, file.md5)
-            })
-            .collect::<Result<_>>()?;
+        let results: Vec<OutputStamp> = io_pool().install(|| {
+            batch
+                .par_iter()
+                .map(|file| {
+                    let dest = staging.join(file.name);
+                    put(&staging, &dest, file, hard_links, render)?;
+                    stamp(&dest, file.md5)
+                })
+                .collect::<Result<_>>()
+        })?;
         for (file, stamp) in batch.iter().zip(results) {
             stamps.insert(file.name.to_owned(), stamp);
         }
@@ -171,6 +175,20 @@ fn write_fresh(
         written,
         unchanged: 0,
         removed: 0,
+    })
+}
+
+/// Threads for writing files: creating a file waits on the filesystem more
+/// than on the CPU, so several per core keep the disk busy.
+fn io_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        rayon::ThreadPoolBuilder::new()
+            .num_threads((cores * 4).clamp(4, 64))
+            .thread_name(|i| format!("asset-build-io-{i}"))
+            .build()
+            .expect("threads can be started")
     })
 }
 
