@@ -1,3 +1,11 @@
 fn main() {
-    asset_build::build("assets");
+    // Precompressed siblings in every profile, so the example serves Brotli
+    // and gzip in development too; and every asset compiled into the
+    // binary, so it serves them from memory.
+    asset_build::Config::new()
+        .source("assets")
+        .precompress(true)
+        .embed(true)
+        .build()
+        .unwrap();
 }

@@ -38,6 +38,7 @@ pub(crate) struct Source {
 /// | [`lenient_references`](Config::lenient_references) | `false` |
 /// | [`hard_links`](Config::hard_links) | `true` |
 /// | [`precompress`](Config::precompress) | on in release builds |
+/// | [`embed`](Config::embed) | `false` |
 /// | [`output_dir`](Config::output_dir) | `target/<profile>/static/<package>/` |
 /// | [`out_dir`](Config::out_dir) | `$OUT_DIR` |
 /// | [`package_dir`](Config::package_dir) | `$CARGO_MANIFEST_DIR` |
@@ -54,6 +55,7 @@ pub struct Config {
     pub(crate) lenient_references: bool,
     pub(crate) hard_links: bool,
     pub(crate) precompress: Option<bool>,
+    pub(crate) embed: bool,
     pub(crate) output_dir: Option<PathBuf>,
     pub(crate) out_dir: Option<PathBuf>,
     pub(crate) package_dir: Option<PathBuf>,
@@ -84,6 +86,7 @@ impl Config {
             lenient_references: false,
             hard_links: true,
             precompress: None,
+            embed: false,
             output_dir: None,
             out_dir: None,
             package_dir: None,
@@ -181,6 +184,14 @@ impl Config {
     /// in release builds (`PROFILE=release`) and off otherwise.
     pub fn precompress(&mut self, on: bool) -> &mut Self {
         self.precompress = Some(on);
+        self
+    }
+
+    /// Compile every collected file (and its precompressed siblings) into the
+    /// binary, so `asset-runtime`'s server answers from memory and the
+    /// binary needs no asset folder at run time. Off by default.
+    pub fn embed(&mut self, on: bool) -> &mut Self {
+        self.embed = on;
         self
     }
 

@@ -209,11 +209,13 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
                     md5: processed.served_md5[i],
                     size: processed.served_size[i],
                     variants: pick(served),
+                    embed_path: config.embed.then(|| output_dir.join(&processed.hashed[i])),
                 },
                 original: Representation {
                     md5: digests[i],
                     size: files[i].size,
                     variants: pick(original),
+                    embed_path: config.embed.then(|| output_dir.join(&files[i].name)),
                 },
             }
         })

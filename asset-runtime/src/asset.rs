@@ -12,6 +12,18 @@ pub struct FileInfo {
     size: u64,
     br_size: Option<u64>,
     gz_size: Option<u64>,
+    embedded: Option<Embedded>,
+}
+
+/// Bytes compiled into the binary (`asset_build::Config::embed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Embedded {
+    /// The file.
+    pub identity: &'static [u8],
+    /// Its Brotli sibling.
+    pub br: Option<&'static [u8]>,
+    /// Its gzip sibling.
+    pub gz: Option<&'static [u8]>,
 }
 
 impl FileInfo {
@@ -23,7 +35,25 @@ impl FileInfo {
             size,
             br_size,
             gz_size,
+            embedded: None,
         }
+    }
+
+    /// Used by the generated code. Not a public API.
+    #[doc(hidden)]
+    pub const fn __embed(
+        mut self,
+        identity: &'static [u8],
+        br: Option<&'static [u8]>,
+        gz: Option<&'static [u8]>,
+    ) -> Self {
+        self.embedded = Some(Embedded { identity, br, gz });
+        self
+    }
+
+    /// The bytes, when they are compiled into the binary.
+    pub fn embedded(&self) -> Option<&Embedded> {
+        self.embedded.as_ref()
     }
 
     /// MD5 of the bytes, as 32 lowercase hex digits.

@@ -36,11 +36,13 @@
 mod asset;
 mod assets;
 mod error;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod settings;
 mod url_encode;
 
-pub use asset::{Asset, FileInfo};
-pub use assets::Assets;
+pub use asset::{Asset, Embedded, FileInfo};
+pub use assets::{Assets, Served};
 pub use error::{AlreadyConfigured, MissingAsset};
 pub use settings::{Settings, configure, settings};
 pub use url_encode::push_encoded_path;

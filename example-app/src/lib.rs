@@ -1,16 +1,17 @@
 //! A small web app that ships its CSS, JS, images and fonts through
 //! asset-build: the page links them with `static_url`, the CSS refers to
 //! images and fonts by relative URLs (rewritten to hashed names at build
-//! time), and the collected folder is served at `/static/`.
+//! time), and the collected assets are served at `/static/` by
+//! `asset_runtime::serve::ServeAssets`.
 
 use std::sync::OnceLock;
 
+use asset_runtime::serve::ServeAssets;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use minijinja::{Environment, ErrorKind, Value, context};
-use tower_http::services::ServeDir;
 
 asset_runtime::include_assets!();
 
@@ -18,7 +19,7 @@ asset_runtime::include_assets!();
 pub fn router() -> Router {
     Router::new()
         .route("/", get(index))
-        .nest_service("/static", ServeDir::new(ASSETS.output_dir()))
+        .nest_service("/static", ServeAssets::new(&ASSETS))
 }
 
 /// Serves the app on a bound listener until the process ends.

@@ -1,0 +1,298 @@
+//! `asset_runtime::serve::ServeAssets`, mounted at `/static/` as the
+//! example app does, exercised rule by rule over real HTTP, answering both
+//! from the bytes embedded in the binary and from the output folder.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use asset_runtime::serve::ServeAssets;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+async fn start_with(embedded: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = ServeAssets::new(&example_app::ASSETS).prefer_embedded(embedded);
+    let app = axum::Router::new().nest_service("/static", service);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// Both ways of serving: from the binary, and from the folder.
+async fn both() -> [String; 2] {
+    [start_with(true).await, start_with(false).await]
+}
+
+/// The folder only (for `Last-Modified`).
+async fn start() -> String {
+    start_with(false).await
+}
+
+fn collected(name: &str) -> Vec<u8> {
+    let dir: PathBuf = example_app::ASSETS.output_dir().to_owned();
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+fn css() -> &'static asset_runtime::Asset {
+    example_app::ASSETS.get("css/site.css").unwrap()
+}
+
+async fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let client = reqwest::Client::new();
+    let mut request = client.get(format!("{base}{path}"));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+fn h<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers.get(name).map_or("", |v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn hashed_name_headers_and_bytes() {
+    for base in both().await {
+        hashed_name_headers_and_bytes_at(&base).await;
+    }
+}
+
+async fn hashed_name_headers_and_bytes_at(base: &str) {
+    let asset = css();
+    let (status, headers, body) = get(base, &format!("/static/{}", asset.hashed_name()), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, collected(asset.hashed_name()));
+    assert_eq!(h(&headers, "content-type"), "text/css; charset=utf-8");
+    assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(h(&headers, "etag"), format!("\"{}\"", asset.md5()));
+    assert_eq!(h(&headers, "content-length"), body.len().to_string());
+    assert_eq!(h(&headers, "vary"), "Accept-Encoding");
+    assert_eq!(h(&headers, "accept-ranges"), "bytes");
+    assert!(headers.get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn unhashed_name_gets_a_short_max_age_and_its_original_bytes() {
+    let base = &start().await;
+    let (status, headers, body) = get(base, "/static/css/site.css", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, collected("css/site.css"));
+    assert_eq!(h(&headers, "cache-control"), "public, max-age=60");
+    assert_eq!(h(&headers, "etag"), format!("\"{}\"", css().original_file().md5()));
+    assert!(headers.contains_key("last-modified"));
+}
+
+#[tokio::test]
+async fn accept_encoding_negotiation() {
+    for base in both().await {
+        accept_encoding_negotiation_at(&base).await;
+    }
+}
+
+async fn accept_encoding_negotiation_at(base: &str) {
+    let path = format!("/static/{}", css().hashed_name());
+    let cases: [(&str, Option<&str>, &str); 6] = [
+        ("gzip, deflate, br", Some("br"), ".br"),
+        ("gzip", Some("gzip"), ".gz"),
+        ("br;q=0, gzip;q=0.5", Some("gzip"), ".gz"),
+        ("br;q=0.4, gzip;q=0.9", Some("gzip"), ".gz"),
+        ("identity", None, ""),
+        ("br;q=0.5, identity;q=1", None, ""),
+    ];
+    for (accept, encoding, suffix) in cases {
+        let (status, headers, body) = get(base, &path, &[("accept-encoding", accept)]).await;
+        assert_eq!(status, 200, "{accept}");
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(body, collected(&format!("{}{suffix}", css().hashed_name())), "{accept}");
+        assert_eq!(h(&headers, "etag"), format!("\"{}{suffix}\"", css().md5()), "{accept}");
+        assert_eq!(h(&headers, "vary"), "Accept-Encoding");
+        assert_eq!(h(&headers, "content-type"), "text/css; charset=utf-8");
+    }
+    // An image has no compressed siblings: identity, and no Vary.
+    let png = example_app::ASSETS.get("img/paper.png").unwrap();
+    let (_, headers, _) = get(
+        base,
+        &format!("/static/{}", png.hashed_name()),
+        &[("accept-encoding", "br")],
+    )
+    .await;
+    assert!(headers.get("content-encoding").is_none() && headers.get("vary").is_none());
+}
+
+#[tokio::test]
+async fn conditional_requests() {
+    let base = &start().await;
+    let path = format!("/static/{}", css().hashed_name());
+    let etag = format!("\"{}\"", css().md5());
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let (status, headers, body) = get(base, &path, &[("if-none-match", &tag)]).await;
+        assert_eq!(status, 304, "{tag}");
+        assert!(body.is_empty());
+        assert_eq!(h(&headers, "etag"), etag);
+        assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
+    }
+    let (status, _, _) = get(base, &path, &[("if-none-match", "\"stale\"")]).await;
+    assert_eq!(status, 200);
+    // The Brotli representation has its own tag.
+    let (status, _, _) = get(base, &path, &[("if-none-match", &etag), ("accept-encoding", "br")]).await;
+    assert_eq!(status, 200);
+
+    let (_, headers, _) = get(base, "/static/css/site.css", &[]).await;
+    let modified = h(&headers, "last-modified").to_owned();
+    let (status, _, _) = get(base, "/static/css/site.css", &[("if-modified-since", &modified)]).await;
+    assert_eq!(status, 304);
+    let (status, _, _) = get(
+        base,
+        "/static/css/site.css",
+        &[("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // If-None-Match wins over If-Modified-Since.
+    let (status, _, _) = get(
+        base,
+        "/static/css/site.css",
+        &[("if-none-match", "\"stale\""), ("if-modified-since", &modified)],
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn ranges() {
+    for base in both().await {
+        ranges_at(&base).await;
+    }
+}
+
+async fn ranges_at(base: &str) {
+    let font = example_app::ASSETS.get("fonts/inter-latin-400.woff2").unwrap();
+    let path = format!("/static/{}", font.hashed_name());
+    let full = collected(font.hashed_name());
+    let len = full.len();
+
+    let (status, headers, body) = get(base, &path, &[("range", "bytes=0-9")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(body, &full[..10]);
+    assert_eq!(h(&headers, "content-range"), format!("bytes 0-9/{len}"));
+    assert_eq!(h(&headers, "content-length"), "10");
+
+    let (status, _, body) = get(base, &path, &[("range", "bytes=-5")]).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, &full[len - 5..])
+    );
+
+    let (status, headers, body) = get(base, &path, &[("range", &format!("bytes={len}-"))]).await;
+    assert_eq!(status, 416);
+    assert!(body.is_empty());
+    assert_eq!(h(&headers, "content-range"), format!("bytes */{len}"));
+
+    let (status, _, body) = get(base, &path, &[("range", "bytes=0-1,4-5")]).await;
+    assert_eq!(
+        (status, body.len()),
+        (StatusCode::OK, len),
+        "several ranges: the whole file"
+    );
+
+    let etag = format!("\"{}\"", font.md5());
+    let (status, _, _) = get(base, &path, &[("range", "bytes=0-9"), ("if-range", &etag)]).await;
+    assert_eq!(status, 206);
+    let (status, _, body) = get(base, &path, &[("range", "bytes=0-9"), ("if-range", "\"old\"")]).await;
+    assert_eq!((status, body.len()), (StatusCode::OK, len));
+}
+
+#[tokio::test]
+async fn head_and_other_methods() {
+    for base in both().await {
+        head_and_other_methods_at(&base).await;
+    }
+}
+
+async fn head_and_other_methods_at(base: &str) {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/static/{}", css().hashed_name());
+    let head = client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(h(head.headers(), "content-length"), css().size().to_string());
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    for method in [reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE] {
+        let response = client.request(method.clone(), &url).send().await.unwrap();
+        assert_eq!(response.status(), 405, "{method}");
+        assert_eq!(h(response.headers(), "allow"), "GET, HEAD");
+    }
+}
+
+/// Sends a request line as it is (a client library would normalise it).
+fn raw_status(base: &str, target: &str) -> u16 {
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn embedded_bytes_need_no_folder() {
+    assert!(
+        css().hashed_file().embedded().is_some(),
+        "the example embeds its assets"
+    );
+    let service = ServeAssets::new(&example_app::ASSETS).dir("/nonexistent");
+    let path = format!("/{}", css().hashed_name());
+    let headers = http::HeaderMap::new();
+    let response = service.respond(&http::Method::GET, &path, &headers).await;
+    assert_eq!(response.status(), 200);
+    let folder_only = service.prefer_embedded(false);
+    let response = folder_only.respond(&http::Method::GET, &path, &headers).await;
+    assert_eq!(response.status(), 404, "the folder is not there");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_names_in_the_table_are_served() {
+    let base = start().await;
+    let base2 = base.clone();
+    let statuses = tokio::task::spawn_blocking(move || {
+        [
+            "/static/../Cargo.toml",
+            "/static/%2e%2e/%2e%2e/Cargo.toml",
+            "/static/css/..%2f..%2fCargo.toml",
+            "/static/css%5c..%5c..%5cCargo.toml",
+            "/static//etc/passwd",
+            "/static/%2fetc%2fpasswd",
+            "/static/css/site.css%00",
+            "/static/css/site.css%00.png",
+            "/static/staticfiles.json",
+            "/static/css/site.css.br",
+            "/static/css/",
+            "/static/css/nope.css",
+        ]
+        .map(|target| (target, raw_status(&base2, target)))
+    })
+    .await
+    .unwrap();
+    for (target, status) in statuses {
+        assert!(status == 404 || status == 400, "{target} answered {status}");
+    }
+    let ok = tokio::task::spawn_blocking(move || raw_status(&base, "/static/css/site.css"))
+        .await
+        .unwrap();
+    assert_eq!(ok, 200);
+}
