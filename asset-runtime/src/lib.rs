@@ -39,6 +39,7 @@ mod error;
 #[cfg(feature = "serve")]
 pub mod serve;
 mod settings;
+pub mod templates;
 mod url_encode;
 
 pub use asset::{Asset, Embedded, FileInfo};

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
-use minijinja::{Environment, ErrorKind, Value, context};
+use minijinja::{Environment, context};
 
 asset_runtime::include_assets!();
 
@@ -37,25 +37,15 @@ async fn index() -> Result<Html<String>, (StatusCode, String)> {
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))
 }
 
-/// The template environment, with a `static(name)` function that returns
-/// the hashed URL and fails the render for a name that is not an asset.
+/// The template environment, with `static(name)` (the hashed URL; an
+/// unknown name fails the render) and `integrity(name)`.
 pub fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.add_template("index.html", include_str!("../templates/index.html"))
             .expect("the bundled template parses");
-        env.add_function("static", |name: &str| {
-            let url =
-                static_url(name).map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-            // Asset URLs are percent-encoded; only a base URL could bring
-            // characters that need HTML escaping.
-            Ok(if url.contains(['"', '\'', '<', '>', '&']) {
-                Value::from(url.into_owned())
-            } else {
-                Value::from_safe_string(url.into_owned())
-            })
-        });
+        asset_runtime::templates::minijinja::add_to(&mut env, &ASSETS);
         env
     })
 }
@@ -91,6 +81,24 @@ mod tests {
         assert_eq!(css.md5().len(), 32);
         assert!(css.hashed_name().contains(&css.md5()[..12]));
         assert!(ASSETS.manifest_path().is_file());
+    }
+
+    #[test]
+    fn template_functions() {
+        let env = templates();
+        let html = env
+            .render_str(
+                r#"<script src="{{ static("js/app.js") }}" integrity="{{ integrity("js/app.js") }}">"#,
+                (),
+            )
+            .unwrap();
+        let js = ASSETS.get("js/app.js").unwrap();
+        assert_eq!(
+            html,
+            format!(r#"<script src="{}" integrity="{}">"#, js.url(), js.integrity())
+        );
+        let err = env.render_str(r#"{{ integrity("nope.js") }}"#, ()).unwrap_err();
+        assert!(err.to_string().contains("nope.js"), "{err}");
     }
 
     #[test]

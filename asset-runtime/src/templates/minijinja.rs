@@ -1,0 +1,37 @@
+//! `static` and `integrity` functions for minijinja.
+
+use ::minijinja::value::Value;
+use ::minijinja::{Environment, Error, ErrorKind};
+
+use crate::assets::Assets;
+
+/// Adds `static(name)` and `integrity(name)` to `env`.
+///
+/// `static` returns the URL of the hashed file (marked safe when it holds
+/// no character that needs HTML escaping); both fail the render for a name
+/// that is not an asset (or, for `static`, return the unhashed URL when
+/// lookups are lenient).
+///
+/// ```ignore
+/// let mut env = minijinja::Environment::new();
+/// asset_runtime::templates::minijinja::add_to(&mut env, &ASSETS);
+/// env.render_str(r#"<script src="{{ static("js/app.js") }}" integrity="{{ integrity("js/app.js") }}"></script>"#, ())?;
+/// ```
+pub fn add_to(env: &mut Environment<'_>, assets: &'static Assets) {
+    env.add_function("static", move |name: &str| -> Result<Value, Error> {
+        let url = assets
+            .url(name)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+        Ok(if url.contains(['"', '\'', '<', '>', '&']) {
+            Value::from(url.into_owned())
+        } else {
+            Value::from_safe_string(url.into_owned())
+        })
+    });
+    env.add_function("integrity", move |name: &str| -> Result<Value, Error> {
+        assets
+            .get(name)
+            .map(|asset| Value::from_safe_string(asset.integrity().to_owned()))
+            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, crate::MissingAsset::new(name).to_string()))
+    });
+}

@@ -1,0 +1,30 @@
+//! Template helpers: a `static` function that turns a logical name into its
+//! URL and makes an unknown name a template error (Django's `{% static %}`
+//! with `manifest_strict`).
+//!
+//! - minijinja (feature `minijinja`): `{{ static("css/base.css") }}`, see
+//!   [`minijinja::add_to`](crate::templates::minijinja::add_to);
+//! - tera (feature `tera`): `{{ static(name="css/base.css") }}`, see
+//!   [`tera::add_to`](crate::templates::tera::add_to);
+//! - askama needs no feature: templates call Rust directly. Give the
+//!   template struct a method and call it with `?`:
+//!
+//! ```ignore
+//! #[derive(askama::Template)]
+//! #[template(source = r#"<link rel="stylesheet" href="{{ asset("css/site.css")? }}">"#, ext = "html")]
+//! struct Page;
+//!
+//! impl Page {
+//!     fn asset(&self, name: &str) -> askama::Result<std::borrow::Cow<'static, str>> {
+//!         static_url(name).map_err(|e| askama::Error::Custom(Box::new(e)))
+//!     }
+//! }
+//! ```
+//!
+//! Each helper also provides `integrity(name)`, the `sha384-...` value for
+//! a `<script integrity>` attribute.
+
+#[cfg(feature = "minijinja")]
+pub mod minijinja;
+#[cfg(feature = "tera")]
+pub mod tera;

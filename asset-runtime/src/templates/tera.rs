@@ -1,0 +1,57 @@
+//! `static` and `integrity` functions for tera.
+
+use std::collections::HashMap;
+
+use ::tera::{Function, Tera, Value};
+
+use crate::assets::Assets;
+
+/// Adds `static(name=...)` and `integrity(name=...)` to `tera`; an unknown
+/// name is a render error (or, for `static` with lenient lookups, the
+/// unhashed URL).
+///
+/// ```ignore
+/// let mut tera = tera::Tera::default();
+/// asset_runtime::templates::tera::add_to(&mut tera, &ASSETS);
+/// // {{ static(name="css/site.css") }}
+/// ```
+pub fn add_to(tera: &mut Tera, assets: &'static Assets) {
+    tera.register_function("static", StaticUrl(assets));
+    tera.register_function("integrity", Integrity(assets));
+}
+
+fn name_arg<'a>(args: &'a HashMap<String, Value>, function: &str) -> ::tera::Result<&'a str> {
+    args.get("name").and_then(Value::as_str).ok_or_else(|| {
+        ::tera::Error::msg(format!(
+            "{function}() needs a `name` argument, like {function}(name=\"css/base.css\")"
+        ))
+    })
+}
+
+struct StaticUrl(&'static Assets);
+
+impl Function for StaticUrl {
+    fn call(&self, args: &HashMap<String, Value>) -> ::tera::Result<Value> {
+        let name = name_arg(args, "static")?;
+        self.0
+            .url(name)
+            .map(|url| Value::String(url.into_owned()))
+            .map_err(|e| ::tera::Error::msg(e.to_string()))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+struct Integrity(&'static Assets);
+
+impl Function for Integrity {
+    fn call(&self, args: &HashMap<String, Value>) -> ::tera::Result<Value> {
+        let name = name_arg(args, "integrity")?;
+        self.0
+            .get(name)
+            .map(|asset| Value::String(asset.integrity().to_owned()))
+            .ok_or_else(|| ::tera::Error::msg(crate::MissingAsset::new(name).to_string()))
+    }
+}
