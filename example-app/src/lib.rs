@@ -24,6 +24,11 @@ pub fn router() -> Router {
 
 /// Serves the app on a bound listener until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // No Nagle delay: a response body written after its headers must not
+    // wait for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router()).await
 }
 

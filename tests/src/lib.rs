@@ -2,3 +2,9 @@
 //! example app on a loopback port and fetches every asset it links;
 //! `build_script.rs` runs real `cargo build`s of a throwaway app that uses
 //! asset-build from its `build.rs`.
+
+/// The asset table of the serving benchmark: a small stylesheet and a 1 MB
+/// file, precompressed and embedded (built by this crate's `build.rs`).
+pub mod bench_assets {
+    asset_runtime::include_assets!("bench_assets.rs");
+}
