@@ -52,6 +52,37 @@ fn folder_target_plan_summary_and_json() {
     assert_eq!(summary["requests"], 1);
 }
 
+#[derive(clap::Parser)]
+struct Args {
+    #[command(flatten)]
+    sync: asset_sync::cli::SyncArgs,
+}
+
+#[tokio::test]
+async fn package_metadata_supplies_target_and_options() {
+    use clap::Parser as _;
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("from-metadata");
+    let package = asset_sync::PackageAssets {
+        name: "app".to_owned(),
+        collected_dir: tree.collected(),
+        target_dir: out.path().to_owned(),
+        settings: serde_json::json!({ "target": target.display().to_string(), "concurrency": 0 }),
+    };
+    // `concurrency = 0` from the table is used, and refused.
+    let args = Args::parse_from(["asset-sync"]);
+    let err = asset_sync::cli::run(&args.sync, Some(package.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--concurrency"), "{err}");
+    // The command line wins over the table.
+    let args = Args::parse_from(["asset-sync", "--concurrency", "4"]);
+    let summary = asset_sync::cli::run(&args.sync, Some(package)).await.unwrap();
+    assert_eq!(summary.uploaded, 4);
+    assert!(target.join("staticfiles.json").is_file());
+}
+
 #[test]
 fn bad_input_exit_codes() {
     let tree = Tree::new(&[("a.txt", b"a")]);

@@ -130,17 +130,18 @@ async fn failed_manifest_write_keeps_the_previous_release_and_a_rerun_converges(
 async fn sync_cancelled_midway_keeps_the_previous_release_and_a_rerun_converges() {
     let server = S3Server::start().await;
     let store = server.store().await;
-    let files = many_files(40);
+    let files = many_files(100);
     let tree = Tree::new(&as_refs(&files));
     server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let v1_bytes = server.object("static/staticfiles.json").await.unwrap();
 
-    for i in 0..40 {
+    for i in 0..100 {
         tree.write(&format!("img/i{i}.png"), format!("png v2 {i}").as_bytes());
     }
     tree.build();
+    // One upload at a time: 200 uploads take far longer than the timeout.
     let options = SyncOptions {
-        concurrency: 2,
+        concurrency: 1,
         ..SyncOptions::default()
     };
     // Stop the sync after a handful of uploads, as a killed deploy would.
