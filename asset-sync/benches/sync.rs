@@ -25,6 +25,39 @@ struct Row {
     time: Duration,
 }
 
+/// Writes the first ten source files changed (or back as they were) and
+/// rebuilds the collected folder.
+fn edit_ten(tree: &Tree, files: &[(String, Vec<u8>)], changed: bool) {
+    for (name, bytes) in files.iter().take(10) {
+        let mut bytes = bytes.clone();
+        if changed {
+            bytes[0] = if bytes[0] == b'z' { b'y' } else { b'z' };
+        }
+        tree.write(name, &bytes);
+    }
+    tree.build();
+}
+
+/// Runs `sync` `repeats` times; returns the requests of one run and the
+/// median wall time (unchanged redeploys are short, so they are repeated).
+async fn measure<F, Fut>(server: &S3Server, repeats: usize, mut sync: F) -> (usize, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::new();
+    let mut requests = 0;
+    for _ in 0..repeats {
+        server.take_log();
+        let start = Instant::now();
+        sync().await;
+        times.push(start.elapsed());
+        requests = server.take_log().len();
+    }
+    times.sort();
+    (requests, times[times.len() / 2])
+}
+
 /// Django-storages style: HEAD every name, PUT the missing ones, PUT the manifest.
 async fn naive(client: &aws_sdk_s3::Client, bucket: &str, local: &LocalTree, prefix: &str) {
     let names: Vec<String> = local.manifest.names().map(str::to_owned).collect();
@@ -98,64 +131,31 @@ fn main() {
         println!("tree: {sources} sources, {collected} collected files");
 
         let mut rows = Vec::new();
-        let measure = |case: &'static str, requests: usize, time: Duration, rows: &mut Vec<Row>| {
-            rows.push(Row { case, requests, time });
-        };
-
-        // Ours.
-        for (case, change) in [("first deploy", false), ("no change", false), ("10 files changed", true)] {
+        let cases = [("first deploy", 1, false), ("no change", 7, false), ("10 files changed", 1, true)];
+        for (case, repeats, change) in cases {
             if change {
-                for (name, bytes) in files.iter().take(10) {
-                    let mut bytes = bytes.clone();
-                    bytes[0] = if bytes[0] == b'z' { b'y' } else { b'z' };
-                    tree.write(name, &bytes);
-                }
-                tree.build();
+                edit_ten(&tree, &files, true);
             }
             let local = tree.local();
-            // Unchanged redeploys are short: take the median of several.
-            let repeats = if case == "no change" { 7 } else { 1 };
-            let mut times = Vec::new();
-            let mut requests = 0;
-            for _ in 0..repeats {
-                server.take_log();
-                let start = Instant::now();
-                asset_sync::sync(&local, &store, &format!("s3://{}/ours/", server.bucket), "ours/", &SyncOptions::default(), &Quiet)
+            let target = format!("s3://{}/ours/", server.bucket);
+            let (requests, time) = measure(&server, repeats, || async {
+                asset_sync::sync(&local, &store, &target, "ours/", &SyncOptions::default(), &Quiet)
                     .await
                     .unwrap();
-                times.push(start.elapsed());
-                requests = server.take_log().len();
-            }
-            times.sort();
-            measure(case, requests, times[times.len() / 2], &mut rows);
+            })
+            .await;
+            rows.push(Row { case, requests, time });
         }
-        // Put the tree back for the naive run, which starts from the same release.
-        for (name, bytes) in files.iter().take(10) {
-            tree.write(name, bytes);
-        }
-        tree.build();
-        for (case, change) in [("naive: first deploy", false), ("naive: no change", false), ("naive: 10 files changed", true)] {
+        // The naive strategy starts from the same release.
+        edit_ten(&tree, &files, false);
+        let cases = [("naive: first deploy", 1, false), ("naive: no change", 3, false), ("naive: 10 files changed", 1, true)];
+        for (case, repeats, change) in cases {
             if change {
-                for (name, bytes) in files.iter().take(10) {
-                    let mut bytes = bytes.clone();
-                    bytes[0] = if bytes[0] == b'z' { b'y' } else { b'z' };
-                    tree.write(name, &bytes);
-                }
-                tree.build();
+                edit_ten(&tree, &files, true);
             }
             let local = tree.local();
-            let repeats = if case == "naive: no change" { 3 } else { 1 };
-            let mut times = Vec::new();
-            let mut requests = 0;
-            for _ in 0..repeats {
-                server.take_log();
-                let start = Instant::now();
-                naive(&client, &server.bucket, &local, "naive/").await;
-                times.push(start.elapsed());
-                requests = server.take_log().len();
-            }
-            times.sort();
-            measure(case, requests, times[times.len() / 2], &mut rows);
+            let (requests, time) = measure(&server, repeats, || naive(&client, &server.bucket, &local, "naive/")).await;
+            rows.push(Row { case, requests, time });
         }
 
         println!("(no-change rows: median of 7 runs for ours, 3 for naive)");

@@ -331,7 +331,8 @@ impl S3Store {
                 (body, md5)
             }
         };
-        let mut request = self
+        let (acl, storage_class, metadata) = self.object_settings();
+        let request = self
             .client
             .put_object()
             .bucket(&self.bucket)
@@ -340,9 +341,11 @@ impl S3Store {
             .content_md5(md5)
             .content_type(put.content_type)
             .cache_control(put.cache_control)
-            .set_content_encoding(put.content_encoding.map(str::to_owned));
-        request = self.apply_settings_put(request);
-        request = match &put.condition {
+            .set_content_encoding(put.content_encoding.map(str::to_owned))
+            .set_acl(acl)
+            .set_storage_class(storage_class)
+            .set_metadata(metadata);
+        let request = match &put.condition {
             Condition::None => request,
             Condition::IfMatch(etag) => request.if_match(etag),
             Condition::IfNoneMatch => request.if_none_match("*"),
@@ -373,42 +376,39 @@ impl S3Store {
         }
     }
 
-    fn apply_settings_put(
+    /// ACL, storage class and metadata every object gets.
+    fn object_settings(
         &self,
-        mut request: aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder,
-    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
-        if let Some(acl) = &self.settings.acl {
-            request = request.acl(ObjectCannedAcl::from(acl.as_str()));
-        }
-        if let Some(class) = &self.settings.storage_class {
-            request = request.storage_class(StorageClass::from(class.as_str()));
-        }
-        for (k, v) in &self.settings.metadata {
-            request = request.metadata(k, v);
-        }
-        request
+    ) -> (
+        Option<ObjectCannedAcl>,
+        Option<StorageClass>,
+        Option<std::collections::HashMap<String, String>>,
+    ) {
+        let metadata = &self.settings.metadata;
+        (
+            self.settings.acl.as_deref().map(ObjectCannedAcl::from),
+            self.settings.storage_class.as_deref().map(StorageClass::from),
+            (!metadata.is_empty()).then(|| metadata.iter().cloned().collect()),
+        )
     }
 
     async fn put_multipart(&self, put: &Put<'_>, path: &Path, size: u64, requests: &AtomicUsize) -> Result<PutOutcome> {
         requests.fetch_add(1, Ordering::Relaxed);
-        let mut create = self
+        let (acl, storage_class, metadata) = self.object_settings();
+        let upload = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(put.key)
             .content_type(put.content_type)
             .cache_control(put.cache_control)
-            .set_content_encoding(put.content_encoding.map(str::to_owned));
-        if let Some(acl) = &self.settings.acl {
-            create = create.acl(ObjectCannedAcl::from(acl.as_str()));
-        }
-        if let Some(class) = &self.settings.storage_class {
-            create = create.storage_class(StorageClass::from(class.as_str()));
-        }
-        for (k, v) in &self.settings.metadata {
-            create = create.metadata(k, v);
-        }
-        let upload = create.send().await.map_err(|e| self.error("upload", put.key, e))?;
+            .set_content_encoding(put.content_encoding.map(str::to_owned))
+            .set_acl(acl)
+            .set_storage_class(storage_class)
+            .set_metadata(metadata)
+            .send()
+            .await
+            .map_err(|e| self.error("upload", put.key, e))?;
         let upload_id = upload.upload_id().unwrap_or_default().to_owned();
         let result = self.upload_parts(put.key, path, size, &upload_id, requests).await;
         match result {

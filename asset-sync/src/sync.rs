@@ -156,19 +156,45 @@ pub async fn sync(
         for file in plan.assets.iter().chain(&plan.originals) {
             progress.uploaded(&format!("{prefix}{}", file.name), file.size);
         }
-        if let Some(prune) = &options.prune {
-            let doomed = prune::candidates(store, prefix, local, prune).await?;
-            for key in &doomed {
-                progress.deleted(key);
-            }
-            summary.deleted = doomed.len();
-        }
-        summary.requests = store.requests() - requests_before;
-        summary.seconds = started.elapsed().as_secs_f64();
-        summary.warnings = warnings;
-        return Ok(summary);
+    } else {
+        publish(
+            store, target, prefix, local, &plan, condition, options, progress, &mut warn,
+        )
+        .await?;
     }
 
+    if let Some(prune) = &options.prune {
+        let doomed = prune::candidates(store, prefix, local, prune).await?;
+        if !options.dry_run {
+            store.delete(&doomed).await?;
+        }
+        for key in &doomed {
+            progress.deleted(key);
+        }
+        summary.deleted = doomed.len();
+    }
+
+    summary.requests = store.requests() - requests_before;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.warnings = warnings;
+    Ok(summary)
+}
+
+/// Uploads the plan's files (assets, then originals), the manifest's
+/// history copy, and the manifest, last and conditionally.
+#[allow(clippy::too_many_arguments)]
+async fn publish(
+    store: &Store,
+    target: &str,
+    prefix: &str,
+    local: &LocalTree,
+    plan: &Plan,
+    condition: Condition,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+    warn: &mut dyn FnMut(String),
+) -> Result<()> {
+    let manifest_key = format!("{prefix}{MANIFEST_NAME}");
     let short = short_lived(options.short_max_age);
     upload_all(store, prefix, &plan.assets, IMMUTABLE, options.concurrency, progress).await?;
     upload_all(store, prefix, &plan.originals, &short, options.concurrency, progress).await?;
@@ -209,19 +235,7 @@ pub async fn sync(
         progress.uploaded(&manifest_key, local.manifest_bytes.len() as u64);
     }
 
-    if let Some(prune) = &options.prune {
-        let doomed = prune::candidates(store, prefix, local, prune).await?;
-        store.delete(&doomed).await?;
-        for key in &doomed {
-            progress.deleted(key);
-        }
-        summary.deleted = doomed.len();
-    }
-
-    summary.requests = store.requests() - requests_before;
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary.warnings = warnings;
-    Ok(summary)
+    Ok(())
 }
 
 /// Uploads files with at most `concurrency` in flight, stopping at the
