@@ -296,3 +296,46 @@ async fn only_names_in_the_table_are_served() {
         .unwrap();
     assert_eq!(ok, 200);
 }
+
+#[tokio::test]
+async fn large_files_stream_from_disk_with_ranges() {
+    let assets = &end_to_end_tests::bench_assets::ASSETS;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = ServeAssets::new(assets).prefer_embedded(false).stream_above(100_000);
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().nest_service("/static", service)).await });
+    let base = format!("http://{addr}");
+
+    let big = assets.get("media/big.bin").unwrap();
+    let bytes = std::fs::read(assets.output_dir().join(big.hashed_name())).unwrap();
+    assert_eq!(bytes.len(), 1 << 20);
+    let path = format!("/static/{}", big.hashed_name());
+    let (status, headers, body) = get(&base, &path, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(h(&headers, "content-length"), bytes.len().to_string());
+    assert!(body == bytes, "the streamed body differs");
+
+    let (status, headers, body) = get(&base, &path, &[("range", "bytes=300000-700000")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(
+        h(&headers, "content-range"),
+        format!("bytes 300000-700000/{}", bytes.len())
+    );
+    assert!(body == bytes[300_000..=700_000], "the streamed range differs");
+
+    // A compressed variant streams too.
+    let css = assets.get("css/small.css").unwrap();
+    let small = ServeAssets::new(assets).prefer_embedded(false).stream_above(100);
+    let mut request_headers = http::HeaderMap::new();
+    request_headers.insert("accept-encoding", http::HeaderValue::from_static("gzip"));
+    let response = small
+        .respond(&http::Method::GET, &format!("/{}", css.hashed_name()), &request_headers)
+        .await;
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let gz = std::fs::read(assets.output_dir().join(format!("{}.gz", css.hashed_name()))).unwrap();
+    assert_eq!(body.as_ref(), gz.as_slice());
+}

@@ -27,12 +27,16 @@
 //!   `Allow: GET, HEAD`. A single `Range` gets 206 or 416 (RFC 9110 §14),
 //!   honouring `If-Range`; several ranges get the whole file.
 //!
-//! Bytes come from the output folder (read per request) or, when the build
-//! used `asset_build::Config::embed`, from the binary itself.
+//! Bytes come from the output folder (read per request; files above 1 MiB
+//! streamed in 64 KiB chunks) or, when the build used
+//! `asset_build::Config::embed`, from the binary itself.
 
+mod body;
 mod conditional;
 mod negotiate;
 mod range;
+
+pub use body::AssetBody;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -45,7 +49,6 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::Full;
 use tower_service::Service;
 
 use crate::asset::FileInfo;
@@ -63,6 +66,35 @@ pub struct ServeAssets {
     dir: Arc<Path>,
     short_cache: HeaderValue,
     prefer_embedded: bool,
+    stream_above: u64,
+}
+
+/// Where a response's bytes are.
+enum Source {
+    Memory(Bytes),
+    File { path: PathBuf, len: u64 },
+}
+
+impl Source {
+    fn len(&self) -> u64 {
+        match self {
+            Source::Memory(bytes) => bytes.len() as u64,
+            Source::File { len, .. } => *len,
+        }
+    }
+
+    /// The body for `range` of the bytes.
+    async fn body(self, range: std::ops::Range<u64>) -> Option<AssetBody> {
+        match self {
+            Source::Memory(bytes) => Some(AssetBody::bytes(bytes.slice(range.start as usize..range.end as usize))),
+            Source::File { path, .. } => {
+                use tokio::io::AsyncSeekExt;
+                let mut file = tokio::fs::File::open(&path).await.ok()?;
+                file.seek(std::io::SeekFrom::Start(range.start)).await.ok()?;
+                Some(AssetBody::file(file, range.end - range.start))
+            }
+        }
+    }
 }
 
 impl ServeAssets {
@@ -74,7 +106,15 @@ impl ServeAssets {
             dir: Arc::from(assets.output_dir()),
             short_cache: HeaderValue::from_static("public, max-age=60"),
             prefer_embedded: true,
+            stream_above: 1024 * 1024,
         }
+    }
+
+    /// Files larger than this many bytes (1 MiB by default) are streamed
+    /// from disk in 64 KiB chunks; smaller ones are read in one go.
+    pub fn stream_above(mut self, bytes: u64) -> Self {
+        self.stream_above = bytes;
+        self
     }
 
     /// Reads files from `dir` instead of the build's output folder (for a
@@ -98,7 +138,7 @@ impl ServeAssets {
     }
 
     /// The response to a request, as the service gives it.
-    pub async fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Full<Bytes>> {
+    pub async fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<AssetBody> {
         if method != Method::GET && method != Method::HEAD {
             return status(StatusCode::METHOD_NOT_ALLOWED, |h| {
                 h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
@@ -121,25 +161,25 @@ impl ServeAssets {
         let etag = format!("\"{}{}\"", file.md5(), coding.suffix());
 
         // The bytes, and for files their modification time.
-        let (bytes, last_modified): (Bytes, Option<SystemTime>) = match embedded {
+        let (source, last_modified): (Source, Option<SystemTime>) = match embedded {
             Some(e) => {
                 let slice = match coding {
                     Coding::Br => e.br.unwrap_or(e.identity),
                     Coding::Gzip => e.gz.unwrap_or(e.identity),
                     Coding::Identity => e.identity,
                 };
-                (Bytes::from_static(slice), None)
+                (Source::Memory(Bytes::from_static(slice)), None)
             }
             None => {
                 let path = self.dir.join(format!("{name}{}", coding.suffix()));
-                match read(path).await {
+                match open(path, self.stream_above).await {
                     Some(found) => found,
                     None => return status(StatusCode::NOT_FOUND, |_| {}),
                 }
             }
         };
 
-        let mut response = Response::new(Full::new(Bytes::new()));
+        let mut response = Response::new(AssetBody::empty());
         let h = response.headers_mut();
         h.insert(
             header::CACHE_CONTROL,
@@ -181,7 +221,7 @@ impl ServeAssets {
         if let Some(encoding) = coding.header() {
             h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
         }
-        let len = bytes.len() as u64;
+        let len = source.len();
         let if_range = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok());
         let ranged = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
             Some(range) if method == Method::GET && conditional::range_allowed(if_range, &etag, last_modified) => {
@@ -189,14 +229,14 @@ impl ServeAssets {
             }
             _ => Ranged::Full,
         };
-        let body = match ranged {
-            Ranged::Full => bytes,
+        let part = match ranged {
+            Ranged::Full => 0..len,
             Ranged::Part(part) => {
                 *response.status_mut() = StatusCode::PARTIAL_CONTENT;
                 let value = format!("bytes {}-{}/{len}", part.start, part.end - 1);
                 let h = response.headers_mut();
                 h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value).expect("digits"));
-                bytes.slice(part.start as usize..part.end as usize)
+                part
             }
             Ranged::Unsatisfiable => {
                 *response.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
@@ -212,9 +252,12 @@ impl ServeAssets {
         };
         response
             .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(part.end - part.start));
         if method != Method::HEAD {
-            *response.body_mut() = Full::new(body);
+            match source.body(part).await {
+                Some(body) => *response.body_mut() = body,
+                None => return status(StatusCode::NOT_FOUND, |_| {}),
+            }
         }
         response
     }
@@ -233,26 +276,32 @@ impl ServeAssets {
     }
 }
 
-async fn read(path: PathBuf) -> Option<(Bytes, Option<SystemTime>)> {
+/// A file of the folder: read whole if small, else left to stream; with its
+/// modification time. `None` if it is not there.
+async fn open(path: PathBuf, stream_above: u64) -> Option<(Source, Option<SystemTime>)> {
     tokio::task::spawn_blocking(move || {
+        let meta = std::fs::metadata(&path).ok()?;
+        let modified = meta.modified().ok();
+        if meta.len() > stream_above {
+            return Some((Source::File { path, len: meta.len() }, modified));
+        }
         let bytes = std::fs::read(&path).ok()?;
-        let modified = std::fs::metadata(&path).ok().and_then(|m| m.modified().ok());
-        Some((Bytes::from(bytes), modified))
+        Some((Source::Memory(Bytes::from(bytes)), modified))
     })
     .await
     .ok()
     .flatten()
 }
 
-fn status(code: StatusCode, headers: impl FnOnce(&mut HeaderMap)) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
+fn status(code: StatusCode, headers: impl FnOnce(&mut HeaderMap)) -> Response<AssetBody> {
+    let mut response = Response::new(AssetBody::empty());
     *response.status_mut() = code;
     headers(response.headers_mut());
     response
 }
 
 impl<B> Service<Request<B>> for ServeAssets {
-    type Response = Response<Full<Bytes>>;
+    type Response = Response<AssetBody>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
