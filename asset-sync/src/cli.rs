@@ -241,6 +241,9 @@ struct CliProgress {
     verbose: bool,
     dry_run: bool,
     bar: Mutex<Option<indicatif::ProgressBar>>,
+    /// Files uploaded so far, and how many the plan has.
+    files: std::sync::atomic::AtomicUsize,
+    total_files: std::sync::atomic::AtomicUsize,
 }
 
 impl CliProgress {
@@ -249,6 +252,8 @@ impl CliProgress {
             verbose,
             dry_run,
             bar: Mutex::new(None),
+            files: std::sync::atomic::AtomicUsize::new(0),
+            total_files: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -286,6 +291,8 @@ impl Progress for CliProgress {
             },
             plan.skipped
         ));
+        self.total_files
+            .store(plan.uploads(), std::sync::atomic::Ordering::Relaxed);
         if !self.dry_run && std::io::stderr().is_terminal() && plan.uploads() > 0 {
             let bar = indicatif::ProgressBar::new(plan.bytes());
             bar.set_style(
@@ -298,8 +305,10 @@ impl Progress for CliProgress {
 
     fn uploaded(&self, key: &str, bytes: u64) {
         if let Some(bar) = self.bar.lock().expect("not poisoned").as_ref() {
+            let done = self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let total = self.total_files.load(std::sync::atomic::Ordering::Relaxed);
             bar.inc(bytes);
-            bar.set_message(key.to_owned());
+            bar.set_message(format!("{done}/{total} files, {key}"));
         }
         if self.verbose {
             let verb = if self.dry_run { "would upload" } else { "uploaded" };
