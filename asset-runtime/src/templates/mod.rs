@@ -3,9 +3,9 @@
 //! with `manifest_strict`).
 //!
 //! - minijinja (feature `minijinja`): `{{ static("css/base.css") }}`, see
-//!   [`minijinja::add_to`](crate::templates::minijinja::add_to);
+//!   [`minijinja::add_to`];
 //! - tera (feature `tera`): `{{ static(name="css/base.css") }}`, see
-//!   [`tera::add_to`](crate::templates::tera::add_to);
+//!   [`tera::add_to`];
 //! - askama needs no feature: templates call Rust directly. Give the
 //!   template struct a method and call it with `?`:
 //!
