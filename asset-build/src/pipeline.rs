@@ -358,8 +358,10 @@ fn precompress_all(
     let computed = results.len();
     by_md5.extend(results);
     let used: HashSet<String> = by_md5.keys().map(|m| hex(m)).collect();
-    cache.compressed = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
+    // Drop the previous build's variants of content no longer built, then
+    // record this build's.
     compress::prune_cache(&dir, &mut cache.compressed, &used);
+    cache.compressed = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
     Ok(Compressed { by_md5, computed })
 }
 

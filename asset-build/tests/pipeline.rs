@@ -5,6 +5,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use asset_build::{Config, Error, Output};
+use md5::Digest as _;
 
 struct Project {
     dir: tempfile::TempDir,
@@ -413,6 +414,22 @@ fn precompressed_siblings_are_written_cached_and_removed() {
         "tiny.txt's new content (same for both names)"
     );
     assert!(out.join("tiny.txt.br").is_file());
+
+    // Variants of content no longer built leave the cache.
+    let cached = |text: &str| {
+        let md5: String = md5::Md5::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        project.path("out/precompressed").join(format!("{md5}.br"))
+    };
+    let longer = "tiny but longer now ".repeat(50);
+    assert!(cached(&longer).is_file());
+    project.write("assets/tiny.txt", &"and changed again ".repeat(50));
+    age(&project.path("assets"));
+    project.config().precompress(true).try_build().unwrap();
+    assert!(!cached(&longer).exists(), "the old content's variant is removed");
+    assert!(cached(&"and changed again ".repeat(50)).is_file());
 
     // Turning it off removes the siblings.
     project.config().precompress(false).try_build().unwrap();

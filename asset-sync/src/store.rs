@@ -323,11 +323,9 @@ impl S3Store {
             }
             Body::File(path, _) => {
                 let md5 = md5_file(path).await?;
-                let body = ByteStream::from_path(path).await.map_err(|e| Error::Io {
-                    action: "read",
-                    path: path.to_owned(),
-                    source: std::io::Error::other(e),
-                })?;
+                let body = ByteStream::from_path(path)
+                    .await
+                    .map_err(|e| Error::io("read", path, std::io::Error::other(e)))?;
                 (body, md5)
             }
         };
@@ -461,11 +459,7 @@ impl S3Store {
                 .length(Length::Exact(length))
                 .build()
                 .await
-                .map_err(|e| Error::Io {
-                    action: "read",
-                    path: path.to_owned(),
-                    source: std::io::Error::other(e),
-                })?;
+                .map_err(|e| Error::io("read", path, std::io::Error::other(e)))?;
             requests.fetch_add(1, Ordering::Relaxed);
             let part = self
                 .client
