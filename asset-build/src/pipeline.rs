@@ -166,7 +166,8 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     let compressed = if precompress {
         precompress_all(&out_dir, &files, &digests, &processed, &mut cache, &render)?
     } else {
-        cache.compressed.clear();
+        // Nothing is compressed any more: drop the cached variants too.
+        compress::prune_cache(&out_dir.join(PRECOMPRESSED_DIR), &mut cache.compressed, &HashSet::new());
         Compressed::default()
     };
     let compress_seconds = compress_started.elapsed().as_secs_f64();

@@ -434,6 +434,7 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     // Turning it off removes the siblings.
     project.config().precompress(false).try_build().unwrap();
     assert!(!out.join("a.css.br").exists() && !out.join(format!("{css}.gz")).exists());
+    assert!(!cached(&"and changed again ".repeat(50)).exists(), "and the cache");
 }
 
 fn brotli_decompress(input: &[u8], out: &mut Vec<u8>) {
