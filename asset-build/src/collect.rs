@@ -18,6 +18,11 @@ pub(crate) struct SourceFile {
     pub(crate) name: String,
     /// Where it is on disk.
     pub(crate) path: PathBuf,
+    /// Index of the source folder it was found in.
+    pub(crate) folder: u32,
+    /// Where, in `name`, the path relative to that folder starts (after
+    /// the folder's prefix).
+    pub(crate) relative_start: usize,
     pub(crate) size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub(crate) mtime_ns: u128,
@@ -51,13 +56,13 @@ pub(crate) fn collect(sources: &[Source], ignore: &GlobSet) -> Result<Collected>
     let mut files: Vec<SourceFile> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut warnings = Vec::new();
-    for source in sources {
+    for (folder, source) in sources.iter().enumerate() {
         if !source.dir.is_dir() {
             return Err(Error::MissingSource {
                 dir: source.dir.clone(),
             });
         }
-        for file in walk(source, ignore)? {
+        for file in walk(source, folder as u32, ignore)? {
             match index.get(&file.name) {
                 Some(&first) => warnings.push(format!(
                     "two files are named `{}`: `{}` is used and `{}` is ignored (the first \
@@ -76,7 +81,7 @@ pub(crate) fn collect(sources: &[Source], ignore: &GlobSet) -> Result<Collected>
     Ok(Collected { files, warnings })
 }
 
-fn walk(source: &Source, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
+fn walk(source: &Source, folder: u32, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
     let root = &source.dir;
     let mut out = Vec::new();
     let walker = WalkDir::new(root)
@@ -97,10 +102,10 @@ fn walk(source: &Source, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
         }
         let path = entry.path();
         let relative = relative_name(root, path)?;
-        let name = if source.prefix.is_empty() {
-            relative
+        let (name, relative_start) = if source.prefix.is_empty() {
+            (relative, 0)
         } else {
-            format!("{}/{relative}", source.prefix)
+            (format!("{}/{relative}", source.prefix), source.prefix.len() + 1)
         };
         let meta = entry.metadata().map_err(|e| {
             Error::io(
@@ -112,6 +117,8 @@ fn walk(source: &Source, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
         out.push(SourceFile {
             name,
             path: path.to_owned(),
+            folder,
+            relative_start,
             size: meta.len(),
             mtime_ns: mtime_ns(&meta),
         });

@@ -55,13 +55,13 @@
 
 mod build_cache;
 mod cargo_directives;
-mod codegen;
 mod collect;
 mod compress;
 mod config;
 mod content_type;
 mod dependency_assets;
 mod error;
+mod generate;
 mod hash;
 mod manifest;
 mod output;

@@ -299,6 +299,24 @@ pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     Ok(true)
 }
 
+/// Writes `path` atomically with the bytes of `parts`, one after another.
+pub(crate) fn write_concatenated(path: &Path, parts: &[PathBuf]) -> Result<()> {
+    use std::io::Write as _;
+    let temp = temp_path(path);
+    let write = || -> Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp).map_err(|e| Error::io("create", &temp, e))?);
+        for part in parts {
+            let mut input = std::fs::File::open(part).map_err(|e| Error::io("read", part, e))?;
+            std::io::copy(&mut input, &mut out).map_err(|e| Error::io("copy", part, e))?;
+        }
+        out.flush().map_err(|e| Error::io("write", &temp, e))?;
+        std::fs::rename(&temp, path).map_err(|e| Error::io("write", path, e))
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
 /// Removes the named files of the previous build, and folders left empty.
 fn remove_previous<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
     let mut removed = 0;

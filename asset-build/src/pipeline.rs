@@ -11,13 +11,13 @@ use rayon::prelude::*;
 
 use crate::build_cache::{BuildCache, SourceStamp};
 use crate::cargo_directives;
-use crate::codegen::{self, Entry, Representation};
 use crate::collect::{self, SourceFile};
 use crate::compress::{self, Variants};
 use crate::config::{Config, Source};
 use crate::content_type::content_type;
 use crate::dependency_assets;
 use crate::error::{Error, Result};
+use crate::generate::{self, Entry, Representation, TableInfo};
 use crate::hash::{self, Md5Digest, hex};
 use crate::manifest;
 use crate::output::RenderFn;
@@ -38,8 +38,12 @@ pub struct Output {
     pub output_dir: PathBuf,
     /// `staticfiles.json` in [`output_dir`](Self::output_dir).
     pub manifest_path: PathBuf,
-    /// The generated Rust file.
+    /// The generated Rust file (a few declarations that include the table).
     pub generated_file: PathBuf,
+    /// The asset table the Rust file includes (data, not code).
+    pub table_file: PathBuf,
+    /// The embedded bytes the Rust file includes, with `embed`.
+    pub embed_file: Option<PathBuf>,
     /// Number of assets.
     pub assets: usize,
     /// Source files read to hash them (the others were unchanged since the
@@ -206,6 +210,8 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
                 hashed: &processed.hashed[i],
                 content_type: content_type(&files[i].name),
                 integrity: &processed.served_integrity[i],
+                folder: files[i].folder,
+                source: &files[i].name[files[i].relative_start..],
                 served: Representation {
                     md5: processed.served_md5[i],
                     size: processed.served_size[i],
@@ -223,12 +229,27 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         .collect();
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::io("create", &out_dir, e))?;
     let generated_file = out_dir.join(&config.generated_file_name);
-    let key = codegen::key(&entries, &config.static_url, &output_dir);
-    if cache.generated_key.as_deref() != Some(key.as_str()) || !generated_file.is_file() {
-        let text = codegen::generate(&entries, &config.static_url, &output_dir);
-        output::write_if_changed(&generated_file, text.as_bytes())?;
+    let folders: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
+    let info = TableInfo {
+        static_url: &config.static_url,
+        output_dir: &output_dir,
+        folders: &folders,
+    };
+    let (table_file, embed_file) = generate::data_paths(&generated_file);
+    let key = generate::key(&entries, &info, &table_file);
+    let present = table_file.is_file() && (!config.embed || embed_file.is_file());
+    if cache.generated_key.as_deref() != Some(key.as_str()) || !present {
+        let generated = generate::generate(&entries, &info);
+        output::write_if_changed(&table_file, &generated.table)?;
+        if config.embed {
+            output::write_concatenated(&embed_file, &generated.embed)?;
+        } else {
+            let _ = std::fs::remove_file(&embed_file);
+        }
         cache.generated_key = Some(key);
     }
+    let rust = generate::rust(&generated_file, config.embed);
+    output::write_if_changed(&generated_file, rust.as_bytes())?;
 
     cache.rewrites = processed.records;
     if let Err(e) = cache.save(&out_dir) {
@@ -248,6 +269,8 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         manifest_path: output_dir.join(MANIFEST_NAME),
         output_dir,
         generated_file,
+        table_file,
+        embed_file: config.embed.then_some(embed_file),
         assets: files.len(),
         files_hashed,
         files_rewritten,

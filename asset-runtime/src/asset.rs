@@ -1,12 +1,14 @@
 //! One entry of the generated table.
 
-use std::sync::OnceLock;
+use std::fmt;
+use std::path::PathBuf;
 
-use crate::settings::settings;
+use crate::assets::Assets;
+use crate::table::{ABSENT, file, record};
 
 /// The bytes of one file of an asset — its hashed copy, or its collected
 /// original — as recorded at build time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct FileInfo {
     md5: &'static str,
     size: u64,
@@ -26,29 +28,43 @@ pub struct Embedded {
     pub gz: Option<&'static [u8]>,
 }
 
+impl fmt::Debug for FileInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileInfo")
+            .field("md5", &self.md5)
+            .field("size", &self.size)
+            .field("br_size", &self.br_size)
+            .field("gz_size", &self.gz_size)
+            .field("embedded", &self.embedded.is_some())
+            .finish()
+    }
+}
+
 impl FileInfo {
-    /// Used by the generated code. Not a public API.
-    #[doc(hidden)]
-    pub const fn __new(md5: &'static str, size: u64, br_size: Option<u64>, gz_size: Option<u64>) -> Self {
+    /// The file whose fields start at `field` of record `index`.
+    fn read(assets: &'static Assets, index: u32, field: usize) -> Self {
+        let table = assets.table();
+        let size = table.u64(index, field + file::SIZE);
+        let variant = |at: usize| Some(table.u64(index, field + at)).filter(|&s| s != ABSENT);
+        let (br_size, gz_size) = (variant(file::BR_SIZE), variant(file::GZ_SIZE));
+        let embedded = variant(file::EMBEDDED).map(|start| {
+            let data = assets.embedded_data();
+            let slice = |start: u64, len: u64| &data[start as usize..(start + len) as usize];
+            let br_start = start + size;
+            let gz_start = br_start + br_size.unwrap_or(0);
+            Embedded {
+                identity: slice(start, size),
+                br: br_size.map(|len| slice(br_start, len)),
+                gz: gz_size.map(|len| slice(gz_start, len)),
+            }
+        });
         FileInfo {
-            md5,
+            md5: table.md5(table.u32(index, field + file::MD5)),
             size,
             br_size,
             gz_size,
-            embedded: None,
+            embedded,
         }
-    }
-
-    /// Used by the generated code. Not a public API.
-    #[doc(hidden)]
-    pub const fn __embed(
-        mut self,
-        identity: &'static [u8],
-        br: Option<&'static [u8]>,
-        gz: Option<&'static [u8]>,
-    ) -> Self {
-        self.embedded = Some(Embedded { identity, br, gz });
-        self
     }
 
     /// The bytes, when they are compiled into the binary.
@@ -79,100 +95,112 @@ impl FileInfo {
 
 /// A collected static file, as recorded at build time.
 ///
-/// Entries live in the table that `asset-build` generates; this type is not
-/// built by hand.
-#[derive(Debug)]
+/// A small copyable handle into the table that `asset-build` generates
+/// (see [`Assets`]); every accessor reads the table in place.
+#[derive(Clone, Copy)]
 pub struct Asset {
-    name: &'static str,
-    hashed_name: &'static str,
-    default_url: &'static str,
-    url_path_start: usize,
-    content_type: &'static str,
-    integrity: &'static str,
-    hashed: FileInfo,
-    original: FileInfo,
-    url_with_custom_base: OnceLock<Box<str>>,
+    assets: &'static Assets,
+    index: u32,
 }
 
+impl fmt::Debug for Asset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Asset")
+            .field("name", &self.name())
+            .field("hashed_name", &self.hashed_name())
+            .field("content_type", &self.content_type())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Asset {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.assets, other.assets) && self.index == other.index
+    }
+}
+
+impl Eq for Asset {}
+
 impl Asset {
-    /// Used by the generated code. Not a public API.
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn __new(
-        name: &'static str,
-        hashed_name: &'static str,
-        default_url: &'static str,
-        url_path_start: usize,
-        content_type: &'static str,
-        integrity: &'static str,
-        hashed: FileInfo,
-        original: FileInfo,
-    ) -> Self {
-        Asset {
-            name,
-            hashed_name,
-            default_url,
-            url_path_start,
-            content_type,
-            integrity,
-            hashed,
-            original,
-            url_with_custom_base: OnceLock::new(),
-        }
+    pub(crate) fn new(assets: &'static Assets, index: u32) -> Self {
+        Asset { assets, index }
+    }
+
+    /// Position of the asset in its table, which is sorted by logical name.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    fn str(&self, field: usize) -> &'static str {
+        self.assets.table().str(self.index, field)
     }
 
     /// The logical path, as the app refers to it: `css/base.css`.
     pub fn name(&self) -> &'static str {
-        self.name
+        self.str(record::NAME)
     }
 
     /// The content-hashed path in the output folder: `css/base.d1833e6a1b2c.css`.
     pub fn hashed_name(&self) -> &'static str {
-        self.hashed_name
+        self.str(record::HASHED_NAME)
     }
 
-    /// The URL of the hashed file under the configured base URL.
+    /// The URL to link: in production, the hashed file's URL under the
+    /// configured base URL; in [dev mode](crate::Settings::dev), the
+    /// unhashed one.
     ///
-    /// With the default base URL this returns a string stored in the binary
-    /// (no allocation); with a custom base URL the string is built once per
-    /// asset and kept.
-    pub fn url(&'static self) -> &'static str {
-        match settings().custom_base_url() {
-            None => self.default_url,
-            Some(base) => self
-                .url_with_custom_base
-                .get_or_init(|| format!("{base}{}", &self.default_url[self.url_path_start..]).into()),
-        }
+    /// With the default settings this returns a string stored in the binary
+    /// (no allocation); with a custom base URL or in dev mode the string is
+    /// built once per asset and kept.
+    pub fn url(&self) -> &'static str {
+        self.assets.url_of(self.index, self.str(record::URL))
+    }
+
+    /// The URL of the hashed file under the base URL the table was built
+    /// with, whatever the settings.
+    pub fn default_url(&self) -> &'static str {
+        self.str(record::URL)
     }
 
     /// MD5 of the bytes served under the hashed name, as 32 lowercase hex digits.
     pub fn md5(&self) -> &'static str {
-        self.hashed.md5
+        let table = self.assets.table();
+        table.md5(table.u32(self.index, record::HASHED_FILE + file::MD5))
     }
 
     /// Size of the bytes served under the hashed name.
     pub fn size(&self) -> u64 {
-        self.hashed.size
+        self.assets.table().u64(self.index, record::HASHED_FILE + file::SIZE)
     }
 
     /// Subresource-integrity value of the hashed file, `sha384-<base64>`,
     /// for `<script integrity="...">` and `<link integrity="...">`.
     pub fn integrity(&self) -> &'static str {
-        self.integrity
+        self.str(record::INTEGRITY)
     }
 
     /// The hashed copy (for CSS and JS, with its references rewritten).
-    pub fn hashed_file(&self) -> &FileInfo {
-        &self.hashed
+    pub fn hashed_file(&self) -> FileInfo {
+        FileInfo::read(self.assets, self.index, record::HASHED_FILE)
     }
 
     /// The collected original, served under the unhashed name.
-    pub fn original_file(&self) -> &FileInfo {
-        &self.original
+    pub fn original_file(&self) -> FileInfo {
+        FileInfo::read(self.assets, self.index, record::ORIGINAL_FILE)
     }
 
     /// `Content-Type` header value, with `charset=utf-8` for text types.
     pub fn content_type(&self) -> &'static str {
-        self.content_type
+        self.str(record::CONTENT_TYPE)
+    }
+
+    /// The file the build collected this asset from, where it was at build
+    /// time. [Dev mode](crate::Settings::dev) serves its current content.
+    pub fn source_path(&self) -> PathBuf {
+        let table = self.assets.table();
+        let folder = table.folder(table.u32(self.index, record::FOLDER));
+        let mut path = PathBuf::from(folder);
+        path.extend(self.str(record::SOURCE).split('/'));
+        path
     }
 }

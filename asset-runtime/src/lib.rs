@@ -39,6 +39,8 @@ mod error;
 #[cfg(feature = "serve")]
 pub mod serve;
 mod settings;
+#[doc(hidden)]
+pub mod table;
 pub mod templates;
 mod url_encode;
 
@@ -51,7 +53,7 @@ pub use url_encode::push_encoded_path;
 /// Items used by the code that `asset-build` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use phf;
+    pub use crate::table::{find_sorted, url_const};
 }
 
 /// Includes the asset table that `asset-build` generated in `OUT_DIR`.

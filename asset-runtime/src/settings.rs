@@ -1,4 +1,5 @@
-//! Process-wide settings: base URL and strictness, fixed at start-up.
+//! Process-wide settings: base URL, strictness and dev mode, fixed at
+//! start-up.
 
 use std::sync::OnceLock;
 
@@ -18,6 +19,7 @@ static SETTINGS: OnceLock<Settings> = OnceLock::new();
 pub struct Settings {
     base_url: Option<Box<str>>,
     strict: bool,
+    dev: bool,
 }
 
 impl Default for Settings {
@@ -33,16 +35,35 @@ impl Settings {
         Settings {
             base_url: None,
             strict: true,
+            dev: false,
         }
     }
 
     /// The defaults, with the base URL taken from the `STATIC_URL`
-    /// environment variable when it is set and not empty.
+    /// environment variable when it is set and not empty, and dev mode on
+    /// when `ASSET_DEV` is `1` (or `true`, `yes`, `on`) in a build with
+    /// debug assertions (a debug build).
+    ///
+    /// A release build ignores `ASSET_DEV` and says so on standard error:
+    /// dev mode there needs an explicit [`dev(true)`](Self::dev) in code.
     pub fn from_env() -> Self {
-        match std::env::var("STATIC_URL") {
+        let mut settings = match std::env::var("STATIC_URL") {
             Ok(url) if !url.trim().is_empty() => Settings::new().base_url(url.trim()),
             _ => Settings::new(),
+        };
+        let asked = std::env::var("ASSET_DEV")
+            .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+        if asked {
+            if cfg!(debug_assertions) {
+                settings = settings.dev(true);
+            } else {
+                eprintln!(
+                    "asset-runtime: ASSET_DEV is ignored in a release build; assets are served as built \
+                     (call Settings::dev(true) to force dev mode)"
+                );
+            }
         }
+        settings
     }
 
     /// Prefix of every URL, for example `https://cdn.example.com/static/`.
@@ -62,6 +83,27 @@ impl Settings {
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
         self
+    }
+
+    /// Dev mode (off by default): the edit loop without rebuilds.
+    ///
+    /// - URLs ([`Asset::url`](crate::Asset::url), `static_url`, `asset!`)
+    ///   are the unhashed ones, as Django's `DEBUG`;
+    /// - `ServeAssets` (feature `serve`) answers every name the build
+    ///   produced, hashed or not, with the current content of its source
+    ///   file, `Cache-Control: no-cache` and an ETag of that content;
+    /// - the `livereload` feature reloads open pages when a source file
+    ///   changes.
+    ///
+    /// [`configure`] prints one line to standard error when it is on.
+    pub fn dev(mut self, on: bool) -> Self {
+        self.dev = on;
+        self
+    }
+
+    /// Whether dev mode is on.
+    pub fn is_dev(&self) -> bool {
+        self.dev
     }
 
     /// Whether lookups of unknown names fail.
@@ -90,7 +132,15 @@ impl Settings {
 /// assert!(configure(Settings::new()).is_err());
 /// ```
 pub fn configure(settings: Settings) -> Result<(), AlreadyConfigured> {
-    SETTINGS.set(settings).map_err(|_| AlreadyConfigured)
+    let dev = settings.dev;
+    SETTINGS.set(settings).map_err(|_| AlreadyConfigured)?;
+    if dev {
+        eprintln!(
+            "asset-runtime: dev mode is on: assets are served from their source files, uncached, \
+             under unhashed URLs; never use it in production"
+        );
+    }
+    Ok(())
 }
 
 /// The process-wide settings (the defaults if [`configure`] was not called).

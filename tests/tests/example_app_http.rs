@@ -65,7 +65,7 @@ async fn page_and_every_linked_asset_are_served_with_the_built_bytes() {
     let mut queue: VecDeque<String> = attr.captures_iter(&html).map(|c| c[1].to_owned()).collect();
     assert_eq!(queue.len(), 4, "css, js, image and font links in:\n{html}");
     let mut seen = BTreeSet::new();
-    let by_hashed: std::collections::HashMap<&str, &asset_runtime::Asset> =
+    let by_hashed: std::collections::HashMap<&str, asset_runtime::Asset> =
         example_app::ASSETS.iter().map(|a| (a.hashed_name(), a)).collect();
     let source_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-app/assets");
 

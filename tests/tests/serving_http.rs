@@ -33,7 +33,7 @@ fn collected(name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap()
 }
 
-fn css() -> &'static asset_runtime::Asset {
+fn css() -> asset_runtime::Asset {
     example_app::ASSETS.get("css/site.css").unwrap()
 }
 

@@ -147,11 +147,11 @@ impl ServeAssets {
         let Some((asset, served, name)) = self.lookup(path) else {
             return status(StatusCode::NOT_FOUND, |_| {});
         };
-        let file: &FileInfo = match served {
+        let file: FileInfo = match served {
             Served::Hashed => asset.hashed_file(),
             Served::Original => asset.original_file(),
         };
-        let embedded = file.embedded().filter(|_| self.prefer_embedded);
+        let embedded = file.embedded().copied().filter(|_| self.prefer_embedded);
         let (has_br, has_gz) = match embedded {
             Some(e) => (e.br.is_some(), e.gz.is_some()),
             None => (file.br_size().is_some(), file.gz_size().is_some()),
@@ -264,7 +264,7 @@ impl ServeAssets {
 
     /// The asset a request path names: percent-decoded, without the leading
     /// `/`, looked up in the table, nothing else.
-    fn lookup(&self, path: &str) -> Option<(&'static crate::Asset, Served, &'static str)> {
+    fn lookup(&self, path: &str) -> Option<(crate::Asset, Served, &'static str)> {
         let raw = path.strip_prefix('/').unwrap_or(path);
         let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
         let (asset, served) = self.assets.by_path(&decoded)?;

@@ -1,0 +1,378 @@
+//! Step 6: the asset table that `asset_runtime::include_assets!()` brings
+//! into the app.
+//!
+//! Three files in `OUT_DIR`, all computed here as values and written by the
+//! caller:
+//!
+//! - `<name>.table`: every asset's names, URL, content type, integrity,
+//!   digests, sizes and variants, with two perfect hashes (logical name and
+//!   hashed name) computed by `phf_generator`, in the layout
+//!   `asset_runtime::table` defines;
+//! - `<name>.embed` (with `embed` only): the bytes of every distinct
+//!   content and its precompressed siblings, one after another, compiled
+//!   into the binary with a single `include_bytes!`;
+//! - `<name>` (`assets.rs`): a few declarations that include them, the same
+//!   whatever the assets. `asset!("path")` finds the path by binary search
+//!   in a `const` evaluation over the table, so an unknown path is a
+//!   compile error naming it, and a known one is a URL computed at compile
+//!   time.
+//!
+//! An asset edit therefore changes data files only: rustc re-reads them,
+//! but the Rust it compiles stays the same size.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use asset_runtime::push_encoded_path;
+use asset_runtime::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
+use md5::{Digest as _, Md5};
+
+use crate::compress::Variants;
+use crate::hash::{Md5Digest, hex};
+
+/// One asset as the table records it.
+pub(crate) struct Entry<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) hashed: &'a str,
+    pub(crate) content_type: String,
+    pub(crate) integrity: &'a str,
+    /// Index of the source folder the file was collected from.
+    pub(crate) folder: u32,
+    /// Path of the source file relative to that folder, a suffix of `name`.
+    pub(crate) source: &'a str,
+    /// The bytes served under the hashed name.
+    pub(crate) served: Representation,
+    /// The bytes of the collected original.
+    pub(crate) original: Representation,
+}
+
+/// One file's bytes: digest, size, and precompressed variants.
+pub(crate) struct Representation {
+    pub(crate) md5: Md5Digest,
+    pub(crate) size: u64,
+    pub(crate) variants: Variants,
+    /// With `embed`: the output file, whose bytes (and variants') are
+    /// compiled into the binary.
+    pub(crate) embed_path: Option<PathBuf>,
+}
+
+/// What the table describes besides its entries.
+pub(crate) struct TableInfo<'a> {
+    /// Base of the URLs (`/static/`).
+    pub(crate) static_url: &'a str,
+    pub(crate) output_dir: &'a Path,
+    /// The source folders, in collection order.
+    pub(crate) folders: &'a [PathBuf],
+}
+
+/// Identifies everything the generated files depend on, without computing
+/// them. `entries` must be sorted by name.
+pub(crate) fn key(entries: &[Entry<'_>], info: &TableInfo<'_>, table_file: &Path) -> String {
+    let mut h = Md5::new();
+    let mut text = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    text(env!("CARGO_PKG_VERSION"));
+    text(&VERSION.to_string());
+    text(info.static_url);
+    text(&info.output_dir.display().to_string());
+    text(&table_file.display().to_string());
+    for folder in info.folders {
+        text(&folder.display().to_string());
+    }
+    for e in entries {
+        for s in [e.name, e.hashed, &e.content_type, e.integrity, e.source] {
+            text(s);
+        }
+        text(&e.folder.to_string());
+        for r in [&e.served, &e.original] {
+            text(&hex(&r.md5));
+            text(&format!(
+                "{} {:?} {:?} {}",
+                r.size,
+                r.variants.br,
+                r.variants.gz,
+                r.embed_path.is_some()
+            ));
+        }
+    }
+    hex(&h.finalize())
+}
+
+/// Where the table and embedded data go, next to the generated Rust file.
+pub(crate) fn data_paths(rust_file: &Path) -> (PathBuf, PathBuf) {
+    let mut table = rust_file.as_os_str().to_owned();
+    table.push(".table");
+    let mut embed = rust_file.as_os_str().to_owned();
+    embed.push(".embed");
+    (PathBuf::from(table), PathBuf::from(embed))
+}
+
+/// The data files of one table, as values.
+pub(crate) struct Generated {
+    /// The table's bytes.
+    pub(crate) table: Vec<u8>,
+    /// The files whose bytes make up the embedded data, in order (empty
+    /// without `embed`).
+    pub(crate) embed: Vec<PathBuf>,
+}
+
+/// Computes the table and the embedded data's layout. `entries` must be
+/// sorted by name.
+pub(crate) fn generate(entries: &[Entry<'_>], info: &TableInfo<'_>) -> Generated {
+    let embedded = Embedding::plan(entries);
+    Generated {
+        table: table_bytes(entries, info, &embedded.offsets),
+        embed: embedded.files,
+    }
+}
+
+/// Where each distinct content sits in the embedded data.
+struct Embedding {
+    /// By content MD5: offset of the bytes (siblings follow them).
+    offsets: HashMap<Md5Digest, u64>,
+    files: Vec<PathBuf>,
+}
+
+impl Embedding {
+    fn plan(entries: &[Entry<'_>]) -> Embedding {
+        let mut offsets = HashMap::new();
+        let mut files = Vec::new();
+        let mut end = 0u64;
+        for r in entries.iter().flat_map(|e| [&e.served, &e.original]) {
+            let Some(path) = &r.embed_path else { continue };
+            if offsets.contains_key(&r.md5) {
+                continue;
+            }
+            offsets.insert(r.md5, end);
+            files.push(path.clone());
+            end += r.size;
+            for (variant, suffix) in [(r.variants.br, ".br"), (r.variants.gz, ".gz")] {
+                if let Some(v) = variant {
+                    let mut sibling = path.as_os_str().to_owned();
+                    sibling.push(suffix);
+                    files.push(PathBuf::from(sibling));
+                    end += v.size;
+                }
+            }
+        }
+        Embedding { offsets, files }
+    }
+}
+
+/// The string area, with the offsets of strings already in it.
+#[derive(Default)]
+struct Strings {
+    bytes: Vec<u8>,
+    interned: HashMap<String, u32>,
+}
+
+impl Strings {
+    fn push(&mut self, s: &str) -> (u32, u32) {
+        let at = offset(self.bytes.len());
+        self.bytes.extend_from_slice(s.as_bytes());
+        (at, offset(s.len()))
+    }
+
+    /// Stores a string that many entries share (content types, digests) once.
+    fn intern(&mut self, s: &str) -> (u32, u32) {
+        if let Some(&at) = self.interned.get(s) {
+            return (at, offset(s.len()));
+        }
+        let span = self.push(s);
+        self.interned.insert(s.to_owned(), span.0);
+        span
+    }
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("an asset table under 4 GiB")
+}
+
+fn put_u32(out: &mut [u8], at: usize, value: u32) {
+    out[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+fn put_u64(out: &mut [u8], at: usize, value: u64) {
+    out[at..at + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+fn put_span(out: &mut [u8], at: usize, (start, len): (u32, u32)) {
+    put_u32(out, at, start);
+    put_u32(out, at + 4, len);
+}
+
+/// The bytes of the table (`asset_runtime::table` describes the layout).
+fn table_bytes(entries: &[Entry<'_>], info: &TableInfo<'_>, embedded: &HashMap<Md5Digest, u64>) -> Vec<u8> {
+    let count = entries.len();
+    let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+    let hashed: Vec<&str> = entries.iter().map(|e| e.hashed).collect();
+    let by_name = phf_generator::generate_hash(&names);
+    let by_hashed = phf_generator::generate_hash(&hashed);
+
+    let records = HEADER_LEN;
+    let name_disps = records + count * RECORD_LEN;
+    let name_slots = name_disps + by_name.disps.len() * 8;
+    let hashed_disps = name_slots + count * 4;
+    let hashed_slots = hashed_disps + by_hashed.disps.len() * 8;
+    let folders = hashed_slots + count * 4;
+    let strings_at = folders + info.folders.len() * 8;
+    let mut out = vec![0u8; strings_at];
+    let mut strings = Strings::default();
+
+    out[header::MAGIC..header::MAGIC + MAGIC.len()].copy_from_slice(&MAGIC);
+    put_u32(&mut out, header::VERSION, VERSION);
+    put_u32(&mut out, header::COUNT, offset(count));
+    put_u64(&mut out, header::NAME_KEY, by_name.key);
+    put_u64(&mut out, header::HASHED_KEY, by_hashed.key);
+    put_u32(&mut out, header::RECORDS, offset(records));
+    put_u32(&mut out, header::NAME_DISPS, offset(name_disps));
+    put_u32(&mut out, header::NAME_DISPS_LEN, offset(by_name.disps.len()));
+    put_u32(&mut out, header::NAME_SLOTS, offset(name_slots));
+    put_u32(&mut out, header::HASHED_DISPS, offset(hashed_disps));
+    put_u32(&mut out, header::HASHED_DISPS_LEN, offset(by_hashed.disps.len()));
+    put_u32(&mut out, header::HASHED_SLOTS, offset(hashed_slots));
+    put_u32(&mut out, header::FOLDERS, offset(folders));
+    put_u32(&mut out, header::FOLDERS_LEN, offset(info.folders.len()));
+    put_u32(&mut out, header::STRINGS, offset(strings_at));
+    let span = strings.push(info.static_url);
+    put_span(&mut out, header::BASE_URL, span);
+    let span = strings.push(&info.output_dir.display().to_string());
+    put_span(&mut out, header::OUTPUT_DIR, span);
+
+    for (i, (d1, d2)) in by_name.disps.iter().enumerate() {
+        put_u32(&mut out, name_disps + i * 8, *d1);
+        put_u32(&mut out, name_disps + i * 8 + 4, *d2);
+    }
+    for (slot, index) in by_name.map.iter().enumerate() {
+        put_u32(&mut out, name_slots + slot * 4, offset(*index));
+    }
+    for (i, (d1, d2)) in by_hashed.disps.iter().enumerate() {
+        put_u32(&mut out, hashed_disps + i * 8, *d1);
+        put_u32(&mut out, hashed_disps + i * 8 + 4, *d2);
+    }
+    for (slot, index) in by_hashed.map.iter().enumerate() {
+        put_u32(&mut out, hashed_slots + slot * 4, offset(*index));
+    }
+    for (i, folder) in info.folders.iter().enumerate() {
+        let span = strings.push(&folder.display().to_string());
+        put_span(&mut out, folders + i * 8, span);
+    }
+
+    let mut url = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        let at = records + i * RECORD_LEN;
+        let name = strings.push(e.name);
+        put_span(&mut out, at + record::NAME, name);
+        // The URL ends with the hashed name, percent-encoded: point the
+        // hashed name into it when the encoding left it unchanged.
+        url.clear();
+        url.push_str(info.static_url);
+        push_encoded_path(&mut url, e.hashed);
+        let url_span = strings.push(&url);
+        put_span(&mut out, at + record::URL, url_span);
+        let hashed_span = if url.ends_with(e.hashed) {
+            (url_span.0 + url_span.1 - offset(e.hashed.len()), offset(e.hashed.len()))
+        } else {
+            strings.push(e.hashed)
+        };
+        put_span(&mut out, at + record::HASHED_NAME, hashed_span);
+        put_span(&mut out, at + record::CONTENT_TYPE, strings.intern(&e.content_type));
+        put_span(&mut out, at + record::INTEGRITY, strings.push(e.integrity));
+        put_u32(&mut out, at + record::FOLDER, e.folder);
+        // The relative source path is the end of the logical name.
+        let source_span = if e.name.ends_with(e.source) {
+            (name.0 + name.1 - offset(e.source.len()), offset(e.source.len()))
+        } else {
+            strings.push(e.source)
+        };
+        put_span(&mut out, at + record::SOURCE, source_span);
+        for (field, r) in [(record::HASHED_FILE, &e.served), (record::ORIGINAL_FILE, &e.original)] {
+            let at = at + field;
+            put_u32(&mut out, at + file::MD5, strings.intern(&hex(&r.md5)).0);
+            put_u64(&mut out, at + file::SIZE, r.size);
+            put_u64(&mut out, at + file::BR_SIZE, r.variants.br.map_or(ABSENT, |v| v.size));
+            put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz.map_or(ABSENT, |v| v.size));
+            let embedded = r.embed_path.as_ref().and_then(|_| embedded.get(&r.md5).copied());
+            put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
+        }
+    }
+    out.extend_from_slice(&strings.bytes);
+    debug_assert!({
+        layout::check(&out);
+        true
+    });
+    out
+}
+
+/// The Rust file that includes the table (and, with `embed`, the embedded
+/// data): a hidden module holding them and `ASSETS`, then `static_url` and
+/// `asset!`. It depends on the file names only, not on the assets.
+pub(crate) fn rust(rust_file: &Path, embed: bool) -> String {
+    let (table, embed_path) = data_paths(rust_file);
+    let table = table.as_path();
+    let embed = embed.then_some(embed_path.as_path());
+    let stem = rust_file.file_stem().and_then(|s| s.to_str()).unwrap_or("assets");
+    let module: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let module = format!("__asset_table_{module}");
+    let embedded = match embed {
+        Some(path) => format!("include_bytes!({:?})", path.display().to_string()),
+        None => "&[]".to_owned(),
+    };
+    format!(
+        r#"// @generated by asset-build. Do not edit. The assets are data, in
+// {table:?}; this file stays the same size whatever their number.
+
+#[doc(hidden)]
+#[allow(dead_code)]
+pub mod {module} {{
+    pub const TABLE: &[u8] = include_bytes!({table:?});
+    pub const EMBEDDED: &[u8] = {embedded};
+    /// The static assets of this crate, collected by asset-build.
+    pub static ASSETS: ::asset_runtime::Assets = ::asset_runtime::Assets::__new(TABLE, EMBEDDED);
+}}
+
+#[allow(unused_imports)]
+pub use {module}::ASSETS;
+
+/// The URL of a static file by logical path (`"css/base.css"`). See
+/// `asset_runtime::Assets::url`.
+#[allow(dead_code)]
+pub fn static_url(name: &str) -> ::core::result::Result<::std::borrow::Cow<'static, str>, ::asset_runtime::MissingAsset> {{
+    ASSETS.url(name)
+}}
+
+/// The URL of a static file whose logical path is known at compile time;
+/// a path that is not an asset is a compile error. Needs
+/// `include_assets!` at the crate root.
+#[allow(unused_macros)]
+macro_rules! asset {{
+    ($name:literal) => {{{{
+        const FOUND: (u32, &str) = match ::asset_runtime::__private::find_sorted($crate::{module}::TABLE, $name) {{
+            ::core::option::Option::Some(index) => (index, ::asset_runtime::__private::url_const($crate::{module}::TABLE, index)),
+            ::core::option::Option::None => ::core::panic!(::core::concat!(
+                "asset!: no static asset named ",
+                ::core::stringify!($name),
+                "; check the path (relative to an asset folder, like \"css/base.css\") or add the file and rebuild"
+            )),
+        }};
+        let (index, url) = FOUND;
+        $crate::{module}::ASSETS.__url_at(index, url)
+    }}}};
+}}
+#[allow(unused_imports)]
+pub(crate) use asset;
+"#,
+        table = table.display().to_string(),
+    )
+}

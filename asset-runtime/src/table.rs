@@ -1,0 +1,310 @@
+//! The binary asset table: its layout, and reading it without parsing.
+//!
+//! `asset-build` writes one table per crate to `OUT_DIR` and the generated
+//! Rust includes it with `include_bytes!`, so the Rust the compiler sees is
+//! a few declarations whatever the number of assets. Every read is an
+//! offset computation into those bytes: nothing is decoded at start-up and
+//! nothing is allocated.
+//!
+//! Layout (every integer little-endian; every string a `(offset, length)`
+//! pair of `u32`s into the string area):
+//!
+//! | part | content |
+//! | --- | --- |
+//! | header | [`header`] fields, [`HEADER_LEN`] bytes |
+//! | records | one [`RECORD_LEN`]-byte [`record`] per asset, sorted by logical name |
+//! | name displacements | `(d1, d2)` `u32` pairs of the perfect hash of logical names |
+//! | name slots | per hash slot, the record index (`u32`) |
+//! | hashed displacements, hashed slots | the same for hashed names |
+//! | folders | the source folders, as strings |
+//! | strings | UTF-8 text the strings point into |
+//!
+//! The perfect hashes are `phf_shared::hash` with the key stored in the
+//! header, as `phf_generator` computed them at build time: a lookup hashes
+//! the name once, reads one displacement pair and one slot, and compares
+//! one string. Records are sorted by name so that `asset!` can find a name
+//! by binary search in a `const` evaluation.
+//!
+//! This module is the one definition of the format; the writer in
+//! `asset-build` uses its constants.
+
+/// First bytes of a table.
+pub const MAGIC: [u8; 8] = *b"ASSETTBL";
+/// Version of the layout; a table of another version is refused at compile
+/// time with a message to rebuild.
+pub const VERSION: u32 = 1;
+/// Size of the header.
+pub const HEADER_LEN: usize = 96;
+/// Size of one record.
+pub const RECORD_LEN: usize = 124;
+/// A size field's value when the variant does not exist.
+pub const ABSENT: u64 = u64::MAX;
+
+/// Byte offsets of the header fields.
+pub mod header {
+    /// `[u8; 8]`: [`MAGIC`](super::MAGIC).
+    pub const MAGIC: usize = 0;
+    /// `u32`: [`VERSION`](super::VERSION).
+    pub const VERSION: usize = 8;
+    /// `u32`: number of assets.
+    pub const COUNT: usize = 12;
+    /// `u64`: hash key of the logical-name table.
+    pub const NAME_KEY: usize = 16;
+    /// `u64`: hash key of the hashed-name table.
+    pub const HASHED_KEY: usize = 24;
+    /// `u32`: offset of the logical-name displacements.
+    pub const NAME_DISPS: usize = 32;
+    /// `u32`: number of logical-name displacement pairs.
+    pub const NAME_DISPS_LEN: usize = 36;
+    /// `u32`: offset of the logical-name slots.
+    pub const NAME_SLOTS: usize = 40;
+    /// `u32`: offset of the hashed-name displacements.
+    pub const HASHED_DISPS: usize = 44;
+    /// `u32`: number of hashed-name displacement pairs.
+    pub const HASHED_DISPS_LEN: usize = 48;
+    /// `u32`: offset of the hashed-name slots.
+    pub const HASHED_SLOTS: usize = 52;
+    /// `u32`: offset of the source folder strings.
+    pub const FOLDERS: usize = 56;
+    /// `u32`: number of source folders.
+    pub const FOLDERS_LEN: usize = 60;
+    /// `u32`: offset of the string area.
+    pub const STRINGS: usize = 64;
+    /// String: the base URL the table's URLs start with.
+    pub const BASE_URL: usize = 68;
+    /// String: the output folder.
+    pub const OUTPUT_DIR: usize = 76;
+    /// `u32`: offset of the records.
+    pub const RECORDS: usize = 84;
+}
+
+/// Byte offsets of the fields of a record.
+pub mod record {
+    /// String: logical name, `css/base.css`.
+    pub const NAME: usize = 0;
+    /// String: hashed name, `css/base.d1833e6a1b2c.css`.
+    pub const HASHED_NAME: usize = 8;
+    /// String: URL of the hashed file under the table's base URL.
+    pub const URL: usize = 16;
+    /// String: `Content-Type` value.
+    pub const CONTENT_TYPE: usize = 24;
+    /// String: `sha384-…` of the hashed file.
+    pub const INTEGRITY: usize = 32;
+    /// `u32`: index of the source folder the file was collected from.
+    pub const FOLDER: usize = 40;
+    /// String: path of the source file relative to its folder, `/`-separated.
+    pub const SOURCE: usize = 44;
+    /// The hashed file's [`file`] fields.
+    pub const HASHED_FILE: usize = 52;
+    /// The original's [`file`] fields.
+    pub const ORIGINAL_FILE: usize = 88;
+}
+
+/// Byte offsets of the fields of one file of a record.
+pub mod file {
+    /// `u32`: offset in the string area of 32 hex digits of MD5.
+    pub const MD5: usize = 0;
+    /// `u64`: size.
+    pub const SIZE: usize = 4;
+    /// `u64`: size of the Brotli sibling, or [`ABSENT`](super::ABSENT).
+    pub const BR_SIZE: usize = 12;
+    /// `u64`: size of the gzip sibling, or [`ABSENT`](super::ABSENT).
+    pub const GZ_SIZE: usize = 20;
+    /// `u64`: offset of the bytes in the embedded data, or
+    /// [`ABSENT`](super::ABSENT); the Brotli and gzip siblings follow them.
+    pub const EMBEDDED: usize = 28;
+    /// Size of the fields.
+    pub const LEN: usize = 36;
+}
+
+const fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+const fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    let mut out = [0u8; 8];
+    let mut i = 0;
+    while i < 8 {
+        out[i] = bytes[at + i];
+        i += 1;
+    }
+    u64::from_le_bytes(out)
+}
+
+/// The bytes of the string whose `(offset, length)` pair is at `at`.
+const fn str_bytes(bytes: &[u8], at: usize) -> &[u8] {
+    let start = u32_at(bytes, header::STRINGS) as usize + u32_at(bytes, at) as usize;
+    let len = u32_at(bytes, at + 4) as usize;
+    bytes.split_at(start).1.split_at(len).0
+}
+
+const fn record_at(bytes: &[u8], index: u32) -> usize {
+    u32_at(bytes, header::RECORDS) as usize + index as usize * RECORD_LEN
+}
+
+/// Checks the header at compile time: a table of another format (an
+/// asset-build and asset-runtime of different versions) stops the build.
+pub const fn check(bytes: &[u8]) {
+    let mut ok = bytes.len() >= HEADER_LEN;
+    let mut i = 0;
+    while ok && i < MAGIC.len() {
+        ok = bytes[header::MAGIC + i] == MAGIC[i];
+        i += 1;
+    }
+    if !ok {
+        panic!("the asset table in OUT_DIR is not one asset-build wrote: rebuild (cargo clean -p <your crate>)");
+    }
+    if u32_at(bytes, header::VERSION) != VERSION {
+        panic!(
+            "the asset table was written by an asset-build whose format differs from this asset-runtime's: \
+             use the same version of both, then rebuild"
+        );
+    }
+}
+
+/// Orders two byte strings as `str`'s `Ord` does.
+const fn compare(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return if a[i] < b[i] {
+                core::cmp::Ordering::Less
+            } else {
+                core::cmp::Ordering::Greater
+            };
+        }
+        i += 1;
+    }
+    if a.len() < b.len() {
+        core::cmp::Ordering::Less
+    } else if a.len() > b.len() {
+        core::cmp::Ordering::Greater
+    } else {
+        core::cmp::Ordering::Equal
+    }
+}
+
+/// The record index of a logical name, by binary search: usable in `const`
+/// evaluation (the `asset!` macro), where hashing is not.
+pub const fn find_sorted(bytes: &[u8], name: &str) -> Option<u32> {
+    let name = name.as_bytes();
+    let (mut low, mut high) = (0u32, u32_at(bytes, header::COUNT));
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match compare(str_bytes(bytes, record_at(bytes, mid) + record::NAME), name) {
+            core::cmp::Ordering::Less => low = mid + 1,
+            core::cmp::Ordering::Greater => high = mid,
+            core::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
+/// The URL (under the table's base URL) of record `index`, in `const`
+/// evaluation.
+pub const fn url_const(bytes: &[u8], index: u32) -> &str {
+    match core::str::from_utf8(str_bytes(bytes, record_at(bytes, index) + record::URL)) {
+        Ok(url) => url,
+        Err(_) => panic!("the asset table holds a URL that is not UTF-8: rebuild"),
+    }
+}
+
+/// A table in static memory. Reads are offset computations.
+#[derive(Clone, Copy)]
+pub(crate) struct Table {
+    bytes: &'static [u8],
+}
+
+/// Which of the two perfect hashes to use.
+#[derive(Clone, Copy)]
+pub(crate) enum Key {
+    Name,
+    Hashed,
+}
+
+impl Table {
+    pub(crate) const fn new(bytes: &'static [u8]) -> Self {
+        check(bytes);
+        Table { bytes }
+    }
+
+    pub(crate) fn len(self) -> u32 {
+        u32_at(self.bytes, header::COUNT)
+    }
+
+    pub(crate) fn header_str(self, field: usize) -> &'static str {
+        text(str_bytes(self.bytes, field))
+    }
+
+    /// The string field of a record.
+    pub(crate) fn str(self, index: u32, field: usize) -> &'static str {
+        text(str_bytes(self.bytes, record_at(self.bytes, index) + field))
+    }
+
+    /// The `u32` field of a record.
+    pub(crate) fn u32(self, index: u32, field: usize) -> u32 {
+        u32_at(self.bytes, record_at(self.bytes, index) + field)
+    }
+
+    /// The `u64` field of a record.
+    pub(crate) fn u64(self, index: u32, field: usize) -> u64 {
+        u64_at(self.bytes, record_at(self.bytes, index) + field)
+    }
+
+    /// 32 hex digits starting at `offset` in the string area.
+    pub(crate) fn md5(self, offset: u32) -> &'static str {
+        let start = u32_at(self.bytes, header::STRINGS) as usize + offset as usize;
+        text(&self.bytes[start..start + 32])
+    }
+
+    /// Source folder `index`.
+    pub(crate) fn folder(self, index: u32) -> &'static str {
+        text(str_bytes(
+            self.bytes,
+            u32_at(self.bytes, header::FOLDERS) as usize + index as usize * 8,
+        ))
+    }
+
+    pub(crate) fn folders(self) -> u32 {
+        u32_at(self.bytes, header::FOLDERS_LEN)
+    }
+
+    /// The record whose logical or hashed name is `key`.
+    pub(crate) fn find(self, which: Key, key: &str) -> Option<u32> {
+        let count = self.len();
+        if count == 0 {
+            return None;
+        }
+        let (hash_key, disps, disps_len, slots, field) = match which {
+            Key::Name => (
+                header::NAME_KEY,
+                header::NAME_DISPS,
+                header::NAME_DISPS_LEN,
+                header::NAME_SLOTS,
+                record::NAME,
+            ),
+            Key::Hashed => (
+                header::HASHED_KEY,
+                header::HASHED_DISPS,
+                header::HASHED_DISPS_LEN,
+                header::HASHED_SLOTS,
+                record::HASHED_NAME,
+            ),
+        };
+        let b = self.bytes;
+        let hashes = phf_shared::hash(key, &u64_at(b, hash_key));
+        let pair = u32_at(b, disps) as usize + (hashes.g % u32_at(b, disps_len)) as usize * 8;
+        let slot = phf_shared::displace(hashes.f1, hashes.f2, u32_at(b, pair), u32_at(b, pair + 4)) % count;
+        let index = u32_at(b, u32_at(b, slots) as usize + slot as usize * 4);
+        (str_bytes(b, record_at(b, index) + field) == key.as_bytes()).then_some(index)
+    }
+}
+
+/// Text of the table. asset-build writes only `str`s into the string area;
+/// a table that is not UTF-8 there is not one it wrote.
+fn text(bytes: &'static [u8]) -> &'static str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => panic!("the asset table holds text that is not UTF-8: rebuild"),
+    }
+}
