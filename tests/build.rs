@@ -1,5 +1,6 @@
-//! Builds the asset table the serving benchmark uses: a small stylesheet
-//! and a 1 MB binary file, precompressed and embedded.
+//! Builds two asset tables: the serving benchmark's (a small stylesheet and
+//! a 1 MB binary file, precompressed and embedded), and the dev-mode tests'
+//! (stylesheets with references that the tests edit in place).
 
 use std::path::Path;
 
@@ -39,6 +40,24 @@ fn main() {
         .embed(true)
         .generated_file_name("bench_assets.rs")
         .output_dir(Path::new(&out).join("bench-static"))
+        .build()
+        .unwrap();
+
+    // The dev-mode tests edit these sources; each build restores them.
+    let dev = Path::new(&out).join("dev-assets");
+    for name in ["edit", "hashed", "etag", "reload"] {
+        put(
+            &dev.join(format!("css/{name}.css")),
+            format!(".{name} {{ background: url(../img/dot.png) }}\n").as_bytes(),
+        );
+    }
+    put(&dev.join("img/dot.png"), b"\x89PNG dot");
+    asset_build::Config::new()
+        .source(&dev)
+        .dependency_assets(false)
+        .precompress(false)
+        .generated_file_name("dev_assets.rs")
+        .output_dir(Path::new(&out).join("dev-static"))
         .build()
         .unwrap();
 }

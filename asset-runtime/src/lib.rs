@@ -36,6 +36,8 @@
 mod asset;
 mod assets;
 mod error;
+#[cfg(feature = "livereload")]
+pub mod livereload;
 #[cfg(feature = "serve")]
 pub mod serve;
 mod settings;

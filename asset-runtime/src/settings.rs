@@ -51,17 +51,13 @@ impl Settings {
             Ok(url) if !url.trim().is_empty() => Settings::new().base_url(url.trim()),
             _ => Settings::new(),
         };
-        let asked = std::env::var("ASSET_DEV")
-            .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
-        if asked {
-            if cfg!(debug_assertions) {
-                settings = settings.dev(true);
-            } else {
-                eprintln!(
-                    "asset-runtime: ASSET_DEV is ignored in a release build; assets are served as built \
-                     (call Settings::dev(true) to force dev mode)"
-                );
-            }
+        match dev_from_env(std::env::var("ASSET_DEV").ok().as_deref(), cfg!(debug_assertions)) {
+            DevFromEnv::On => settings = settings.dev(true),
+            DevFromEnv::Off => {}
+            DevFromEnv::RefusedInRelease => eprintln!(
+                "asset-runtime: ASSET_DEV is ignored in a release build; assets are served as built \
+                 (call Settings::dev(true) to force dev mode)"
+            ),
         }
         settings
     }
@@ -122,6 +118,23 @@ impl Settings {
     }
 }
 
+/// What `ASSET_DEV` asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum DevFromEnv {
+    On,
+    Off,
+    RefusedInRelease,
+}
+
+fn dev_from_env(value: Option<&str>, debug_build: bool) -> DevFromEnv {
+    let asked = value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+    match (asked, debug_build) {
+        (false, _) => DevFromEnv::Off,
+        (true, true) => DevFromEnv::On,
+        (true, false) => DevFromEnv::RefusedInRelease,
+    }
+}
+
 /// Sets the process-wide [`Settings`]. Call it once, at start-up, before the
 /// first lookup; the first lookup otherwise fixes the defaults.
 ///
@@ -146,4 +159,20 @@ pub fn configure(settings: Settings) -> Result<(), AlreadyConfigured> {
 /// The process-wide settings (the defaults if [`configure`] was not called).
 pub fn settings() -> &'static Settings {
     SETTINGS.get_or_init(Settings::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_dev_turns_dev_mode_on_in_debug_builds_only() {
+        assert_eq!(dev_from_env(Some("1"), true), DevFromEnv::On);
+        assert_eq!(dev_from_env(Some(" TRUE "), true), DevFromEnv::On);
+        assert_eq!(dev_from_env(Some("1"), false), DevFromEnv::RefusedInRelease);
+        assert_eq!(dev_from_env(Some("0"), true), DevFromEnv::Off);
+        assert_eq!(dev_from_env(None, true), DevFromEnv::Off);
+        assert!(!Settings::new().is_dev());
+        assert!(Settings::new().dev(true).is_dev());
+    }
 }

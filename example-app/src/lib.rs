@@ -3,6 +3,10 @@
 //! images and fonts by relative URLs (rewritten to hashed names at build
 //! time), and the collected assets are served at `/static/` by
 //! `asset_runtime::serve::ServeAssets`.
+//!
+//! With `ASSET_DEV=1` (dev mode, debug builds), assets are served from
+//! their source files as they are now, and open pages reload when a file
+//! in `assets/` changes.
 
 use std::sync::OnceLock;
 
@@ -22,14 +26,24 @@ pub fn router() -> Router {
         .nest_service("/static", ServeAssets::new(&ASSETS))
 }
 
+/// The app, with live reload of open pages when dev mode is on.
+pub fn app() -> Result<Router, asset_runtime::livereload::WatchError> {
+    let app = router();
+    if asset_runtime::settings().is_dev() {
+        return Ok(app.layer(asset_runtime::livereload::layer(&ASSETS)?));
+    }
+    Ok(app)
+}
+
 /// Serves the app on a bound listener until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = app().map_err(std::io::Error::other)?;
     // No Nagle delay: a response body written after its headers must not
     // wait for the client's delayed ACK.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router()).await
+    axum::serve(listener, app).await
 }
 
 async fn index() -> Result<Html<String>, (StatusCode, String)> {

@@ -8,3 +8,9 @@
 pub mod bench_assets {
     asset_runtime::include_assets!("bench_assets.rs");
 }
+
+/// The asset table of the dev-mode tests: stylesheets the tests edit in
+/// place (built by this crate's `build.rs`, which restores them).
+pub mod dev_assets {
+    asset_runtime::include_assets!("dev_assets.rs");
+}

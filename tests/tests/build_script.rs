@@ -11,13 +11,18 @@ fn workspace() -> PathBuf {
 
 struct App {
     dir: tempfile::TempDir,
+    /// Apps share a target folder (and so an output folder): one at a time.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl App {
     fn new() -> App {
         let dir = tempfile::tempdir().unwrap();
         let ws = workspace();
-        let app = App { dir };
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let app = App { dir, _turn: turn };
         app.write(
             "Cargo.toml",
             "[workspace]\nmembers = [\"app\", \"widgets\"]\nresolver = \"3\"\n",
@@ -167,4 +172,51 @@ fn build_script_reruns_exactly_when_assets_change() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_asset_edit_changes_the_table_not_the_generated_rust() {
+    let app = App::new();
+    app.write(
+        "app/src/main.rs",
+        "asset_runtime::include_assets!();\n\nfn main() {\n    println!(\"{}\", env!(\"OUT_DIR\"));\n    println!(\"{}\", asset!(\"css/a.css\"));\n    println!(\"{}\", ASSETS.len());\n}\n",
+    );
+    let run = |app: &App| {
+        let output = app.cargo(&["run", "-q"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
+        let out_dir = PathBuf::from(&lines[0]);
+        let rust = std::fs::read(out_dir.join("assets.rs")).unwrap();
+        let table = std::fs::read(out_dir.join("assets.rs.table")).unwrap();
+        (lines, rust, table)
+    };
+    let (before, rust_before, table_before) = run(&app);
+    assert_eq!(before[2], "4", "{before:?}");
+
+    // Edit the stylesheet and add 300 files: the table changes and grows,
+    // the Rust that includes it stays byte for byte the same.
+    app.write(
+        "app/assets/css/a.css",
+        ".a { background: url(../img/x.png); color: red }\n",
+    );
+    for i in 0..300 {
+        app.write(
+            &format!("app/assets/more/m{i}.css"),
+            &format!(".m{i} {{ background: url(../img/x.png) }}\n"),
+        );
+    }
+    let (after, rust_after, table_after) = run(&app);
+    assert_eq!(after[2], "304", "{after:?}");
+    assert_ne!(after[1], before[1], "asset! gives the new hashed URL");
+    assert!(
+        after[1].starts_with("/static/css/a.") && after[1].ends_with(".css"),
+        "{after:?}"
+    );
+    assert_eq!(rust_after, rust_before, "the generated Rust is the same");
+    assert!(rust_after.len() < 4096, "{} bytes of generated Rust", rust_after.len());
+    assert!(
+        table_after.len() > table_before.len() + 300 * 100,
+        "the table is the data"
+    );
 }

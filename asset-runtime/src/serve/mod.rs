@@ -34,7 +34,9 @@
 mod body;
 mod conditional;
 mod negotiate;
+mod open;
 mod range;
+mod response;
 
 pub use body::AssetBody;
 
@@ -44,20 +46,21 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::SystemTime;
 
-use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use tower_service::Service;
 
-use crate::asset::FileInfo;
+use crate::asset::{Asset, FileInfo};
 use crate::assets::{Assets, Served};
-use negotiate::Coding;
-use range::Ranged;
+use crate::settings::settings;
+use open::{Opened, Source};
+use response::Meta;
 
 /// `Cache-Control` of content-hashed names.
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// `Cache-Control` in dev mode: revalidate every time.
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 /// A tower service that serves one crate's [`Assets`].
 #[derive(Clone, Debug)]
@@ -67,34 +70,6 @@ pub struct ServeAssets {
     short_cache: HeaderValue,
     prefer_embedded: bool,
     stream_above: u64,
-}
-
-/// Where a response's bytes are.
-enum Source {
-    Memory(Bytes),
-    File { path: PathBuf, len: u64 },
-}
-
-impl Source {
-    fn len(&self) -> u64 {
-        match self {
-            Source::Memory(bytes) => bytes.len() as u64,
-            Source::File { len, .. } => *len,
-        }
-    }
-
-    /// The body for `range` of the bytes.
-    async fn body(self, range: std::ops::Range<u64>) -> Option<AssetBody> {
-        match self {
-            Source::Memory(bytes) => Some(AssetBody::bytes(bytes.slice(range.start as usize..range.end as usize))),
-            Source::File { path, .. } => {
-                use tokio::io::AsyncSeekExt;
-                let mut file = tokio::fs::File::open(&path).await.ok()?;
-                file.seek(std::io::SeekFrom::Start(range.start)).await.ok()?;
-                Some(AssetBody::file(file, range.end - range.start))
-            }
-        }
-    }
 }
 
 impl ServeAssets {
@@ -140,164 +115,134 @@ impl ServeAssets {
     /// The response to a request, as the service gives it.
     pub async fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<AssetBody> {
         if method != Method::GET && method != Method::HEAD {
-            return status(StatusCode::METHOD_NOT_ALLOWED, |h| {
-                h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-            });
+            return plain(response::status(
+                StatusCode::METHOD_NOT_ALLOWED,
+                |h| {
+                    h.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+                },
+                None,
+            ));
         }
-        let Some((asset, served, name)) = self.lookup(path) else {
-            return status(StatusCode::NOT_FOUND, |_| {});
+        let dev = settings().is_dev();
+        let Some((asset, served)) = self.resolve(path) else {
+            let hint = dev.then(|| {
+                format!(
+                    "asset-runtime dev mode: `{}` is not an asset of the last build; files added since \
+                     are served after a rebuild (run the app again)",
+                    path.trim_start_matches('/')
+                )
+            });
+            return plain(response::status(StatusCode::NOT_FOUND, |_| {}, hint));
         };
+        if dev {
+            return self.respond_dev(method, headers, asset).await;
+        }
+
         let file: FileInfo = match served {
             Served::Hashed => asset.hashed_file(),
             Served::Original => asset.original_file(),
         };
         let embedded = file.embedded().copied().filter(|_| self.prefer_embedded);
-        let (has_br, has_gz) = match embedded {
+        let (has_br, has_gz) = match &embedded {
             Some(e) => (e.br.is_some(), e.gz.is_some()),
             None => (file.br_size().is_some(), file.gz_size().is_some()),
         };
         let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
         let coding = negotiate::choose(accept, has_br, has_gz);
-        let etag = format!("\"{}{}\"", file.md5(), coding.suffix());
-
-        // The bytes, and for files their modification time.
-        let (source, last_modified): (Source, Option<SystemTime>) = match embedded {
-            Some(e) => {
-                let slice = match coding {
-                    Coding::Br => e.br.unwrap_or(e.identity),
-                    Coding::Gzip => e.gz.unwrap_or(e.identity),
-                    Coding::Identity => e.identity,
-                };
-                (Source::Memory(Bytes::from_static(slice)), None)
-            }
+        let opened = match &embedded {
+            Some(bytes) => open::embedded(bytes, coding),
             None => {
-                let path = self.dir.join(format!("{name}{}", coding.suffix()));
-                match open(path, self.stream_above).await {
-                    Some(found) => found,
-                    None => return status(StatusCode::NOT_FOUND, |_| {}),
+                let name = match served {
+                    Served::Hashed => asset.hashed_name(),
+                    Served::Original => asset.name(),
+                };
+                match open::file(open::path_in(&self.dir, name, coding), self.stream_above).await {
+                    Ok(opened) => opened,
+                    Err(e) => return io_error(&e, name),
                 }
             }
         };
-
-        let mut response = Response::new(AssetBody::empty());
-        let h = response.headers_mut();
-        h.insert(
-            header::CACHE_CONTROL,
-            match served {
+        let meta = Meta {
+            etag: format!("\"{}{}\"", file.md5(), coding.suffix()),
+            cache_control: match served {
                 Served::Hashed => IMMUTABLE,
                 Served::Original => self.short_cache.clone(),
             },
-        );
-        h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex digits"));
-        if has_br || has_gz {
-            h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        }
-        if let Some(modified) = last_modified {
-            h.insert(
-                header::LAST_MODIFIED,
-                HeaderValue::from_str(&httpdate::fmt_http_date(modified)).expect("a date"),
-            );
-        }
-
-        // RFC 9110 §13.2.2: If-None-Match first; If-Modified-Since only without it.
-        let not_modified = match headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-            Some(tags) => conditional::none_match(tags, &etag),
-            None => match (
-                headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()),
-                last_modified,
-            ) {
-                (Some(since), Some(modified)) => conditional::not_modified_since(since, modified),
-                _ => false,
-            },
+            content_type: asset.content_type(),
+            coding,
+            vary: has_br || has_gz,
         };
-        if not_modified {
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            return response;
-        }
+        finish(method, headers, &meta, opened).await
+    }
 
-        let h = response.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type()));
-        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-        if let Some(encoding) = coding.header() {
-            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-        }
-        let len = source.len();
-        let if_range = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok());
-        let ranged = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-            Some(range) if method == Method::GET && conditional::range_allowed(if_range, &etag, last_modified) => {
-                range::parse(Some(range), len)
-            }
-            _ => Ranged::Full,
-        };
-        let part = match ranged {
-            Ranged::Full => 0..len,
-            Ranged::Part(part) => {
-                *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-                let value = format!("bytes {}-{}/{len}", part.start, part.end - 1);
-                let h = response.headers_mut();
-                h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value).expect("digits"));
-                part
-            }
-            Ranged::Unsatisfiable => {
-                *response.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
-                let h = response.headers_mut();
-                h.insert(
-                    header::CONTENT_RANGE,
-                    HeaderValue::from_str(&format!("bytes */{len}")).expect("digits"),
+    /// Dev mode: any name of the build, hashed or not, answered with the
+    /// current content of its source file, revalidated on every use.
+    async fn respond_dev(&self, method: &Method, headers: &HeaderMap, asset: Asset) -> Response<AssetBody> {
+        let (opened, content_hash) = match open::source(asset).await {
+            Ok(found) => found,
+            Err(e) if open::is_not_found(&e) => {
+                let hint = format!(
+                    "asset-runtime dev mode: the source file `{}` of `{}` cannot be read ({e}); restore it, \
+                     or rebuild if it was removed on purpose",
+                    asset.source_path().display(),
+                    asset.name()
                 );
-                h.remove(header::CONTENT_ENCODING);
-                h.insert(header::CONTENT_LENGTH, HeaderValue::from(0));
-                return response;
+                return plain(response::status(StatusCode::NOT_FOUND, |_| {}, Some(hint)));
             }
+            Err(e) => return io_error(&e, asset.name()),
         };
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(part.end - part.start));
-        if method != Method::HEAD {
-            match source.body(part).await {
-                Some(body) => *response.body_mut() = body,
-                None => return status(StatusCode::NOT_FOUND, |_| {}),
-            }
-        }
-        response
+        let meta = Meta {
+            etag: format!("\"dev-{content_hash:016x}\""),
+            cache_control: NO_CACHE,
+            content_type: asset.content_type(),
+            coding: negotiate::Coding::Identity,
+            vary: false,
+        };
+        finish(method, headers, &meta, opened).await
     }
 
     /// The asset a request path names: percent-decoded, without the leading
     /// `/`, looked up in the table, nothing else.
-    fn lookup(&self, path: &str) -> Option<(crate::Asset, Served, &'static str)> {
+    fn resolve(&self, path: &str) -> Option<(Asset, Served)> {
         let raw = path.strip_prefix('/').unwrap_or(path);
         let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
-        let (asset, served) = self.assets.by_path(&decoded)?;
-        let name = match served {
-            Served::Hashed => asset.hashed_name(),
-            Served::Original => asset.name(),
-        };
-        Some((asset, served, name))
+        self.assets.by_path(&decoded)
     }
 }
 
-/// A file of the folder: read whole if small, else left to stream; with its
-/// modification time. `None` if it is not there.
-async fn open(path: PathBuf, stream_above: u64) -> Option<(Source, Option<SystemTime>)> {
-    tokio::task::spawn_blocking(move || {
-        let meta = std::fs::metadata(&path).ok()?;
-        let modified = meta.modified().ok();
-        if meta.len() > stream_above {
-            return Some((Source::File { path, len: meta.len() }, modified));
+/// The response for `opened`, with the body it asks for.
+async fn finish(method: &Method, headers: &HeaderMap, meta: &Meta, opened: Opened) -> Response<AssetBody> {
+    let (response, part) = response::build(method, headers, meta, &opened);
+    let (parts, ()) = response.into_parts();
+    let body = match (part, opened.source) {
+        (None, _) => AssetBody::empty(),
+        (Some(part), Source::Memory(bytes)) => AssetBody::bytes(bytes.slice(part.start as usize..part.end as usize)),
+        (Some(part), Source::File { mut file, .. }) => {
+            use std::io::Seek as _;
+            if let Err(e) = file.seek(std::io::SeekFrom::Start(part.start)) {
+                return io_error(&e, "a streamed file");
+            }
+            AssetBody::file(tokio::fs::File::from_std(file), part.end - part.start)
         }
-        let bytes = std::fs::read(&path).ok()?;
-        Some((Source::Memory(Bytes::from(bytes)), modified))
-    })
-    .await
-    .ok()
-    .flatten()
+    };
+    Response::from_parts(parts, body)
 }
 
-fn status(code: StatusCode, headers: impl FnOnce(&mut HeaderMap)) -> Response<AssetBody> {
-    let mut response = Response::new(AssetBody::empty());
-    *response.status_mut() = code;
-    headers(response.headers_mut());
-    response
+/// 404 for a file that is missing or unreadable, 500 for any other error.
+fn io_error(error: &std::io::Error, name: &str) -> Response<AssetBody> {
+    if open::is_not_found(error) {
+        return plain(response::status(StatusCode::NOT_FOUND, |_| {}, None));
+    }
+    eprintln!("asset-runtime: cannot serve `{name}`: {error}");
+    plain(response::status(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        |_| {},
+        Some("the server could not read this asset".to_owned()),
+    ))
+}
+
+fn plain(response: Response<Option<String>>) -> Response<AssetBody> {
+    response.map(|text| text.map_or_else(AssetBody::empty, |t| AssetBody::bytes(t.into())))
 }
 
 impl<B> Service<Request<B>> for ServeAssets {

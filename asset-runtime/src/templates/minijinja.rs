@@ -10,7 +10,8 @@ use crate::assets::Assets;
 /// `static` returns the URL of the hashed file (marked safe when it holds
 /// no character that needs HTML escaping); both fail the render for a name
 /// that is not an asset (or, for `static`, return the unhashed URL when
-/// lookups are lenient).
+/// lookups are lenient). In dev mode, `integrity` is empty: the file served
+/// is the source as it is now, not the one the build hashed.
 ///
 /// ```ignore
 /// let mut env = minijinja::Environment::new();
@@ -31,7 +32,7 @@ pub fn add_to(env: &mut Environment<'_>, assets: &'static Assets) {
     env.add_function("integrity", move |name: &str| -> Result<Value, Error> {
         assets
             .get(name)
-            .map(|asset| Value::from_safe_string(asset.integrity().to_owned()))
+            .map(|asset| Value::from_safe_string(super::integrity(asset).to_owned()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, crate::MissingAsset::new(name).to_string()))
     });
 }

@@ -28,3 +28,14 @@
 pub mod minijinja;
 #[cfg(feature = "tera")]
 pub mod tera;
+
+/// The integrity value templates print: empty in dev mode, where the file
+/// served is the source as it is now, not the one the build hashed.
+#[cfg(any(feature = "minijinja", feature = "tera"))]
+fn integrity(asset: crate::Asset) -> &'static str {
+    if crate::settings().is_dev() {
+        ""
+    } else {
+        asset.integrity()
+    }
+}

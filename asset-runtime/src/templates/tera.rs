@@ -8,7 +8,8 @@ use crate::assets::Assets;
 
 /// Adds `static(name=...)` and `integrity(name=...)` to `tera`; an unknown
 /// name is a render error (or, for `static` with lenient lookups, the
-/// unhashed URL).
+/// unhashed URL). In dev mode, `integrity` is empty (the file served is the
+/// source as it is now).
 ///
 /// ```ignore
 /// let mut tera = tera::Tera::default();
@@ -51,7 +52,7 @@ impl Function for Integrity {
         let name = name_arg(args, "integrity")?;
         self.0
             .get(name)
-            .map(|asset| Value::String(asset.integrity().to_owned()))
+            .map(|asset| Value::String(super::integrity(asset).to_owned()))
             .ok_or_else(|| ::tera::Error::msg(crate::MissingAsset::new(name).to_string()))
     }
 }

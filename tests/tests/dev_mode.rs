@@ -1,0 +1,194 @@
+//! Dev mode over real HTTP: `ServeAssets` answers every name of the build
+//! with the current content of its source file, with no rebuild, and live
+//! reload pushes an event to open pages when a source file changes.
+//!
+//! Dev mode is process-wide, so these tests live in a test binary of their
+//! own. They edit the sources of the `dev_assets` table (in this crate's
+//! `OUT_DIR`, restored by its build script) and put them back.
+
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use asset_runtime::serve::ServeAssets;
+use asset_runtime::{Settings, configure};
+use end_to_end_tests::dev_assets::{ASSETS, static_url};
+use reqwest::StatusCode;
+
+/// Tests that edit sources take turns, so that a reload is caused by the
+/// edit its test made.
+static EDITING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn dev_mode() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| configure(Settings::new().dev(true)).unwrap());
+}
+
+async fn start() -> String {
+    dev_mode();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Html("<!doctype html><title>page</title><p>hi</p>") }),
+        )
+        .nest_service("/static", ServeAssets::new(&ASSETS))
+        .layer(asset_runtime::livereload::layer(&ASSETS).unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// A source file of the table, put back as it was when dropped.
+struct Edited {
+    path: PathBuf,
+    original: Vec<u8>,
+}
+
+impl Edited {
+    fn new(name: &str) -> Self {
+        let path = ASSETS.get(name).unwrap().source_path();
+        let original = std::fs::read(&path).unwrap();
+        Edited { path, original }
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(&self.path, text).unwrap();
+    }
+}
+
+impl Drop for Edited {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, &self.original);
+    }
+}
+
+async fn get(url: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_css_edit_is_served_on_the_next_request_with_a_new_etag() {
+    let _turn = EDITING.lock().await;
+    let base = start().await;
+    let file = Edited::new("css/edit.css");
+    let url = format!("{base}/static/css/edit.css");
+
+    let first = get(&url, &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(header(&first, "cache-control"), "no-cache");
+    assert_eq!(header(&first, "content-type"), "text/css; charset=utf-8");
+    let etag = header(&first, "etag");
+    assert_eq!(first.bytes().await.unwrap(), file.original);
+
+    let again = get(&url, &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "304 still works");
+
+    file.write(".edit { color: red }\n");
+    let edited = get(&url, &[("if-none-match", &etag)]).await;
+    assert_eq!(edited.status(), StatusCode::OK, "no rebuild needed");
+    assert_ne!(header(&edited, "etag"), etag);
+    assert_eq!(edited.text().await.unwrap(), ".edit { color: red }\n");
+}
+
+#[tokio::test]
+async fn a_hashed_name_is_answered_with_the_current_source() {
+    let _turn = EDITING.lock().await;
+    let base = start().await;
+    let file = Edited::new("css/hashed.css");
+    let asset = ASSETS.get("css/hashed.css").unwrap();
+    let url = format!("{base}/static/{}", asset.hashed_name());
+
+    // The built copy has its reference rewritten; dev mode serves the source.
+    let built = std::fs::read_to_string(ASSETS.output_dir().join(asset.hashed_name())).unwrap();
+    assert!(!built.contains("url(../img/dot.png)"), "{built}");
+    let response = get(&url, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    assert_eq!(response.bytes().await.unwrap(), file.original);
+
+    file.write(".hashed { color: blue }\n");
+    assert_eq!(get(&url, &[]).await.text().await.unwrap(), ".hashed { color: blue }\n");
+
+    // Its reference resolves to an unhashed URL, served the same way.
+    let image = get(&format!("{base}/static/img/dot.png"), &[]).await;
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(header(&image, "content-type"), "image/png");
+}
+
+#[tokio::test]
+async fn a_file_the_build_did_not_see_is_404_with_a_hint_to_rebuild() {
+    let _turn = EDITING.lock().await;
+    let base = start().await;
+    let new_file = ASSETS
+        .get("css/edit.css")
+        .unwrap()
+        .source_path()
+        .with_file_name("new.css");
+    std::fs::write(&new_file, "a{}").unwrap();
+    let response = get(&format!("{base}/static/css/new.css"), &[]).await;
+    std::fs::remove_file(&new_file).unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("`css/new.css`") && text.contains("rebuild"), "{text}");
+}
+
+#[tokio::test]
+async fn urls_are_unhashed_in_dev_mode() {
+    dev_mode();
+    assert_eq!(static_url("css/etag.css").unwrap(), "/static/css/etag.css");
+    assert_eq!(ASSETS.get("img/dot.png").unwrap().url(), "/static/img/dot.png");
+    // The hashed URL is still known.
+    let hashed = ASSETS.get("img/dot.png").unwrap().default_url();
+    assert!(
+        hashed.starts_with("/static/img/dot.") && hashed != "/static/img/dot.png",
+        "{hashed}"
+    );
+    // Unknown names are still errors.
+    assert!(static_url("css/typo.css").is_err());
+}
+
+#[tokio::test]
+async fn a_source_edit_pushes_a_reload_to_open_pages_within_a_second() {
+    let _turn = EDITING.lock().await;
+    let base = start().await;
+    // The page carries the live-reload script.
+    let page = get(&format!("{base}/"), &[]).await.text().await.unwrap();
+    let stream_path = regex::Regex::new(r#"data-event-stream="([^"]+)""#)
+        .unwrap()
+        .captures(&page)
+        .unwrap_or_else(|| panic!("no live-reload script in {page}"))[1]
+        .to_owned();
+
+    // What the script does: listen to the event stream.
+    let mut events = get(&format!("{base}{stream_path}"), &[]).await;
+    assert_eq!(header(&events, "content-type"), "text/event-stream");
+    let init = events.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&init).contains("event: init"), "{init:?}");
+
+    let file = Edited::new("css/reload.css");
+    // Nothing changes, nothing is sent.
+    let quiet = tokio::time::timeout(Duration::from_millis(300), events.chunk()).await;
+    assert!(quiet.is_err(), "an event with no edit: {quiet:?}");
+    let edited = Instant::now();
+    file.write(".reload { color: green }\n");
+    let reload = tokio::time::timeout(Duration::from_secs(1), events.chunk())
+        .await
+        .expect("a reload event within a second of the edit")
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&reload).contains("event: reload"), "{reload:?}");
+    assert!(edited.elapsed() < Duration::from_secs(1));
+}
