@@ -45,7 +45,7 @@ fn main() {
 
     // The dev-mode tests edit these sources; each build restores them.
     let dev = Path::new(&out).join("dev-assets");
-    for name in ["edit", "hashed", "etag", "reload"] {
+    for name in ["edit", "hashed", "etag", "reload", "browser"] {
         put(
             &dev.join(format!("css/{name}.css")),
             format!(".{name} {{ background: url(../img/dot.png) }}\n").as_bytes(),

@@ -358,16 +358,18 @@ pub fn static_url(name: &str) -> ::core::result::Result<::std::borrow::Cow<'stat
 #[allow(unused_macros)]
 macro_rules! asset {{
     ($name:literal) => {{{{
-        const FOUND: (u32, &str) = match ::asset_runtime::__private::find_sorted($crate::{module}::TABLE, $name) {{
-            ::core::option::Option::Some(index) => (index, ::asset_runtime::__private::url_const($crate::{module}::TABLE, index)),
+        const INDEX: u32 = match ::asset_runtime::__private::find_sorted($crate::{module}::TABLE, $name) {{
+            ::core::option::Option::Some(index) => index,
             ::core::option::Option::None => ::core::panic!(::core::concat!(
                 "asset!: no static asset named ",
                 ::core::stringify!($name),
                 "; check the path (relative to an asset folder, like \"css/base.css\") or add the file and rebuild"
             )),
         }};
-        let (index, url) = FOUND;
-        $crate::{module}::ASSETS.__url_at(index, url)
+        const LEN: usize = ::asset_runtime::__private::url_len($crate::{module}::TABLE, INDEX);
+        const BYTES: [u8; LEN] = ::asset_runtime::__private::url_bytes($crate::{module}::TABLE, INDEX);
+        const URL: &str = ::asset_runtime::__private::url_str(&BYTES);
+        $crate::{module}::ASSETS.__url_at(INDEX, URL)
     }}}};
 }}
 #[allow(unused_imports)]

@@ -55,7 +55,7 @@ pub use url_encode::push_encoded_path;
 /// Items used by the code that `asset-build` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::table::{find_sorted, url_const};
+    pub use crate::table::{find_sorted, url_bytes, url_len, url_str};
 }
 
 /// Includes the asset table that `asset-build` generated in `OUT_DIR`.

@@ -200,10 +200,29 @@ pub const fn find_sorted(bytes: &[u8], name: &str) -> Option<u32> {
     None
 }
 
-/// The URL (under the table's base URL) of record `index`, in `const`
-/// evaluation.
-pub const fn url_const(bytes: &[u8], index: u32) -> &str {
-    match core::str::from_utf8(str_bytes(bytes, record_at(bytes, index) + record::URL)) {
+/// Length of the URL (under the table's base URL) of record `index`, in
+/// `const` evaluation.
+pub const fn url_len(bytes: &[u8], index: u32) -> usize {
+    str_bytes(bytes, record_at(bytes, index) + record::URL).len()
+}
+
+/// The URL (under the table's base URL) of record `index` as an array of
+/// its own, in `const` evaluation: a `&str` pointing into the table would
+/// make the compiler emit a second copy of the whole table.
+pub const fn url_bytes<const N: usize>(bytes: &[u8], index: u32) -> [u8; N] {
+    let url = str_bytes(bytes, record_at(bytes, index) + record::URL);
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = url[i];
+        i += 1;
+    }
+    out
+}
+
+/// The array of [`url_bytes`] as text, in `const` evaluation.
+pub const fn url_str(bytes: &[u8]) -> &str {
+    match core::str::from_utf8(bytes) {
         Ok(url) => url,
         Err(_) => panic!("the asset table holds a URL that is not UTF-8: rebuild"),
     }
