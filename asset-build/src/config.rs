@@ -291,7 +291,7 @@ impl Config {
             Some(name) => name.clone(),
             None => std::env::var("CARGO_PKG_NAME").map_err(|_| Error::NotInBuildScript("CARGO_PKG_NAME"))?,
         };
-        Ok(crate::output_dir::default_output_dir(out_dir, &package))
+        Ok(asset_contract::folder::default_output_dir(out_dir, &package))
     }
 }
 

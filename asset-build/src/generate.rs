@@ -23,8 +23,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use asset_runtime::push_encoded_path;
-use asset_runtime::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
+use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
+use asset_contract::url::push_encoded_path;
 use md5::{Digest as _, Md5};
 
 use crate::compress::Variants;

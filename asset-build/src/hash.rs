@@ -59,25 +59,10 @@ pub(crate) fn hex(digest: &[u8]) -> String {
     out
 }
 
-/// `root.<first 12 hex digits>.ext` for a `/`-separated name, splitting
-/// only the last extension, as Python's `os.path.splitext`.
+/// The hashed name of `name` for content with this digest (the contract's
+/// format: `root.<first 12 hex digits>.ext`).
 pub(crate) fn hashed_name(name: &str, digest: &Md5Digest) -> String {
-    let short = &hex(digest)[..12];
-    let (dir, file) = match name.rfind('/') {
-        Some(i) => name.split_at(i + 1),
-        None => ("", name),
-    };
-    let (root, ext) = split_ext(file);
-    format!("{dir}{root}.{short}{ext}")
-}
-
-/// Python's `os.path.splitext` on a file name: the extension starts at the
-/// last dot, unless only dots precede it (`.bashrc`, `..x`).
-pub(crate) fn split_ext(file: &str) -> (&str, &str) {
-    match file.rfind('.') {
-        Some(dot) if file[..dot].bytes().any(|b| b != b'.') => file.split_at(dot),
-        _ => (file, ""),
-    }
+    asset_contract::names::hashed_name(name, &hex(digest))
 }
 
 #[cfg(test)]

@@ -58,23 +58,19 @@ mod cargo_directives;
 mod collect;
 mod compress;
 mod config;
-mod content_type;
 mod dependency_assets;
 mod error;
 mod generate;
 mod hash;
-mod manifest;
 mod output;
-mod output_dir;
 mod pipeline;
 mod process;
 mod references;
 
+pub use asset_contract::{MANIFEST_NAME, collected_dir, content_type};
 pub use config::{Config, DEFAULT_IGNORE};
-pub use content_type::content_type;
 pub use error::{Error, Result};
-pub use output::{MANIFEST_NAME, WriteStats};
-pub use output_dir::collected_dir;
+pub use output::WriteStats;
 pub use pipeline::Output;
 
 /// Builds the assets of one folder (relative to the package) with every

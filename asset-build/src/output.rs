@@ -17,13 +17,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use asset_contract::MANIFEST_NAME;
+
 use crate::build_cache::{BuildCache, OutputStamp};
 use crate::collect::mtime_ns;
 use crate::error::{Error, Result};
 use crate::hash::Md5Digest;
-
-/// Name of the manifest in the output folder.
-pub const MANIFEST_NAME: &str = "staticfiles.json";
 
 /// Where a file's bytes come from.
 #[derive(Debug, Clone, Copy)]

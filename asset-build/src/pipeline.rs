@@ -14,16 +14,15 @@ use crate::cargo_directives;
 use crate::collect::{self, SourceFile};
 use crate::compress::{self, Variants};
 use crate::config::{Config, Source};
-use crate::content_type::content_type;
 use crate::dependency_assets;
 use crate::error::{Error, Result};
 use crate::generate::{self, Entry, Representation, TableInfo};
 use crate::hash::{self, Md5Digest, hex};
-use crate::manifest;
 use crate::output::RenderFn;
-use crate::output::{self, Content, MANIFEST_NAME, OutFile, WriteStats};
+use crate::output::{self, Content, OutFile, WriteStats};
 use crate::process::{self, Renderer, RewriteOptions};
 use crate::references::Patterns;
+use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 
 /// A file modified less than this long before the build started may be
 /// modified again within the same timestamp tick; its hash is not cached.
@@ -129,12 +128,14 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
 
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by(|&a, &b| files[a].name.cmp(&files[b].name));
-    let pairs: Vec<(&str, &str)> = order
-        .iter()
-        .map(|&i| (files[i].name.as_str(), processed.hashed[i].as_str()))
-        .collect();
-    let manifest_bytes = manifest::manifest_json(&pairs);
-    let manifest_hash = manifest::manifest_hash(&pairs);
+    let manifest = Manifest::new(
+        files
+            .iter()
+            .zip(&processed.hashed)
+            .map(|(f, hashed)| (f.name.clone(), hashed.clone()))
+            .collect(),
+    );
+    let manifest_bytes = manifest.to_json();
 
     let originals: Vec<OutFile<'_>> = files
         .iter()
@@ -275,7 +276,7 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
         files_hashed,
         files_rewritten,
         write,
-        manifest_hash,
+        manifest_hash: manifest.hash,
         warnings,
     })
 }

@@ -351,7 +351,7 @@ mod tests {
         let mut seen = Vec::new();
         let out = rewrite(content, source, kind, &patterns, "/static/", &mut |r| {
             seen.push(format!("{}:{}", r.line, r.target));
-            let (root, ext) = crate::hash::split_ext(&r.target);
+            let (root, ext) = asset_contract::names::split_ext(&r.target);
             Ok(Resolution::Hashed(format!("{root}.HASH{ext}")))
         })
         .unwrap();

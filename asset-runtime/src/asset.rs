@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::assets::Assets;
-use crate::table::{ABSENT, file, record};
+use asset_contract::table::{ABSENT, file, record};
 
 /// The bytes of one file of an asset — its hashed copy, or its collected
 /// original — as recorded at build time.

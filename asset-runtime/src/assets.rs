@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use crate::asset::Asset;
 use crate::error::MissingAsset;
 use crate::settings::settings;
-use crate::table::{Key, Table, header};
-use crate::url_encode::push_encoded_path;
+use asset_contract::table::{Key, Table, header};
+use asset_contract::url::push_encoded_path;
 
 /// Which file of an asset a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

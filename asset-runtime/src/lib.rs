@@ -41,21 +41,18 @@ pub mod livereload;
 #[cfg(feature = "serve")]
 pub mod serve;
 mod settings;
-#[doc(hidden)]
-pub mod table;
 pub mod templates;
-mod url_encode;
 
 pub use asset::{Asset, Embedded, FileInfo};
+pub use asset_contract::url::push_encoded_path;
 pub use assets::{Assets, Served};
 pub use error::{AlreadyConfigured, MissingAsset};
 pub use settings::{Settings, configure, settings};
-pub use url_encode::push_encoded_path;
 
 /// Items used by the code that `asset-build` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::table::{find_sorted, url_bytes, url_len, url_str};
+    pub use asset_contract::table::{find_sorted, url_bytes, url_len, url_str};
 }
 
 /// Includes the asset table that `asset-build` generated in `OUT_DIR`.

@@ -191,7 +191,10 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
             .concurrency
             .or_else(|| settings.u64("concurrency").map(|n| n as usize))
             .unwrap_or(32),
-        short_max_age: args.max_age.or_else(|| settings.u64("max-age")).unwrap_or(60),
+        short_max_age: args
+            .max_age
+            .or_else(|| settings.u64("max-age"))
+            .unwrap_or(u64::from(asset_contract::cache::SHORT_MAX_AGE)),
         prune: (args.prune || settings.bool("prune") == Some(true)).then(|| PruneOptions {
             keep: args
                 .keep

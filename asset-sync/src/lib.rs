@@ -23,10 +23,8 @@
 pub mod cli;
 mod connect;
 mod error;
-mod headers;
 mod local;
 mod locate;
-mod manifest;
 mod plan;
 mod prune;
 mod store;
@@ -34,12 +32,11 @@ mod summary;
 mod sync;
 mod target;
 
+pub use asset_contract::{MANIFEST_NAME, Manifest};
 pub use connect::{S3Options, connect};
 pub use error::{Error, Result};
-pub use headers::{IMMUTABLE, content_type, short_lived};
-pub use local::{ENCODINGS, LocalFile, LocalTree, MANIFEST_NAME};
+pub use local::{LocalFile, LocalTree};
 pub use locate::{PackageAssets, locate};
-pub use manifest::Manifest;
 pub use plan::{Plan, Remote};
 pub use prune::PruneOptions;
 pub use store::{S3Settings, S3Store, Store};

@@ -4,13 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-
-/// Name of the manifest in a collected folder and at the target.
-pub const MANIFEST_NAME: &str = "staticfiles.json";
-
-/// Precompressed siblings and the `Content-Encoding` each is served with.
-pub const ENCODINGS: &[(&str, &str)] = &[(".br", "br"), (".gz", "gzip")];
+use asset_contract::{Encoding, MANIFEST_NAME, Manifest};
 
 /// A file to upload.
 #[derive(Debug, Clone)]
@@ -84,10 +78,10 @@ impl LocalTree {
     /// siblings that exist.
     pub fn file_with_siblings(&self, name: &str) -> Result<Vec<LocalFile>> {
         let mut files = vec![self.file(name, name, None)?];
-        for (suffix, encoding) in ENCODINGS {
-            let sibling = format!("{name}{suffix}");
+        for encoding in Encoding::ALL {
+            let sibling = format!("{name}{}", encoding.suffix());
             if self.dir.join(&sibling).is_file() {
-                files.push(self.file(&sibling, name, Some(encoding))?);
+                files.push(self.file(&sibling, name, Some(encoding.header_value()))?);
             }
         }
         Ok(files)

@@ -83,7 +83,7 @@ pub fn locate(dir: &Path, package: Option<&str>, profile: &str) -> Result<Packag
     let target_dir = metadata.target_directory.clone().into_std_path_buf();
     Ok(PackageAssets {
         name: chosen.name.to_string(),
-        collected_dir: asset_build::collected_dir(&target_dir, profile, &chosen.name),
+        collected_dir: asset_contract::collected_dir(&target_dir, profile, &chosen.name),
         target_dir,
         settings: chosen
             .metadata

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::error::Result;
 use crate::local::{LocalFile, LocalTree};
-use crate::manifest::Manifest;
+use asset_contract::Manifest;
 
 /// What the store holds, as far as the sync can tell with few requests.
 #[derive(Debug)]

@@ -11,9 +11,11 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
+use asset_contract::{Encoding, MANIFEST_NAME, Manifest};
+
 use crate::error::Result;
-use crate::local::{ENCODINGS, LocalTree, MANIFEST_NAME};
-use crate::manifest::Manifest;
+
+use crate::local::LocalTree;
 use crate::store::Store;
 
 /// What pruning keeps.
@@ -72,9 +74,8 @@ pub(crate) async fn candidates(
         if name == MANIFEST_NAME || name.starts_with("manifests/") {
             continue;
         }
-        let base = ENCODINGS
-            .iter()
-            .find_map(|(suffix, _)| name.strip_suffix(suffix))
+        let base = Encoding::of_sibling(name)
+            .map(|(base, _)| base)
             .filter(|base| kept.contains(*base))
             .unwrap_or(name);
         if kept.contains(base) {

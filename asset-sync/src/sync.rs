@@ -10,12 +10,12 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use asset_contract::cache::{IMMUTABLE, short_lived};
+use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 use futures_util::{TryStreamExt, stream};
 
 use crate::error::{Error, Result};
-use crate::headers::{IMMUTABLE, content_type, short_lived};
-use crate::local::{LocalFile, LocalTree, MANIFEST_NAME};
-use crate::manifest::Manifest;
+use crate::local::{LocalFile, LocalTree};
 use crate::plan::{Plan, Remote};
 use crate::prune::{self, PruneOptions};
 use crate::store::{Body, Condition, Put, PutOutcome, Store};

@@ -47,6 +47,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use asset_contract::cache;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use tower_service::Service;
@@ -58,9 +59,9 @@ use open::{Opened, Source};
 use response::Meta;
 
 /// `Cache-Control` of content-hashed names.
-const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const IMMUTABLE: HeaderValue = HeaderValue::from_static(cache::IMMUTABLE);
 /// `Cache-Control` in dev mode: revalidate every time.
-const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const NO_CACHE: HeaderValue = HeaderValue::from_static(cache::NO_CACHE);
 
 /// A tower service that serves one crate's [`Assets`].
 #[derive(Clone, Debug)]
@@ -79,7 +80,7 @@ impl ServeAssets {
         ServeAssets {
             assets,
             dir: Arc::from(assets.output_dir()),
-            short_cache: HeaderValue::from_static("public, max-age=60"),
+            short_cache: short_cache(u64::from(cache::SHORT_MAX_AGE)),
             prefer_embedded: true,
             stream_above: 1024 * 1024,
         }
@@ -101,7 +102,7 @@ impl ServeAssets {
 
     /// `max-age`, in seconds, for names without a content hash (default 60).
     pub fn short_max_age(mut self, seconds: u32) -> Self {
-        self.short_cache = HeaderValue::from_str(&format!("public, max-age={seconds}")).expect("a valid header value");
+        self.short_cache = short_cache(u64::from(seconds));
         self
     }
 
@@ -226,6 +227,10 @@ async fn finish(method: &Method, headers: &HeaderMap, meta: &Meta, opened: Opene
         }
     };
     Response::from_parts(parts, body)
+}
+
+fn short_cache(seconds: u64) -> HeaderValue {
+    HeaderValue::from_str(&cache::short_lived(seconds)).expect("digits make a header value")
 }
 
 /// 404 for a file that is missing or unreadable, 500 for any other error.

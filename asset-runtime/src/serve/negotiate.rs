@@ -1,5 +1,7 @@
 //! Choosing a content coding from `Accept-Encoding` (RFC 9110 §12.5.3).
 
+use asset_contract::Encoding;
+
 /// A content coding the server can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Coding {
@@ -9,22 +11,23 @@ pub(crate) enum Coding {
 }
 
 impl Coding {
-    /// The `Content-Encoding` value, if any.
-    pub(crate) fn header(self) -> Option<&'static str> {
+    /// The precompressed sibling it is served from, if any.
+    fn encoding(self) -> Option<Encoding> {
         match self {
-            Coding::Br => Some("br"),
-            Coding::Gzip => Some("gzip"),
+            Coding::Br => Some(Encoding::Br),
+            Coding::Gzip => Some(Encoding::Gzip),
             Coding::Identity => None,
         }
     }
 
+    /// The `Content-Encoding` value, if any.
+    pub(crate) fn header(self) -> Option<&'static str> {
+        self.encoding().map(Encoding::header_value)
+    }
+
     /// Suffix of the sibling file, and of the ETag.
     pub(crate) fn suffix(self) -> &'static str {
-        match self {
-            Coding::Br => ".br",
-            Coding::Gzip => ".gz",
-            Coding::Identity => "",
-        }
+        self.encoding().map_or("", Encoding::suffix)
     }
 }
 
@@ -86,8 +89,8 @@ pub(crate) fn choose(header: Option<&str>, br: bool, gzip: bool) -> Coding {
     };
     let identity = q_of(header, "identity").or(star.filter(|q| *q == 0)).unwrap_or(1);
     let candidates = [
-        (Coding::Br, q("br", br)),
-        (Coding::Gzip, q("gzip", gzip)),
+        (Coding::Br, q(Encoding::Br.header_value(), br)),
+        (Coding::Gzip, q(Encoding::Gzip.header_value(), gzip)),
         (Coding::Identity, identity),
     ];
     candidates

@@ -6,8 +6,8 @@
 /// `application/octet-stream`.
 ///
 /// ```
-/// assert_eq!(asset_build::content_type("css/a.css"), "text/css; charset=utf-8");
-/// assert_eq!(asset_build::content_type("img/a.png"), "image/png");
+/// assert_eq!(asset_contract::content_type("css/a.css"), "text/css; charset=utf-8");
+/// assert_eq!(asset_contract::content_type("img/a.png"), "image/png");
 /// ```
 pub fn content_type(name: &str) -> String {
     let mime = mime_guess::from_path(name).first_or_octet_stream();

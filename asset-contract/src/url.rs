@@ -1,4 +1,5 @@
-//! Percent-encoding of paths in URLs, as Django's `filepath_to_uri`.
+//! URLs of assets: the base URL (`/static/`, or a CDN's) followed by the
+//! name, percent-encoded as Django's `filepath_to_uri` does.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -22,7 +23,7 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
 ///
 /// ```
 /// let mut url = String::from("/static/");
-/// asset_runtime::push_encoded_path(&mut url, "img/my photo.png");
+/// asset_contract::url::push_encoded_path(&mut url, "img/my photo.png");
 /// assert_eq!(url, "/static/img/my%20photo.png");
 /// ```
 pub fn push_encoded_path(out: &mut String, path: &str) {

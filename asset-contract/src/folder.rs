@@ -13,10 +13,14 @@
 //! ```
 //!
 //! (`<target dir>/<triple>/<profile>/static/<package>/` when building for an
-//! explicit target.) `asset-sync` and `cargo xtask sync` compute the same
-//! path with [`collected_dir`].
+//! explicit target.) `asset-build` writes there by default
+//! ([`default_output_dir`]); `asset-sync` and `cargo xtask sync` find it
+//! with [`collected_dir`].
 
 use std::path::{Path, PathBuf};
+
+/// Name of the manifest in a collected folder, and at the deploy target.
+pub const MANIFEST_NAME: &str = "staticfiles.json";
 
 /// The folder the collected assets of `package` go to, given cargo's target
 /// directory and a profile folder name (`debug`, `release`, or
@@ -24,7 +28,7 @@ use std::path::{Path, PathBuf};
 ///
 /// ```
 /// use std::path::Path;
-/// let dir = asset_build::collected_dir(Path::new("/app/target"), "release", "shop");
+/// let dir = asset_contract::collected_dir(Path::new("/app/target"), "release", "shop");
 /// assert_eq!(dir, Path::new("/app/target/release/static/shop"));
 /// ```
 pub fn collected_dir(target_dir: &Path, profile: &str, package: &str) -> PathBuf {
@@ -35,7 +39,14 @@ pub fn collected_dir(target_dir: &Path, profile: &str, package: &str) -> PathBuf
 /// `out_dir`: `<profile dir>/static/<package>`, where the profile dir is
 /// three levels above `OUT_DIR`. Falls back to `OUT_DIR/static` when
 /// `OUT_DIR` does not have cargo's usual shape.
-pub(crate) fn default_output_dir(out_dir: &Path, package: &str) -> PathBuf {
+///
+/// ```
+/// use std::path::Path;
+/// let out = Path::new("/w/target/debug/build/app-0123abcd/out");
+/// let dir = asset_contract::folder::default_output_dir(out, "app");
+/// assert_eq!(dir, Path::new("/w/target/debug/static/app"));
+/// ```
+pub fn default_output_dir(out_dir: &Path, package: &str) -> PathBuf {
     let build_dir = out_dir.parent().and_then(Path::parent);
     match build_dir {
         Some(build) if build.file_name().is_some_and(|n| n == "build") && out_dir.ends_with("out") => {

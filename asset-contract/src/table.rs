@@ -25,8 +25,8 @@
 //! one string. Records are sorted by name so that `asset!` can find a name
 //! by binary search in a `const` evaluation.
 //!
-//! This module is the one definition of the format; the writer in
-//! `asset-build` uses its constants.
+//! This module is the one definition of the format: `asset-build` writes
+//! it with these constants, `asset-runtime` reads it with [`Table`].
 
 /// First bytes of a table.
 pub const MAGIC: [u8; 8] = *b"ASSETTBL";
@@ -230,66 +230,78 @@ pub const fn url_str(bytes: &[u8]) -> &str {
 
 /// A table in static memory. Reads are offset computations.
 #[derive(Clone, Copy)]
-pub(crate) struct Table {
+pub struct Table {
     bytes: &'static [u8],
 }
 
 /// Which of the two perfect hashes to use.
-#[derive(Clone, Copy)]
-pub(crate) enum Key {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Logical names: `css/base.css`.
     Name,
+    /// Hashed names: `css/base.d1833e6a1b2c.css`.
     Hashed,
 }
 
 impl Table {
-    pub(crate) const fn new(bytes: &'static [u8]) -> Self {
+    /// Whether the table holds no asset.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The table in `bytes`; in a `const` context (the generated `static`),
+    /// a table of another format stops the build.
+    pub const fn new(bytes: &'static [u8]) -> Self {
         check(bytes);
         Table { bytes }
     }
 
-    pub(crate) fn len(self) -> u32 {
+    /// Number of assets.
+    pub fn len(self) -> u32 {
         u32_at(self.bytes, header::COUNT)
     }
 
-    pub(crate) fn header_str(self, field: usize) -> &'static str {
+    /// The string field of the header at `field` (a [`header`] offset).
+    pub fn header_str(self, field: usize) -> &'static str {
         text(str_bytes(self.bytes, field))
     }
 
     /// The string field of a record.
-    pub(crate) fn str(self, index: u32, field: usize) -> &'static str {
+    pub fn str(self, index: u32, field: usize) -> &'static str {
         text(str_bytes(self.bytes, record_at(self.bytes, index) + field))
     }
 
     /// The `u32` field of a record.
-    pub(crate) fn u32(self, index: u32, field: usize) -> u32 {
+    pub fn u32(self, index: u32, field: usize) -> u32 {
         u32_at(self.bytes, record_at(self.bytes, index) + field)
     }
 
     /// The `u64` field of a record.
-    pub(crate) fn u64(self, index: u32, field: usize) -> u64 {
+    pub fn u64(self, index: u32, field: usize) -> u64 {
         u64_at(self.bytes, record_at(self.bytes, index) + field)
     }
 
     /// 32 hex digits starting at `offset` in the string area.
-    pub(crate) fn md5(self, offset: u32) -> &'static str {
+    pub fn md5(self, offset: u32) -> &'static str {
         let start = u32_at(self.bytes, header::STRINGS) as usize + offset as usize;
         text(&self.bytes[start..start + 32])
     }
 
     /// Source folder `index`.
-    pub(crate) fn folder(self, index: u32) -> &'static str {
+    pub fn folder(self, index: u32) -> &'static str {
         text(str_bytes(
             self.bytes,
             u32_at(self.bytes, header::FOLDERS) as usize + index as usize * 8,
         ))
     }
 
-    pub(crate) fn folders(self) -> u32 {
+    /// Number of source folders.
+    pub fn folders(self) -> u32 {
         u32_at(self.bytes, header::FOLDERS_LEN)
     }
 
     /// The record whose logical or hashed name is `key`.
-    pub(crate) fn find(self, which: Key, key: &str) -> Option<u32> {
+    pub fn find(self, which: Key, key: &str) -> Option<u32> {
         let count = self.len();
         if count == 0 {
             return None;
