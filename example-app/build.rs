@@ -7,5 +7,5 @@ fn main() {
         .precompress(true)
         .embed(true)
         .build()
-        .unwrap();
+        .unwrap_or_else(asset_build::fail);
 }

@@ -41,7 +41,7 @@ fn main() {
         .generated_file_name("bench_assets.rs")
         .output_dir(Path::new(&out).join("bench-static"))
         .build()
-        .unwrap();
+        .unwrap_or_else(asset_build::fail);
 
     // The dev-mode tests edit these sources; each build restores them.
     let dev = Path::new(&out).join("dev-assets");
@@ -59,5 +59,5 @@ fn main() {
         .generated_file_name("dev_assets.rs")
         .output_dir(Path::new(&out).join("dev-static"))
         .build()
-        .unwrap();
+        .unwrap_or_else(asset_build::fail);
 }

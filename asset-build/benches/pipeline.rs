@@ -221,14 +221,14 @@ fn main() {
         let work = scratch.join(format!("build-{round}"));
         std::fs::create_dir_all(&work).unwrap();
         let start = Instant::now();
-        let out = config(&source, &work).try_build().unwrap();
+        let out = config(&source, &work).build().unwrap();
         cold_times.push(start.elapsed());
         assert_eq!(out.assets, count);
         assert_eq!(out.files_hashed, count);
 
         std::thread::sleep(Duration::from_millis(100));
         let start = Instant::now();
-        let out = config(&source, &work).try_build().unwrap();
+        let out = config(&source, &work).build().unwrap();
         unchanged_times.push(start.elapsed());
         assert_eq!((out.files_hashed, out.write.written), (0, 0));
 
@@ -237,7 +237,7 @@ fn main() {
         std::fs::write(&changed, &content).unwrap();
         std::thread::sleep(Duration::from_millis(100));
         let start = Instant::now();
-        let out = config(&source, &work).try_build().unwrap();
+        let out = config(&source, &work).build().unwrap();
         one_changed_times.push(start.elapsed());
         assert_eq!(out.files_hashed, 1);
         std::fs::remove_dir_all(&work).unwrap();
@@ -247,7 +247,7 @@ fn main() {
     let work = scratch.join("build-precompressed");
     std::fs::create_dir_all(&work).unwrap();
     let start = Instant::now();
-    let out = config(&source, &work).precompress(true).try_build().unwrap();
+    let out = config(&source, &work).precompress(true).build().unwrap();
     let with_compression = start.elapsed();
     let compressed = (out.files_compressed, out.compress_seconds);
     std::fs::remove_dir_all(&work).unwrap();

@@ -96,6 +96,6 @@ impl BuildCache {
     pub(crate) fn save(&mut self, out_dir: &Path) -> std::io::Result<()> {
         self.version = VERSION;
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        crate::output::write_atomic(&out_dir.join(CACHE_FILE), &bytes)
+        crate::fs::write_atomic(&out_dir.join(CACHE_FILE), &bytes)
     }
 }

@@ -6,6 +6,11 @@ use std::path::Path;
 
 use crate::error::Error;
 
+/// Whether this process is a build script (cargo sets these for it).
+pub(crate) fn in_build_script() -> bool {
+    std::env::var_os("OUT_DIR").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some()
+}
+
 /// Rebuild when anything under `path` changes. For a folder, cargo watches
 /// every file and folder below it, so adding, removing or renaming an asset
 /// also reruns the build script.

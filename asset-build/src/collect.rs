@@ -3,13 +3,22 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-use crate::config::{DEFAULT_IGNORE, Source};
 use crate::error::{Error, Result};
+use crate::fs::mtime_ns;
+
+/// One folder of assets, and the prefix its files get in their names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Source {
+    pub(crate) dir: PathBuf,
+    pub(crate) prefix: String,
+}
+
+/// The ignore patterns Django's `collectstatic` uses unless told otherwise.
+pub const DEFAULT_IGNORE: &[&str] = &[".*", "*~", "CVS"];
 
 /// A source file and the logical name it is collected under.
 #[derive(Debug, Clone)]
@@ -145,12 +154,4 @@ fn relative_name(root: &Path, path: &Path) -> Result<String> {
         name.push_str(part);
     }
     Ok(name)
-}
-
-/// Modification time in nanoseconds since the epoch (0 if unknown).
-pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
 }

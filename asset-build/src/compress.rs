@@ -63,14 +63,14 @@ pub(crate) fn compress_into(dir: &Path, md5: &Md5Digest, bytes: &[u8]) -> std::i
     if !worth_it(&br) {
         return Ok(variants);
     }
-    crate::output::write_atomic(&cache_path(dir, md5, "br"), &br)?;
+    crate::fs::write_atomic(&cache_path(dir, md5, "br"), &br)?;
     variants.br = Some(Variant {
         size: br.len() as u64,
         md5: md5_bytes(&br),
     });
     let gz = gzip_bytes(bytes)?;
     if worth_it(&gz) {
-        crate::output::write_atomic(&cache_path(dir, md5, "gz"), &gz)?;
+        crate::fs::write_atomic(&cache_path(dir, md5, "gz"), &gz)?;
         variants.gz = Some(Variant {
             size: gz.len() as u64,
             md5: md5_bytes(&gz),

@@ -2,15 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::collect::Source;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Output};
-
-/// One folder of assets, and the prefix its files get in their names.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Source {
-    pub(crate) dir: PathBuf,
-    pub(crate) prefix: String,
-}
 
 /// Configuration of an asset build; [`build`](Config::build) runs it.
 ///
@@ -22,7 +15,7 @@ pub(crate) struct Source {
 ///         .source_with_prefix("vendor", "node_modules/bootstrap/dist")
 ///         .ignore("*.scss")
 ///         .build()
-///         .unwrap();
+///         .unwrap_or_else(asset_build::fail);
 /// }
 /// ```
 ///
@@ -69,9 +62,6 @@ impl Default for Config {
         Config::new()
     }
 }
-
-/// The ignore patterns Django's `collectstatic` uses unless told otherwise.
-pub const DEFAULT_IGNORE: &[&str] = &[".*", "*~", "CVS"];
 
 impl Config {
     /// A configuration with no source folders and every default.
@@ -238,35 +228,9 @@ impl Config {
         self
     }
 
-    /// Runs the build.
-    ///
-    /// From a build script, an error is printed as a `cargo::error=` line
-    /// and the build script exits, so cargo fails the build with that
-    /// message and no panic; this then never returns `Err`. Elsewhere the
-    /// error is returned.
-    pub fn build(&self) -> Result<Output> {
-        let result = pipeline::run(self);
-        if let Err(error) = &result
-            && self.emits_cargo_directives()
-        {
-            crate::cargo_directives::error(error);
-            // cargo fails the build because of the `cargo::error=` line; a
-            // non-zero exit would only add its own noise around the message.
-            std::process::exit(0);
-        }
-        result
-    }
-
-    /// Runs the build and returns any error, printing no `cargo::error=`
-    /// line and never exiting.
-    pub fn try_build(&self) -> Result<Output> {
-        pipeline::run(self)
-    }
-
     pub(crate) fn emits_cargo_directives(&self) -> bool {
-        self.cargo_directives.unwrap_or_else(|| {
-            std::env::var_os("OUT_DIR").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some()
-        })
+        self.cargo_directives
+            .unwrap_or_else(crate::cargo_directives::in_build_script)
     }
 
     pub(crate) fn resolved_package_dir(&self) -> Result<PathBuf> {

@@ -25,9 +25,9 @@ use cargo_metadata::{DependencyKind, MetadataCommand, PackageId};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::mtime_ns;
-use crate::config::Source;
+use crate::collect::Source;
 use crate::error::{Error, Result};
+use crate::fs::mtime_ns;
 
 /// The source folders of dependency crates that declare assets, and the
 /// manifests that, when changed, may change that list.

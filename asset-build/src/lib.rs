@@ -30,8 +30,11 @@
 //!    CSS/JS file is named from the hash of its rewritten content.
 //! 4. **Write** the output folder — the originals, the hashed copies and
 //!    `staticfiles.json` — leaving unchanged files untouched.
-//! 5. **Generate** `$OUT_DIR/assets.rs`: a perfect-hash table and an
-//!    `asset!` macro.
+//! 5. **Precompress** (release builds by default): Brotli and gzip
+//!    siblings of compressible files.
+//! 6. **Generate** the asset table in `OUT_DIR`: a binary table with
+//!    build-time perfect hashes, and `assets.rs`, a few declarations that
+//!    include it, `static_url` and the `asset!` macro.
 //!
 //! Names, rewritten files and the manifest are those Django 5.2's
 //! `collectstatic` with `ManifestStaticFilesStorage` produces for the same
@@ -60,6 +63,7 @@ mod compress;
 mod config;
 mod dependency_assets;
 mod error;
+mod fs;
 mod generate;
 mod hash;
 mod output;
@@ -68,7 +72,8 @@ mod process;
 mod references;
 
 pub use asset_contract::{MANIFEST_NAME, collected_dir, content_type};
-pub use config::{Config, DEFAULT_IGNORE};
+pub use collect::DEFAULT_IGNORE;
+pub use config::Config;
 pub use error::{Error, Result};
 pub use output::WriteStats;
 pub use pipeline::Output;
@@ -77,14 +82,34 @@ pub use pipeline::Output;
 /// default: the one-call form for `build.rs`.
 ///
 /// Equivalent to `Config::new().source(dir).build()`; an error fails the
-/// build with a `cargo::error=` message.
+/// build through [`fail`].
 pub fn build(dir: impl AsRef<std::path::Path>) -> Output {
-    match Config::new().source(dir).build() {
-        Ok(output) => output,
-        Err(error) => {
-            // Outside a build script `build()` returns the error instead of exiting.
-            eprintln!("error: asset-build: {error}");
-            std::process::exit(1);
-        }
+    Config::new().source(dir).build().unwrap_or_else(fail)
+}
+
+/// Fails the build with `error`, and no panic or backtrace. Never returns
+/// (it is generic over `T` so that it fits `unwrap_or_else`).
+///
+/// From a build script, prints a `cargo::error=` line, which makes cargo
+/// fail the build showing that message, and exits; elsewhere, prints
+/// `error: asset-build: …` to standard error and exits with status 1.
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     asset_build::Config::new()
+///         .source("assets")
+///         .build()
+///         .unwrap_or_else(asset_build::fail);
+/// }
+/// ```
+pub fn fail<T>(error: Error) -> T {
+    if cargo_directives::in_build_script() {
+        cargo_directives::error(&error);
+        // cargo fails the build because of the `cargo::error=` line; a
+        // non-zero exit would only add its own noise around the message.
+        std::process::exit(0);
     }
+    eprintln!("error: asset-build: {error}");
+    std::process::exit(1);
 }

@@ -13,15 +13,15 @@
 //!   place, so the two names cannot diverge.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
 use asset_contract::MANIFEST_NAME;
 
 use crate::build_cache::{BuildCache, OutputStamp};
-use crate::collect::mtime_ns;
 use crate::error::{Error, Result};
+use crate::fs::{mtime_ns, temp_path, write_atomic};
 use crate::hash::Md5Digest;
 
 /// Where a file's bytes come from.
@@ -269,51 +269,6 @@ fn create_parents<'a>(dir: &Path, files: impl Iterator<Item = &'a OutFile<'a>>) 
         }
     }
     Ok(())
-}
-
-fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Writes `path` by writing a temporary file beside it and renaming it.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temp = temp_path(path);
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
-}
-
-/// Like [`write_atomic`], but leaves the file alone when it already holds
-/// these bytes. Returns whether it wrote.
-pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    if std::fs::read(path).ok().as_deref() == Some(bytes) {
-        return Ok(false);
-    }
-    write_atomic(path, bytes).map_err(|e| Error::io("write", path, e))?;
-    Ok(true)
-}
-
-/// Writes `path` atomically with the bytes of `parts`, one after another.
-pub(crate) fn write_concatenated(path: &Path, parts: &[PathBuf]) -> Result<()> {
-    use std::io::Write as _;
-    let temp = temp_path(path);
-    let write = || -> Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp).map_err(|e| Error::io("create", &temp, e))?);
-        for part in parts {
-            let mut input = std::fs::File::open(part).map_err(|e| Error::io("read", part, e))?;
-            std::io::copy(&mut input, &mut out).map_err(|e| Error::io("copy", part, e))?;
-        }
-        out.flush().map_err(|e| Error::io("write", &temp, e))?;
-        std::fs::rename(&temp, path).map_err(|e| Error::io("write", path, e))
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
 }
 
 /// Removes the named files of the previous build, and folders left empty.

@@ -11,11 +11,13 @@ use rayon::prelude::*;
 
 use crate::build_cache::{BuildCache, SourceStamp};
 use crate::cargo_directives;
+use crate::collect::Source;
 use crate::collect::{self, SourceFile};
 use crate::compress::{self, Variants};
-use crate::config::{Config, Source};
+use crate::config::Config;
 use crate::dependency_assets;
 use crate::error::{Error, Result};
+use crate::fs;
 use crate::generate::{self, Entry, Representation, TableInfo};
 use crate::hash::{self, Md5Digest, hex};
 use crate::output::RenderFn;
@@ -64,7 +66,19 @@ pub struct Output {
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn run(config: &Config) -> Result<Output> {
+impl Config {
+    /// Runs the build: collect, hash, rewrite, write the output folder and
+    /// `staticfiles.json`, precompress, and generate the table.
+    ///
+    /// Errors are returned, never printed: from a build script, pass them
+    /// to [`fail`](crate::fail) to fail the build with a `cargo::error=`
+    /// message and no panic (`.build().unwrap_or_else(asset_build::fail)`).
+    pub fn build(&self) -> Result<Output> {
+        run(self)
+    }
+}
+
+fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
     let directives = config.emits_cargo_directives();
     let package_dir = config.resolved_package_dir()?;
@@ -241,16 +255,16 @@ pub(crate) fn run(config: &Config) -> Result<Output> {
     let present = table_file.is_file() && (!config.embed || embed_file.is_file());
     if cache.generated_key.as_deref() != Some(key.as_str()) || !present {
         let generated = generate::generate(&entries, &info);
-        output::write_if_changed(&table_file, &generated.table)?;
+        fs::write_if_changed(&table_file, &generated.table)?;
         if config.embed {
-            output::write_concatenated(&embed_file, &generated.embed)?;
+            fs::write_concatenated(&embed_file, &generated.embed)?;
         } else {
             let _ = std::fs::remove_file(&embed_file);
         }
         cache.generated_key = Some(key);
     }
     let rust = generate::rust(&generated_file, config.embed);
-    output::write_if_changed(&generated_file, rust.as_bytes())?;
+    fs::write_if_changed(&generated_file, rust.as_bytes())?;
 
     cache.rewrites = processed.records;
     if let Err(e) = cache.save(&out_dir) {

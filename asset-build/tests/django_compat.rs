@@ -47,7 +47,7 @@ fn check(source: &str, expected: &str, js_modules: bool) {
         .out_dir(work.path())
         .output_dir(&output_dir)
         .cargo_directives(false)
-        .try_build()
+        .build()
         .unwrap();
     let expected = fixture().join(expected);
 

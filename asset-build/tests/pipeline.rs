@@ -49,7 +49,7 @@ impl Project {
     }
 
     fn build(&self) -> Result<Output, Error> {
-        self.config().try_build()
+        self.config().build()
     }
 
     fn manifest(&self) -> serde_json::Map<String, serde_json::Value> {
@@ -108,7 +108,7 @@ fn missing_reference_names_file_line_text_and_target() {
 #[test]
 fn lenient_references_warn_and_leave_the_reference() {
     let project = Project::new(&[("assets/a.css", ".x { background: url(gone.png) }")]);
-    let output = project.config().lenient_references(true).try_build().unwrap();
+    let output = project.config().lenient_references(true).build().unwrap();
     assert_eq!(output.warnings.len(), 1);
     assert!(output.warnings[0].contains("`a.css` line 1"), "{:?}", output.warnings);
     let hashed = project.hashed("a.css");
@@ -177,7 +177,7 @@ fn first_source_wins_and_the_clash_is_reported() {
         ("vendor/css/a.css", "second"),
         ("vendor/css/b.css", "only in vendor"),
     ]);
-    let output = project.config().source("vendor").try_build().unwrap();
+    let output = project.config().source("vendor").build().unwrap();
     assert_eq!(project.read_output("css/a.css"), "first");
     assert_eq!(project.read_output("css/b.css"), "only in vendor");
     assert_eq!(output.warnings.len(), 1);
@@ -204,7 +204,7 @@ fn prefixes_and_ignores() {
         .source_with_prefix("vendor", "bootstrap/dist")
         .ignore("*.scss")
         .ignore("drafts")
-        .try_build()
+        .build()
         .unwrap();
     let names: Vec<String> = project.manifest().keys().cloned().collect();
     assert_eq!(names, ["app.css", "vendor/css/bootstrap.css"]);
@@ -213,7 +213,7 @@ fn prefixes_and_ignores() {
 #[test]
 fn bad_glob_is_named() {
     let project = Project::new(&[("assets/a.txt", "a")]);
-    let message = project.config().ignore("a[").try_build().unwrap_err().to_string();
+    let message = project.config().ignore("a[").build().unwrap_err().to_string();
     assert!(message.contains("`a[`"), "{message}");
 }
 
@@ -377,7 +377,7 @@ fn hashed_copies_of_plain_files_are_hard_links() {
     assert_ne!(meta("a.css").ino(), meta(&project.hashed("a.css")).ino());
 
     let copies = Project::new(&[("assets/logo.png", "png bytes")]);
-    copies.config().hard_links(false).try_build().unwrap();
+    copies.config().hard_links(false).build().unwrap();
     let meta = |rel: &str| std::fs::metadata(copies.output().join(rel)).unwrap();
     assert_ne!(meta("logo.png").ino(), meta(&copies.hashed("logo.png")).ino());
 }
@@ -391,7 +391,7 @@ fn precompressed_siblings_are_written_cached_and_removed() {
         ("assets/tiny.txt", "x"),
     ]);
     age(&project.path("assets"));
-    let first = project.config().precompress(true).try_build().unwrap();
+    let first = project.config().precompress(true).build().unwrap();
     let css = project.hashed("a.css");
     let out = project.output();
     for name in ["a.css.br", "a.css.gz", &format!("{css}.br"), &format!("{css}.gz")] {
@@ -408,11 +408,11 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     assert_eq!(first.files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
 
     // A rebuild compresses nothing; a changed file only its own contents.
-    let second = project.config().precompress(true).try_build().unwrap();
+    let second = project.config().precompress(true).build().unwrap();
     assert_eq!((second.files_compressed, second.write.written), (0, 0));
     project.write("assets/tiny.txt", &"tiny but longer now ".repeat(50));
     age(&project.path("assets"));
-    let third = project.config().precompress(true).try_build().unwrap();
+    let third = project.config().precompress(true).build().unwrap();
     assert_eq!(
         third.files_compressed, 1,
         "tiny.txt's new content (same for both names)"
@@ -431,12 +431,12 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     assert!(cached(&longer).is_file());
     project.write("assets/tiny.txt", &"and changed again ".repeat(50));
     age(&project.path("assets"));
-    project.config().precompress(true).try_build().unwrap();
+    project.config().precompress(true).build().unwrap();
     assert!(!cached(&longer).exists(), "the old content's variant is removed");
     assert!(cached(&"and changed again ".repeat(50)).is_file());
 
     // Turning it off removes the siblings.
-    project.config().precompress(false).try_build().unwrap();
+    project.config().precompress(false).build().unwrap();
     assert!(!out.join("a.css.br").exists() && !out.join(format!("{css}.gz")).exists());
     assert!(!cached(&"and changed again ".repeat(50)).exists(), "and the cache");
 }

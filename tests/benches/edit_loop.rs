@@ -341,7 +341,7 @@ asset-build = {{ path = {build:?} }}
     put(&app.join("Cargo.toml"), manifest.as_bytes());
     put(
         &app.join("build.rs"),
-        b"fn main() {\n    asset_build::Config::new().source(\"assets\").dependency_assets(false).build().unwrap();\n}\n",
+        b"fn main() {\n    asset_build::Config::new().source(\"assets\").dependency_assets(false).build().unwrap_or_else(asset_build::fail);\n}\n",
     );
     let main_rs = format!(
         r#"asset_runtime::include_assets!();

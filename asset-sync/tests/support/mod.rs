@@ -411,7 +411,7 @@ impl Tree {
             .out_dir(self.dir.path().join("out"))
             .output_dir(self.collected())
             .cargo_directives(false)
-            .try_build()
+            .build()
             .unwrap();
     }
 
