@@ -1,5 +1,7 @@
 //! What the previous build saw and wrote, kept in `OUT_DIR`, so that a
-//! rerun reads only changed files and rewrites only changed outputs.
+//! rerun reads only changed files and rewrites only changed outputs. Each
+//! stage defines the record it keeps; this module only gathers them into
+//! one file, loaded before the stages run and saved after.
 //!
 //! A source file is identified by (path, size, modification time); if all
 //! three match, its recorded MD5 is reused without reading it. A CSS/JS
@@ -14,67 +16,27 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::hash::Md5Digest;
+use crate::compress::Variants;
+use crate::dependency_assets::DependencyAssets;
+use crate::hash::SourceStamp;
+use crate::output::Written;
+use crate::rewrite::RewriteRecord;
 
 const CACHE_FILE: &str = "asset-build-cache.json";
-const VERSION: u32 = 4;
-
-/// A source file as last hashed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct SourceStamp {
-    pub(crate) size: u64,
-    pub(crate) mtime_ns: u64,
-    pub(crate) md5: Md5Digest,
-    pub(crate) integrity: String,
-}
-
-/// An output file as last written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct OutputStamp {
-    pub(crate) size: u64,
-    pub(crate) mtime_ns: u64,
-    pub(crate) inode: u64,
-    pub(crate) md5: Md5Digest,
-}
-
-/// How a reference resolved when a CSS/JS file was last scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum TargetKind {
-    File,
-    Folder,
-    Missing,
-}
-
-/// A CSS/JS file as last rewritten: enough to name it again without
-/// reading it, as long as its content and the names of the files it refers
-/// to are unchanged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct RewriteRecord {
-    /// MD5 of the original content.
-    pub(crate) source_md5: Md5Digest,
-    /// Every reference's resolved name and what it was, in order.
-    pub(crate) references: Vec<(String, TargetKind)>,
-    /// MD5 over the hashed names of the referenced files.
-    pub(crate) targets_key: Md5Digest,
-    pub(crate) hashed: String,
-    pub(crate) served_md5: Md5Digest,
-    pub(crate) integrity: String,
-    pub(crate) size: u64,
-    pub(crate) warnings: Vec<String>,
-}
+const VERSION: u32 = 5;
 
 /// The whole cache.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct BuildCache {
     version: u32,
-    /// Output folder the `outputs` stamps belong to.
-    pub(crate) output_dir: PathBuf,
+    /// Source files as the hash stage last read them.
     pub(crate) sources: HashMap<PathBuf, SourceStamp>,
-    pub(crate) outputs: HashMap<String, OutputStamp>,
+    /// The output folder as the write stage last left it.
+    pub(crate) outputs: Written,
     /// Asset folders of dependency crates, as `cargo metadata` last found them.
-    pub(crate) dependency_assets: Option<crate::dependency_assets::DependencyAssets>,
+    pub(crate) dependency_assets: Option<DependencyAssets>,
     /// Precompressed variants by content MD5 (hex).
-    pub(crate) compressed: HashMap<String, crate::compress::Variants>,
+    pub(crate) compressed: HashMap<String, Variants>,
     /// CSS/JS files by logical name.
     pub(crate) rewrites: HashMap<String, RewriteRecord>,
     /// Key of the inputs of the generated Rust file last written.

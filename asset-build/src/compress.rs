@@ -9,13 +9,20 @@
 //! Compression runs on all cores and is cached by content hash in
 //! `OUT_DIR`, so a rebuild compresses only content it has not seen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use asset_contract::Encoding;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::asset::{Asset, ServedBytes};
+use crate::error::{Error, Result};
 use crate::hash::{Md5Digest, hex, md5_bytes};
+
+/// Folder of `OUT_DIR` holding compressed variants by content hash.
+pub(crate) const CACHE_DIR: &str = "precompressed";
 
 /// Extensions of formats that are compressed already.
 const ALREADY_COMPRESSED: &[&str] = &[
@@ -47,6 +54,128 @@ pub(crate) struct Variants {
     pub(crate) gz: Option<Variant>,
 }
 
+impl Variants {
+    /// Each variant with its encoding.
+    pub(crate) fn each(self) -> [(Encoding, Option<Variant>); 2] {
+        [(Encoding::Br, self.br), (Encoding::Gzip, self.gz)]
+    }
+}
+
+/// The variants of every content this build serves, by content MD5.
+#[derive(Default)]
+pub(crate) struct Compressed {
+    pub(crate) by_md5: HashMap<Md5Digest, Variants>,
+    /// Contents compressed in this build.
+    pub(crate) computed: usize,
+}
+
+/// The contents of compressible assets to compress in this build: each
+/// distinct content whose variants are not in the cache, with the index of
+/// an asset that has it and whether it is that asset's served (rewritten)
+/// bytes. The rewritten ones need their bytes rendered first.
+pub(crate) fn todo(assets: &[Asset], dir: &Path, cache: &HashMap<String, Variants>) -> Vec<(Md5Digest, usize, bool)> {
+    let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
+    for (i, asset) in assets.iter().enumerate() {
+        if compressible(asset.name()) {
+            wanted.entry(asset.original.md5).or_insert((i, false));
+            wanted
+                .entry(asset.served.digest.md5)
+                .or_insert((i, asset.is_rewritten()));
+        }
+    }
+    let cached = |md5: &Md5Digest| {
+        cache.get(&hex(md5)).is_some_and(|v| {
+            v.each()
+                .iter()
+                .all(|(encoding, variant)| variant.is_none() || cache_path(dir, md5, encoding.extension()).is_file())
+        })
+    };
+    wanted
+        .into_iter()
+        .filter(|(md5, _)| !cached(md5))
+        .map(|(md5, (i, served))| (md5, i, served))
+        .collect()
+}
+
+/// Compresses the contents of [`todo`] on all cores into the cache folder
+/// `dir`, and returns the variants of every content the assets serve.
+/// Cache entries of contents no longer served are removed.
+pub(crate) fn compress_all(
+    dir: &Path,
+    assets: &[Asset],
+    todo: &[(Md5Digest, usize, bool)],
+    cache: &mut HashMap<String, Variants>,
+) -> Result<Compressed> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let results: Vec<(Md5Digest, Variants)> = todo
+        .par_iter()
+        .map(|(md5, i, served)| {
+            let asset = &assets[*i];
+            let owned;
+            let bytes: &[u8] = match (&asset.served.bytes, served) {
+                (ServedBytes::Rewritten(bytes), true) => bytes,
+                (ServedBytes::NotRendered, true) => unreachable!("rewritten contents are rendered before compression"),
+                _ => {
+                    owned = std::fs::read(&asset.source.path).map_err(|e| Error::io("read", &asset.source.path, e))?;
+                    &owned
+                }
+            };
+            let variants = compress_into(dir, md5, bytes).map_err(|e| Error::io("compress into", dir, e))?;
+            Ok((*md5, variants))
+        })
+        .collect::<Result<_>>()?;
+    let computed = results.len();
+    let mut by_md5: HashMap<Md5Digest, Variants> = HashMap::new();
+    for asset in assets.iter().filter(|a| compressible(a.name())) {
+        for md5 in [asset.original.md5, asset.served.digest.md5] {
+            if let Some(variants) = cache.get(&hex(&md5)) {
+                by_md5.insert(md5, *variants);
+            }
+        }
+    }
+    by_md5.extend(results);
+    let used: HashSet<String> = by_md5.keys().map(|m| hex(m)).collect();
+    // Drop the previous build's variants of content no longer built, then
+    // record this build's.
+    prune_cache(dir, cache, &used);
+    *cache = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
+    Ok(Compressed { by_md5, computed })
+}
+
+impl Compressed {
+    /// The variants of the content with this MD5 served under `name`.
+    pub(crate) fn of(&self, name: &str, md5: &Md5Digest) -> Variants {
+        if !compressible(name) {
+            return Variants::default();
+        }
+        self.by_md5.get(md5).copied().unwrap_or_default()
+    }
+
+    /// The sibling files (`name.br`, `name.gz`) of every compressible
+    /// output, with the cache file each links to and its MD5.
+    pub(crate) fn siblings(&self, assets: &[Asset], dir: &Path) -> Vec<(String, PathBuf, Md5Digest)> {
+        let mut out = Vec::new();
+        for asset in assets.iter().filter(|a| compressible(a.name())) {
+            for (name, md5) in [
+                (asset.name(), &asset.original.md5),
+                (asset.hashed_name.as_str(), &asset.served.digest.md5),
+            ] {
+                let Some(variants) = self.by_md5.get(md5) else { continue };
+                for (encoding, variant) in variants.each() {
+                    if let Some(variant) = variant {
+                        out.push((
+                            format!("{name}{}", encoding.suffix()),
+                            cache_path(dir, md5, encoding.extension()),
+                            variant.md5,
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Where the cached variants of content `md5` live.
 pub(crate) fn cache_path(dir: &Path, md5: &Md5Digest, encoding: &str) -> PathBuf {
     dir.join(format!("{}.{encoding}", hex(md5)))
@@ -63,14 +192,14 @@ pub(crate) fn compress_into(dir: &Path, md5: &Md5Digest, bytes: &[u8]) -> std::i
     if !worth_it(&br) {
         return Ok(variants);
     }
-    crate::fs::write_atomic(&cache_path(dir, md5, "br"), &br)?;
+    crate::fs::write_atomic(&cache_path(dir, md5, Encoding::Br.extension()), &br)?;
     variants.br = Some(Variant {
         size: br.len() as u64,
         md5: md5_bytes(&br),
     });
     let gz = gzip_bytes(bytes)?;
     if worth_it(&gz) {
-        crate::fs::write_atomic(&cache_path(dir, md5, "gz"), &gz)?;
+        crate::fs::write_atomic(&cache_path(dir, md5, Encoding::Gzip.extension()), &gz)?;
         variants.gz = Some(Variant {
             size: gz.len() as u64,
             md5: md5_bytes(&gz),
@@ -100,13 +229,13 @@ fn gzip_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Keeps only the cache entries in `used`, removing the others' files.
-pub(crate) fn prune_cache(dir: &Path, cache: &mut HashMap<String, Variants>, used: &std::collections::HashSet<String>) {
+pub(crate) fn prune_cache(dir: &Path, cache: &mut HashMap<String, Variants>, used: &HashSet<String>) {
     cache.retain(|md5, variants| {
         let keep = used.contains(md5);
         if !keep {
-            for (encoding, variant) in [("br", variants.br), ("gz", variants.gz)] {
+            for (encoding, variant) in variants.each() {
                 if variant.is_some() {
-                    let _ = std::fs::remove_file(dir.join(format!("{md5}.{encoding}")));
+                    let _ = std::fs::remove_file(dir.join(format!("{md5}.{}", encoding.extension())));
                 }
             }
         }

@@ -1,19 +1,101 @@
-//! Step 2: content hashes and hashed names, as Django's `HashedFilesMixin`.
+//! Step 2: the MD5 (for names) and SHA-384 (for integrity values) of every
+//! collected file, read once, on all cores.
 //!
-//! A file's hashed name puts the first 12 hex digits of the MD5 of its
-//! content before its last extension: `css/base.css` →
-//! `css/base.d1833e6a1b2c.css`, `LICENSE` → `LICENSE.0123456789ab`,
-//! `js/app.min.js` → `js/app.min.4f2a0c9e1b3d.js`.
+//! A file whose (path, size, modification time) match what the last build
+//! recorded ([`SourceStamp`]) is not read again. A file modified less than
+//! [`RACY_WINDOW_NS`] before the build started may change again within the
+//! same timestamp tick, so its digest is not recorded for the next build.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use md5::{Digest, Md5};
+use md5::{Digest as _, Md5};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use sha2::Sha384;
 
+use crate::collect::SourceFile;
 use crate::error::{Error, Result};
+
+/// A file modified less than this long before the build started may be
+/// modified again within the same timestamp tick; its hash is not cached.
+pub(crate) const RACY_WINDOW_NS: u64 = 50_000_000;
+
+/// The digests of some bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Digest {
+    pub(crate) md5: Md5Digest,
+    /// `sha384-<base64>`, for `integrity` attributes.
+    pub(crate) integrity: String,
+}
+
+/// A collected file and the digests of its bytes: what this stage gives the
+/// next.
+#[derive(Debug, Clone)]
+pub(crate) struct Hashed {
+    pub(crate) source: SourceFile,
+    pub(crate) digest: Digest,
+}
+
+/// A source file as last hashed, recorded for the next build.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SourceStamp {
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: u64,
+    pub(crate) md5: Md5Digest,
+    pub(crate) integrity: String,
+}
+
+/// Hashes every file, reusing the recorded digests of files whose size and
+/// modification time did not change. Also returns how many files were read.
+pub(crate) fn hash_all(
+    files: Vec<SourceFile>,
+    previous: &HashMap<PathBuf, SourceStamp>,
+) -> Result<(Vec<Hashed>, usize)> {
+    let results: Vec<(Hashed, bool)> = files
+        .into_par_iter()
+        .map(|source| {
+            let (digest, read) = match previous.get(&source.path) {
+                Some(s) if s.size == source.size && u128::from(s.mtime_ns) == source.mtime_ns => (
+                    Digest {
+                        md5: s.md5,
+                        integrity: s.integrity.clone(),
+                    },
+                    false,
+                ),
+                _ => {
+                    let (md5, integrity) = digest_file(&source.path)?;
+                    (Digest { md5, integrity }, true)
+                }
+            };
+            Ok((Hashed { source, digest }, read))
+        })
+        .collect::<Result<_>>()?;
+    let read = results.iter().filter(|(_, read)| *read).count();
+    Ok((results.into_iter().map(|(h, _)| h).collect(), read))
+}
+
+/// The stamps to record for the next build: every file not modified within
+/// [`RACY_WINDOW_NS`] of `started_ns`.
+pub(crate) fn stamps(hashed: &[Hashed], started_ns: u64) -> HashMap<PathBuf, SourceStamp> {
+    let racy_before = started_ns.saturating_sub(RACY_WINDOW_NS);
+    hashed
+        .iter()
+        .filter(|h| (h.source.mtime_ns as u64) < racy_before)
+        .map(|h| {
+            let stamp = SourceStamp {
+                size: h.source.size,
+                mtime_ns: h.source.mtime_ns as u64,
+                md5: h.digest.md5,
+                integrity: h.digest.integrity.clone(),
+            };
+            (h.source.path.clone(), stamp)
+        })
+        .collect()
+}
 
 /// An MD5 digest.
 pub(crate) type Md5Digest = [u8; 16];

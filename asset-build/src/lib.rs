@@ -56,6 +56,7 @@
 // The examples show whole `build.rs` files, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 
+mod asset;
 mod build_cache;
 mod cargo_directives;
 mod collect;
@@ -68,8 +69,8 @@ mod generate;
 mod hash;
 mod output;
 mod pipeline;
-mod process;
 mod references;
+mod rewrite;
 
 pub use asset_contract::{MANIFEST_NAME, collected_dir, content_type};
 pub use collect::DEFAULT_IGNORE;

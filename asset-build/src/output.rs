@@ -5,7 +5,7 @@
 //!   place, so the output folder appears complete or not at all.
 //! - A rebuild replaces each changed file by writing a temporary file beside
 //!   it and renaming it over the old one, and leaves every file whose
-//!   content did not change untouched (see [`crate::build_cache`]).
+//!   content did not change untouched ([`OutputStamp`]).
 //!   `staticfiles.json` is written after the files it names, and files of
 //!   the previous build that are no longer wanted are removed after it.
 //! - The hashed copy of a file that is not rewritten is a hard link to the
@@ -15,14 +15,32 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use rayon::prelude::*;
-
 use asset_contract::MANIFEST_NAME;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::build_cache::{BuildCache, OutputStamp};
 use crate::error::{Error, Result};
 use crate::fs::{mtime_ns, temp_path, write_atomic};
 use crate::hash::Md5Digest;
+
+/// An output file as last written: if it still has this size, time and
+/// inode, it still holds the content of this MD5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OutputStamp {
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: u64,
+    pub(crate) inode: u64,
+    pub(crate) md5: Md5Digest,
+}
+
+/// The output folder as the last build left it, recorded for the next.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Written {
+    /// The folder the stamps belong to.
+    pub(crate) dir: std::path::PathBuf,
+    /// Every file written, by name.
+    pub(crate) stamps: HashMap<String, OutputStamp>,
+}
 
 /// Where a file's bytes come from.
 #[derive(Debug, Clone, Copy)]
@@ -36,13 +54,10 @@ pub(crate) enum Content<'a> {
     LinkPath(&'a Path),
     /// These bytes.
     Bytes(&'a [u8]),
-    /// The bytes the render callback gives for this file index, asked for
-    /// only if the file must be written.
-    Render(usize),
+    /// The file as an earlier build wrote it, which [`stale`] found
+    /// current: never read.
+    Current,
 }
-
-/// Produces the bytes of a [`Content::Render`] file.
-pub(crate) type RenderFn<'a> = dyn Fn(usize) -> Result<Vec<u8>> + Sync + 'a;
 
 /// One file of the output folder.
 #[derive(Debug, Clone, Copy)]
@@ -70,12 +85,11 @@ pub(crate) fn write_tree(
     dir: &Path,
     batches: &[&[OutFile<'_>]],
     manifest: &[u8],
-    cache: &mut BuildCache,
+    written: &mut Written,
     hard_links: bool,
-    render: &RenderFn<'_>,
 ) -> Result<WriteStats> {
     if !dir.exists() {
-        return write_fresh(dir, batches, manifest, cache, hard_links, render);
+        return write_fresh(dir, batches, manifest, written, hard_links);
     }
     if !dir.join(MANIFEST_NAME).is_file()
         && std::fs::read_dir(dir)
@@ -85,8 +99,8 @@ pub(crate) fn write_tree(
     {
         return Err(Error::ForeignOutputDir { dir: dir.to_owned() });
     }
-    let previous = if cache.output_dir == dir {
-        std::mem::take(&mut cache.outputs)
+    let previous = if written.dir == dir {
+        std::mem::take(&mut written.stamps)
     } else {
         HashMap::new()
     };
@@ -97,7 +111,7 @@ pub(crate) fn write_tree(
         let results: Vec<(bool, OutputStamp)> = io_pool().install(|| {
             batch
                 .par_iter()
-                .map(|file| update(dir, file, previous.get(file.name), hard_links, render))
+                .map(|file| update(dir, file, previous.get(file.name), hard_links))
                 .collect::<Result<_>>()
         })?;
         for (file, (written, stamp)) in batch.iter().zip(results) {
@@ -121,9 +135,26 @@ pub(crate) fn write_tree(
     } else {
         remove_previous(dir, previous.keys().filter(|name| !stamps.contains_key(*name)))?
     };
-    cache.output_dir = dir.to_owned();
-    cache.outputs = stamps;
+    written.dir = dir.to_owned();
+    written.stamps = stamps;
     Ok(stats)
+}
+
+/// Which of these outputs (name, MD5 of the content wanted) are not
+/// already in `dir` as the last build wrote them: one metadata read each.
+pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) -> Vec<bool> {
+    if written.dir != dir {
+        return vec![true; files.len()];
+    }
+    files
+        .par_iter()
+        .map(|(name, md5)| {
+            let current = std::fs::symlink_metadata(dir.join(name))
+                .ok()
+                .map(|meta| stamp_of(&meta, *md5));
+            current.is_none() || written.stamps.get(*name) != current.as_ref()
+        })
+        .collect()
 }
 
 /// First build: everything goes into a new folder renamed into place.
@@ -131,9 +162,8 @@ fn write_fresh(
     dir: &Path,
     batches: &[&[OutFile<'_>]],
     manifest: &[u8],
-    cache: &mut BuildCache,
+    written: &mut Written,
     hard_links: bool,
-    render: &RenderFn<'_>,
 ) -> Result<WriteStats> {
     let file_name = dir
         .file_name()
@@ -152,7 +182,7 @@ fn write_fresh(
                 .par_iter()
                 .map(|file| {
                     let dest = staging.join(file.name);
-                    put(&staging, &dest, file, hard_links, render)?;
+                    put(&staging, &dest, file, hard_links)?;
                     stamp(&dest, file.md5)
                 })
                 .collect::<Result<_>>()
@@ -167,11 +197,11 @@ fn write_fresh(
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     }
     std::fs::rename(&staging, dir).map_err(|e| Error::io("move into place", dir, e))?;
-    let written = stamps.len() + 1;
-    cache.output_dir = dir.to_owned();
-    cache.outputs = stamps;
+    let count = stamps.len() + 1;
+    written.dir = dir.to_owned();
+    written.stamps = stamps;
     Ok(WriteStats {
-        written,
+        written: count,
         unchanged: 0,
         removed: 0,
     })
@@ -197,7 +227,6 @@ fn update(
     file: &OutFile<'_>,
     previous: Option<&OutputStamp>,
     hard_links: bool,
-    render: &RenderFn<'_>,
 ) -> Result<(bool, OutputStamp)> {
     let dest = dir.join(file.name);
     if let (Some(previous), Ok(meta)) = (previous, std::fs::symlink_metadata(&dest)) {
@@ -207,7 +236,7 @@ fn update(
         }
     }
     let temp = temp_path(&dest);
-    put(dir, &temp, file, hard_links, render)?;
+    put(dir, &temp, file, hard_links)?;
     std::fs::rename(&temp, &dest).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         Error::io("replace", &dest, e)
@@ -216,11 +245,15 @@ fn update(
 }
 
 /// Writes a file's content at `dest`, which does not exist.
-fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool, render: &RenderFn<'_>) -> Result<()> {
+fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool) -> Result<()> {
     match file.content {
         Content::Copy(source) => copy(source, dest),
         Content::Bytes(bytes) => std::fs::write(dest, bytes).map_err(|e| Error::io("write", dest, e)),
-        Content::Render(i) => std::fs::write(dest, render(i)?).map_err(|e| Error::io("write", dest, e)),
+        Content::Current => Err(Error::io(
+            "write",
+            dir.join(file.name),
+            std::io::Error::other("the file changed while the build ran; build again"),
+        )),
         Content::Link(original) => link_or_copy(&dir.join(original), dest, hard_links),
         Content::LinkPath(original) => link_or_copy(original, dest, hard_links),
     }

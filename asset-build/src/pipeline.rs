@@ -1,34 +1,36 @@
-//! The whole build, step by step: collect → hash → rewrite → write the
-//! output folder and manifest → generate the Rust table.
+//! The whole build: the stages in order, each taking what the one before
+//! gave it.
+//!
+//! ```text
+//! collect ─ SourceFile ─▶ hash ─ Hashed ─▶ rewrite ─ Asset ─▶ compress ─ Compressed ─▶ write ─▶ generate
+//! ```
+//!
+//! Between rewrite and the stages that read bytes, the pipeline asks which
+//! outputs are stale and which contents need compressing, and has the
+//! rewrite stage render again only the CSS/JS files whose names came from
+//! the last build's records and whose bytes are needed after all. The build
+//! cache is loaded before the stages and saved after; each stage reads and
+//! returns its own part of it.
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::time::Instant;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use rayon::prelude::*;
+use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 
-use crate::build_cache::{BuildCache, SourceStamp};
+use crate::asset::{Asset, ServedBytes};
+use crate::build_cache::BuildCache;
 use crate::cargo_directives;
-use crate::collect::Source;
-use crate::collect::{self, SourceFile};
-use crate::compress::{self, Variants};
+use crate::collect::{self, Source};
+use crate::compress::{self, Compressed};
 use crate::config::Config;
 use crate::dependency_assets;
 use crate::error::{Error, Result};
 use crate::fs;
 use crate::generate::{self, Entry, Representation, TableInfo};
-use crate::hash::{self, Md5Digest, hex};
-use crate::output::RenderFn;
+use crate::hash;
 use crate::output::{self, Content, OutFile, WriteStats};
-use crate::process::{self, Renderer, RewriteOptions};
 use crate::references::Patterns;
-use asset_contract::{MANIFEST_NAME, Manifest, content_type};
-
-/// A file modified less than this long before the build started may be
-/// modified again within the same timestamp tick; its hash is not cached.
-const RACY_WINDOW_NS: u64 = 50_000_000;
+use crate::rewrite::{self, RewriteOptions};
 
 /// What a build produced.
 #[derive(Debug, Clone)]
@@ -67,8 +69,8 @@ pub struct Output {
 }
 
 impl Config {
-    /// Runs the build: collect, hash, rewrite, write the output folder and
-    /// `staticfiles.json`, precompress, and generate the table.
+    /// Runs the build: collect, hash, rewrite, precompress, write the output
+    /// folder and `staticfiles.json`, and generate the table.
     ///
     /// Errors are returned, never printed: from a build script, pass them
     /// to [`fail`](crate::fail) to fail the build with a `cargo::error=`
@@ -80,55 +82,17 @@ impl Config {
 
 fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
-    let directives = config.emits_cargo_directives();
-    let package_dir = config.resolved_package_dir()?;
     let out_dir = config.resolved_out_dir()?;
     let output_dir = config.resolved_output_dir(&out_dir)?;
-
-    let mut sources: Vec<Source> = config
-        .sources
-        .iter()
-        .map(|s| Source {
-            dir: package_dir.join(&s.dir),
-            prefix: s.prefix.clone(),
-        })
-        .collect();
     let mut cache = BuildCache::load(&out_dir);
-    let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
-    if config.dependency_assets {
-        let deps = dependency_assets::find_cached(&package_dir, cache.dependency_assets.as_ref())?;
-        watch.extend(deps.sources.iter().map(|s| s.dir.clone()));
-        watch.extend(deps.watch.iter().cloned());
-        sources.extend(deps.sources.iter().cloned());
-        cache.dependency_assets = Some(deps);
-    }
-    if directives {
-        for path in &watch {
-            cargo_directives::rerun_if_changed(path);
-        }
-    }
+    let sources = sources(config, &mut cache)?;
 
     let ignore = collect::ignore_set(&config.ignore, config.default_ignore)?;
     let collected = collect::collect(&sources, &ignore)?;
-    let files = collected.files;
     let mut warnings = collected.warnings;
 
-    let (digests, integrities, files_hashed) = hash_all(&files, &cache)?;
-    let racy_before = started.saturating_sub(RACY_WINDOW_NS);
-    cache.sources = files
-        .iter()
-        .zip(digests.iter().zip(&integrities))
-        .filter(|(f, _)| (f.mtime_ns as u64) < racy_before)
-        .map(|(f, (md5, integrity))| {
-            let stamp = SourceStamp {
-                size: f.size,
-                mtime_ns: f.mtime_ns as u64,
-                md5: *md5,
-                integrity: integrity.clone(),
-            };
-            (f.path.clone(), stamp)
-        })
-        .collect();
+    let (hashed, files_hashed) = hash::hash_all(collected.files, &cache.sources)?;
+    cache.sources = hash::stamps(&hashed, started);
 
     let patterns = Patterns::new(config.js_module_imports);
     let options = RewriteOptions {
@@ -136,144 +100,63 @@ fn run(config: &Config) -> Result<Output> {
         static_url: &config.static_url,
         lenient: config.lenient_references,
     };
-    let processed = process::process(&files, &digests, &integrities, &options, &cache.rewrites)?;
-    let files_rewritten = processed.rewritten.iter().filter(|r| r.is_some()).count();
-    warnings.extend(processed.warnings.iter().cloned());
-
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|&a, &b| files[a].name.cmp(&files[b].name));
-    let manifest = Manifest::new(
-        files
-            .iter()
-            .zip(&processed.hashed)
-            .map(|(f, hashed)| (f.name.clone(), hashed.clone()))
-            .collect(),
-    );
-    let manifest_bytes = manifest.to_json();
-
-    let originals: Vec<OutFile<'_>> = files
-        .iter()
-        .zip(&digests)
-        .map(|(f, d)| OutFile {
-            name: &f.name,
-            content: Content::Copy(&f.path),
-            md5: *d,
-        })
-        .collect();
-    let hashed: Vec<OutFile<'_>> = (0..files.len())
-        .map(|i| OutFile {
-            name: &processed.hashed[i],
-            content: match (&processed.rewritten[i], processed.rewrites[i]) {
-                (Some(bytes), _) => Content::Bytes(bytes),
-                (None, true) => Content::Render(i),
-                (None, false) => Content::Link(&files[i].name),
-            },
-            md5: processed.served_md5[i],
-        })
-        .collect();
-    let renderer = OnceLock::new();
-    let render = |i: usize| {
-        renderer
-            .get_or_init(|| Renderer::new(&files, &processed.hashed, &options))
-            .render(i)
-    };
+    let named = rewrite::rewrite_all(hashed, &options, &cache.rewrites)?;
+    warnings.extend(named.warnings);
+    cache.rewrites = named.records;
+    let mut assets = named.assets;
 
     let compress_started = Instant::now();
+    let compress_dir = out_dir.join(compress::CACHE_DIR);
     let precompress = config
         .precompress
         .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
+    let todo = if precompress {
+        compress::todo(&assets, &compress_dir, &cache.compressed)
+    } else {
+        Vec::new()
+    };
+    render_needed(&mut assets, &todo, &output_dir, &cache, &options)?;
     let compressed = if precompress {
-        precompress_all(&out_dir, &files, &digests, &processed, &mut cache, &render)?
+        compress::compress_all(&compress_dir, &assets, &todo, &mut cache.compressed)?
     } else {
         // Nothing is compressed any more: drop the cached variants too.
-        compress::prune_cache(&out_dir.join(PRECOMPRESSED_DIR), &mut cache.compressed, &HashSet::new());
+        compress::prune_cache(&compress_dir, &mut cache.compressed, &Default::default());
         Compressed::default()
     };
     let compress_seconds = compress_started.elapsed().as_secs_f64();
-    let sibling_names: Vec<(String, PathBuf, Md5Digest)> = compressed.siblings(&files, &digests, &processed, &out_dir);
-    let siblings: Vec<OutFile<'_>> = sibling_names
-        .iter()
-        .map(|(name, path, md5)| OutFile {
-            name,
-            content: Content::LinkPath(path),
-            md5: *md5,
-        })
-        .collect();
 
-    let write = output::write_tree(
+    let manifest = Manifest::new(
+        assets
+            .iter()
+            .map(|a| (a.name().to_owned(), a.hashed_name.clone()))
+            .collect(),
+    );
+    let write = write(
+        config,
         &output_dir,
-        &[&originals, &hashed, &siblings],
-        &manifest_bytes,
+        &compress_dir,
+        &assets,
+        &compressed,
+        &manifest,
         &mut cache,
-        config.hard_links,
-        &render,
+    )?;
+    let generated = generate(
+        config,
+        &out_dir,
+        &output_dir,
+        &sources,
+        &assets,
+        &compressed,
+        &mut cache,
     )?;
 
-    let entries: Vec<Entry<'_>> = order
-        .iter()
-        .map(|&i| {
-            let original = compressed.by_md5.get(&digests[i]).copied().unwrap_or_default();
-            let served = compressed
-                .by_md5
-                .get(&processed.served_md5[i])
-                .copied()
-                .unwrap_or_default();
-            let compressible = compress::compressible(&files[i].name);
-            let pick = |v: Variants| if compressible { v } else { Variants::default() };
-            Entry {
-                name: &files[i].name,
-                hashed: &processed.hashed[i],
-                content_type: content_type(&files[i].name),
-                integrity: &processed.served_integrity[i],
-                folder: files[i].folder,
-                source: &files[i].name[files[i].relative_start..],
-                served: Representation {
-                    md5: processed.served_md5[i],
-                    size: processed.served_size[i],
-                    variants: pick(served),
-                    embed_path: config.embed.then(|| output_dir.join(&processed.hashed[i])),
-                },
-                original: Representation {
-                    md5: digests[i],
-                    size: files[i].size,
-                    variants: pick(original),
-                    embed_path: config.embed.then(|| output_dir.join(&files[i].name)),
-                },
-            }
-        })
-        .collect();
-    std::fs::create_dir_all(&out_dir).map_err(|e| Error::io("create", &out_dir, e))?;
-    let generated_file = out_dir.join(&config.generated_file_name);
-    let folders: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
-    let info = TableInfo {
-        static_url: &config.static_url,
-        output_dir: &output_dir,
-        folders: &folders,
-    };
-    let (table_file, embed_file) = generate::data_paths(&generated_file);
-    let key = generate::key(&entries, &info, &table_file);
-    let present = table_file.is_file() && (!config.embed || embed_file.is_file());
-    if cache.generated_key.as_deref() != Some(key.as_str()) || !present {
-        let generated = generate::generate(&entries, &info);
-        fs::write_if_changed(&table_file, &generated.table)?;
-        if config.embed {
-            fs::write_concatenated(&embed_file, &generated.embed)?;
-        } else {
-            let _ = std::fs::remove_file(&embed_file);
-        }
-        cache.generated_key = Some(key);
-    }
-    let rust = generate::rust(&generated_file, config.embed);
-    fs::write_if_changed(&generated_file, rust.as_bytes())?;
-
-    cache.rewrites = processed.records;
     if let Err(e) = cache.save(&out_dir) {
         warnings.push(format!(
             "could not save the build cache in `{}` ({e}); the next build rehashes every file",
             out_dir.display()
         ));
     }
-    if directives {
+    if config.emits_cargo_directives() {
         for warning in &warnings {
             cargo_directives::warning(warning);
         }
@@ -283,143 +166,193 @@ fn run(config: &Config) -> Result<Output> {
         compress_seconds,
         manifest_path: output_dir.join(MANIFEST_NAME),
         output_dir,
-        generated_file,
-        table_file,
-        embed_file: config.embed.then_some(embed_file),
-        assets: files.len(),
+        generated_file: generated.rust,
+        table_file: generated.table,
+        embed_file: generated.embed,
+        assets: assets.len(),
         files_hashed,
-        files_rewritten,
+        files_rewritten: named.rewritten,
         write,
         manifest_hash: manifest.hash,
         warnings,
     })
 }
 
-/// The precompressed variants of this build's contents.
-#[derive(Default)]
-struct Compressed {
-    by_md5: HashMap<Md5Digest, Variants>,
-    /// Contents compressed in this build.
-    computed: usize,
-}
-
-impl Compressed {
-    /// The sibling files (`name.br`, `name.gz`) of every compressible
-    /// output, with the cache file each links to and its MD5.
-    fn siblings(
-        &self,
-        files: &[SourceFile],
-        digests: &[Md5Digest],
-        processed: &process::Processed,
-        out_dir: &std::path::Path,
-    ) -> Vec<(String, PathBuf, Md5Digest)> {
-        let dir = out_dir.join(PRECOMPRESSED_DIR);
-        let mut out = Vec::new();
-        for (i, file) in files.iter().enumerate() {
-            if !compress::compressible(&file.name) {
-                continue;
-            }
-            for (name, md5) in [
-                (&file.name, &digests[i]),
-                (&processed.hashed[i], &processed.served_md5[i]),
-            ] {
-                let Some(variants) = self.by_md5.get(md5) else { continue };
-                for (encoding, variant) in [("br", variants.br), ("gz", variants.gz)] {
-                    if let Some(variant) = variant {
-                        out.push((
-                            format!("{name}.{encoding}"),
-                            compress::cache_path(&dir, md5, encoding),
-                            variant.md5,
-                        ));
-                    }
-                }
-            }
-        }
-        out
+/// The source folders, the app's then its dependencies'; prints what cargo
+/// must watch.
+fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
+    let package_dir = config.resolved_package_dir()?;
+    let mut sources: Vec<Source> = config
+        .sources
+        .iter()
+        .map(|s| Source {
+            dir: package_dir.join(&s.dir),
+            prefix: s.prefix.clone(),
+        })
+        .collect();
+    let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
+    if config.dependency_assets {
+        let deps = dependency_assets::find_cached(&package_dir, cache.dependency_assets.as_ref())?;
+        watch.extend(deps.sources.iter().map(|s| s.dir.clone()));
+        watch.extend(deps.watch.iter().cloned());
+        sources.extend(deps.sources.iter().cloned());
+        cache.dependency_assets = Some(deps);
     }
+    if config.emits_cargo_directives() {
+        for path in &watch {
+            cargo_directives::rerun_if_changed(path);
+        }
+    }
+    Ok(sources)
 }
 
-/// Folder of `OUT_DIR` holding compressed variants by content hash.
-const PRECOMPRESSED_DIR: &str = "precompressed";
+/// Has the rewrite stage render the CSS/JS files named from the last
+/// build's records whose bytes are needed after all: to compress them
+/// (`todo`), or because their output is missing or changed.
+fn render_needed(
+    assets: &mut [Asset],
+    todo: &[(hash::Md5Digest, usize, bool)],
+    output_dir: &Path,
+    cache: &BuildCache,
+    options: &RewriteOptions<'_>,
+) -> Result<()> {
+    let unrendered: Vec<usize> = (0..assets.len())
+        .filter(|&i| matches!(assets[i].served.bytes, ServedBytes::NotRendered))
+        .collect();
+    let outputs: Vec<(&str, hash::Md5Digest)> = unrendered
+        .iter()
+        .map(|&i| (assets[i].hashed_name.as_str(), assets[i].served.digest.md5))
+        .collect();
+    let stale = output::stale(output_dir, &outputs, &cache.outputs);
+    let mut needed: Vec<usize> = unrendered
+        .iter()
+        .zip(stale)
+        .filter(|(_, s)| *s)
+        .map(|(&i, _)| i)
+        .collect();
+    needed.extend(todo.iter().filter(|(_, _, served)| *served).map(|(_, i, _)| *i));
+    rewrite::render_needed(assets, &needed, options)
+}
 
-/// Compresses every compressible content not compressed by an earlier
-/// build, on all cores.
-fn precompress_all(
-    out_dir: &std::path::Path,
-    files: &[SourceFile],
-    digests: &[Md5Digest],
-    processed: &process::Processed,
+/// Writes the output folder: originals, then hashed copies (which may link
+/// to them), then precompressed siblings, then the manifest.
+fn write(
+    config: &Config,
+    output_dir: &Path,
+    compress_dir: &Path,
+    assets: &[Asset],
+    compressed: &Compressed,
+    manifest: &Manifest,
     cache: &mut BuildCache,
-    render: &RenderFn<'_>,
-) -> Result<Compressed> {
-    let dir = out_dir.join(PRECOMPRESSED_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
-    // Each distinct content once: (md5, index of a file, whether it is the rewritten copy).
-    let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
-    for (i, file) in files.iter().enumerate() {
-        if compress::compressible(&file.name) {
-            wanted.entry(digests[i]).or_insert((i, false));
-            wanted
-                .entry(processed.served_md5[i])
-                .or_insert((i, processed.rewrites[i]));
-        }
-    }
-    let cached = |md5: &Md5Digest| {
-        cache.compressed.get(&hex(md5)).copied().filter(|v| {
-            [("br", v.br), ("gz", v.gz)]
-                .iter()
-                .all(|(enc, var)| var.is_none() || compress::cache_path(&dir, md5, enc).is_file())
+) -> Result<WriteStats> {
+    let originals: Vec<OutFile<'_>> = assets
+        .iter()
+        .map(|a| OutFile {
+            name: a.name(),
+            content: Content::Copy(&a.source.path),
+            md5: a.original.md5,
         })
-    };
-    let mut by_md5 = HashMap::new();
-    let mut todo = Vec::new();
-    for (md5, source) in &wanted {
-        match cached(md5) {
-            Some(variants) => {
-                by_md5.insert(*md5, variants);
-            }
-            None => todo.push((*md5, *source)),
-        }
-    }
-    let results: Vec<(Md5Digest, Variants)> = todo
-        .par_iter()
-        .map(|(md5, (i, rewritten))| {
-            let bytes = match (rewritten, &processed.rewritten[*i]) {
-                (true, Some(bytes)) => bytes.clone(),
-                (true, None) => render(*i)?,
-                (false, _) => std::fs::read(&files[*i].path).map_err(|e| Error::io("read", &files[*i].path, e))?,
-            };
-            let variants =
-                compress::compress_into(&dir, md5, &bytes).map_err(|e| Error::io("compress into", &dir, e))?;
-            Ok((*md5, variants))
+        .collect();
+    let hashed: Vec<OutFile<'_>> = assets
+        .iter()
+        .map(|a| OutFile {
+            name: &a.hashed_name,
+            content: match &a.served.bytes {
+                ServedBytes::Original => Content::Link(a.name()),
+                ServedBytes::Rewritten(bytes) => Content::Bytes(bytes),
+                ServedBytes::NotRendered => Content::Current,
+            },
+            md5: a.served.digest.md5,
         })
-        .collect::<Result<_>>()?;
-    let computed = results.len();
-    by_md5.extend(results);
-    let used: HashSet<String> = by_md5.keys().map(|m| hex(m)).collect();
-    // Drop the previous build's variants of content no longer built, then
-    // record this build's.
-    compress::prune_cache(&dir, &mut cache.compressed, &used);
-    cache.compressed = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
-    Ok(Compressed { by_md5, computed })
+        .collect();
+    let sibling_files = compressed.siblings(assets, compress_dir);
+    let siblings: Vec<OutFile<'_>> = sibling_files
+        .iter()
+        .map(|(name, path, md5)| OutFile {
+            name,
+            content: Content::LinkPath(path),
+            md5: *md5,
+        })
+        .collect();
+    output::write_tree(
+        output_dir,
+        &[&originals, &hashed, &siblings],
+        &manifest.to_json(),
+        &mut cache.outputs,
+        config.hard_links,
+    )
 }
 
-/// MD5 and integrity value of every file's original bytes, on all cores,
-/// reusing the cached digests of files whose size and modification time did
-/// not change. Also returns how many files were read.
-fn hash_all(files: &[SourceFile], cache: &BuildCache) -> Result<(Vec<Md5Digest>, Vec<String>, usize)> {
-    let results: Vec<(Md5Digest, String, bool)> = files
-        .par_iter()
-        .map(|f| match cache.sources.get(&f.path) {
-            Some(s) if s.size == f.size && u128::from(s.mtime_ns) == f.mtime_ns => {
-                Ok((s.md5, s.integrity.clone(), false))
-            }
-            _ => hash::digest_file(&f.path).map(|(md5, integrity)| (md5, integrity, true)),
+/// The generated files' paths.
+struct Generated {
+    rust: PathBuf,
+    table: PathBuf,
+    embed: Option<PathBuf>,
+}
+
+/// Writes the table (when its inputs changed), the embedded data (with
+/// `embed`) and the Rust file that includes them (when its text changed).
+fn generate(
+    config: &Config,
+    out_dir: &Path,
+    output_dir: &Path,
+    sources: &[Source],
+    assets: &[Asset],
+    compressed: &Compressed,
+    cache: &mut BuildCache,
+) -> Result<Generated> {
+    let mut sorted: Vec<&Asset> = assets.iter().collect();
+    sorted.sort_by(|a, b| a.name().cmp(b.name()));
+    let entries: Vec<Entry<'_>> = sorted
+        .iter()
+        .map(|a| Entry {
+            name: a.name(),
+            hashed: &a.hashed_name,
+            content_type: content_type(a.name()),
+            integrity: &a.served.digest.integrity,
+            folder: a.source.folder,
+            source: &a.name()[a.source.relative_start..],
+            served: Representation {
+                md5: a.served.digest.md5,
+                size: a.served.size,
+                variants: compressed.of(a.name(), &a.served.digest.md5),
+                embed_path: config.embed.then(|| output_dir.join(&a.hashed_name)),
+            },
+            original: Representation {
+                md5: a.original.md5,
+                size: a.source.size,
+                variants: compressed.of(a.name(), &a.original.md5),
+                embed_path: config.embed.then(|| output_dir.join(a.name())),
+            },
         })
-        .collect::<Result<_>>()?;
-    let read = results.iter().filter(|(_, _, read)| *read).count();
-    let (digests, integrities) = results.into_iter().map(|(d, i, _)| (d, i)).unzip();
-    Ok((digests, integrities, read))
+        .collect();
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io("create", out_dir, e))?;
+    let rust = out_dir.join(&config.generated_file_name);
+    let folders: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
+    let info = TableInfo {
+        static_url: &config.static_url,
+        output_dir,
+        folders: &folders,
+    };
+    let (table, embed) = generate::data_paths(&rust);
+    let key = generate::key(&entries, &info, &table);
+    let present = table.is_file() && (!config.embed || embed.is_file());
+    if cache.generated_key.as_deref() != Some(key.as_str()) || !present {
+        let generated = generate::generate(&entries, &info);
+        fs::write_if_changed(&table, &generated.table)?;
+        if config.embed {
+            fs::write_concatenated(&embed, &generated.embed)?;
+        } else {
+            let _ = std::fs::remove_file(&embed);
+        }
+        cache.generated_key = Some(key);
+    }
+    fs::write_if_changed(&rust, generate::rust(&rust, config.embed).as_bytes())?;
+    Ok(Generated {
+        rust,
+        table,
+        embed: config.embed.then_some(embed),
+    })
 }
 
 fn now_ns() -> u64 {

@@ -1,5 +1,5 @@
-//! Step 3b: give every file its final hashed name, rewriting CSS and JS in
-//! dependency order.
+//! Step 3: give every file its final hashed name, rewriting CSS and JS in
+//! dependency order. Turns [`Hashed`] files into [`Asset`]s.
 //!
 //! A file that is not CSS or JS is named from the MD5 of its bytes. A CSS or
 //! JS file is named from the MD5 of its content *after* its references are
@@ -11,18 +11,46 @@
 //! here, reported with the files that form it.
 //!
 //! On a rebuild, a CSS/JS file whose content and whose references' hashed
-//! names did not change keeps its recorded name and is not read at all; its
-//! rewritten bytes are produced again only if its output must be written.
+//! names did not change keeps its recorded name ([`RewriteRecord`]) and is
+//! not read at all; its rewritten bytes are produced again
+//! ([`render_needed`]) only if its output must be written or compressed.
 
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::build_cache::{RewriteRecord, TargetKind};
+use crate::asset::{Asset, Served, ServedBytes};
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
-use crate::hash::{Md5Digest, hashed_name, md5_bytes};
+use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes};
 use crate::references::{FileKind, Patterns, Reference, Resolution, rewrite};
+
+/// How a reference resolved when a CSS/JS file was last scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum TargetKind {
+    File,
+    Folder,
+    Missing,
+}
+
+/// A CSS/JS file as last rewritten, recorded for the next build: enough to
+/// name it again without reading it, as long as its content and the names
+/// of the files it refers to are unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RewriteRecord {
+    /// MD5 of the original content.
+    pub(crate) source_md5: Md5Digest,
+    /// Every reference's resolved name and what it was, in order.
+    pub(crate) references: Vec<(String, TargetKind)>,
+    /// MD5 over the hashed names of the referenced files.
+    pub(crate) targets_key: Md5Digest,
+    pub(crate) hashed: String,
+    pub(crate) served_md5: Md5Digest,
+    pub(crate) integrity: String,
+    pub(crate) size: u64,
+    pub(crate) warnings: Vec<String>,
+}
 
 /// Settings of the rewrite step.
 pub(crate) struct RewriteOptions<'a> {
@@ -31,24 +59,15 @@ pub(crate) struct RewriteOptions<'a> {
     pub(crate) lenient: bool,
 }
 
-/// The outcome for every collected file, by index.
-pub(crate) struct Processed {
-    /// Final hashed name.
-    pub(crate) hashed: Vec<String>,
-    /// Whether the file is CSS/JS, whose hashed copy holds rewritten bytes.
-    pub(crate) rewrites: Vec<bool>,
-    /// Rewritten content, for CSS and JS files rewritten in this build
-    /// (`None` for those whose name came from the cache).
-    pub(crate) rewritten: Vec<Option<Vec<u8>>>,
-    /// MD5 of the bytes served under the hashed name.
-    pub(crate) served_md5: Vec<Md5Digest>,
-    /// Integrity value (`sha384-...`) of the bytes served under the hashed name.
-    pub(crate) served_integrity: Vec<String>,
-    /// Size of the bytes served under the hashed name.
-    pub(crate) served_size: Vec<u64>,
+/// What this stage gives the next: every asset, named, in collection order.
+pub(crate) struct Named {
+    pub(crate) assets: Vec<Asset>,
+    /// Lenient missing references.
     pub(crate) warnings: Vec<String>,
     /// Records of every CSS/JS file, for the next build.
     pub(crate) records: HashMap<String, RewriteRecord>,
+    /// How many CSS/JS files were read and rewritten.
+    pub(crate) rewritten: usize,
 }
 
 /// A CSS/JS file's references, from a scan or from the cache.
@@ -68,12 +87,12 @@ pub(crate) struct Lookup<'a> {
 }
 
 impl<'a> Lookup<'a> {
-    pub(crate) fn new(files: &'a [SourceFile]) -> Self {
-        let mut index = HashMap::with_capacity(files.len());
+    pub(crate) fn new(names: impl ExactSizeIterator<Item = &'a str>) -> Self {
+        let mut index = HashMap::with_capacity(names.len());
         let mut folders = HashSet::new();
-        for (i, file) in files.iter().enumerate() {
-            index.insert(file.name.as_str(), i);
-            let mut name = file.name.as_str();
+        for (i, file) in names.enumerate() {
+            index.insert(file, i);
+            let mut name = file;
             while let Some(slash) = name.rfind('/') {
                 name = &name[..slash];
                 if !folders.insert(name) {
@@ -99,15 +118,16 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// Names every file; `digests` are the MD5s of the original bytes.
-pub(crate) fn process(
-    files: &[SourceFile],
-    digests: &[Md5Digest],
-    integrities: &[String],
+/// Names every file, rewriting CSS/JS; `previous` are the last build's
+/// records.
+pub(crate) fn rewrite_all(
+    hashed_files: Vec<Hashed>,
     options: &RewriteOptions<'_>,
     previous: &HashMap<String, RewriteRecord>,
-) -> Result<Processed> {
-    let lookup = Lookup::new(files);
+) -> Result<Named> {
+    let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
+    let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
+    let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
     let kinds: Vec<Option<FileKind>> = files.iter().map(|f| FileKind::of(&f.name)).collect();
 
     let scanned: Vec<Option<Scanned>> = (0..files.len())
@@ -115,7 +135,7 @@ pub(crate) fn process(
         .map(|i| match kinds[i] {
             Some(kind) => {
                 let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
-                scan(&files[i], kind, cached, &lookup, &kinds, options).map(Some)
+                scan(files[i], kind, cached, &lookup, &kinds, options).map(Some)
             }
             None => Ok(None),
         })
@@ -123,21 +143,18 @@ pub(crate) fn process(
 
     let mut hashed: Vec<Option<String>> = files
         .iter()
-        .zip(digests)
+        .zip(&digests)
         .zip(&kinds)
         .map(|((file, digest), kind)| kind.is_none().then(|| hashed_name(&file.name, digest)))
         .collect();
-    let mut served_md5 = digests.to_vec();
-    let mut served_integrity = integrities.to_vec();
-    let mut served_size: Vec<u64> = files.iter().map(|f| f.size).collect();
-    let mut rewritten: Vec<Option<Vec<u8>>> = vec![None; files.len()];
+    let mut served: Vec<Option<(RewriteRecord, Option<Vec<u8>>)>> = vec![None; files.len()];
     let mut records = HashMap::new();
     let mut warnings: Vec<String> = Vec::new();
     for s in scanned.iter().flatten() {
         warnings.extend(s.warnings.iter().cloned());
     }
 
-    for level in levels(&scanned, files)? {
+    for level in levels(&scanned, &files)? {
         let results: Vec<(usize, RewriteRecord, Option<Vec<u8>>)> = level
             .par_iter()
             .map(|&i| {
@@ -151,9 +168,9 @@ pub(crate) fn process(
                 }
                 let text = match &s.text {
                     Some(text) => text.clone(),
-                    None => read_text(&files[i])?,
+                    None => read_text(files[i])?,
                 };
-                let bytes = render(&text, &files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?;
+                let bytes = render(&text, files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?;
                 let digest = md5_bytes(&bytes);
                 let record = RewriteRecord {
                     source_md5: digests[i],
@@ -170,51 +187,71 @@ pub(crate) fn process(
             .collect::<Result<_>>()?;
         for (i, record, bytes) in results {
             hashed[i] = Some(record.hashed.clone());
-            served_md5[i] = record.served_md5;
-            served_integrity[i] = record.integrity.clone();
-            served_size[i] = record.size;
-            rewritten[i] = bytes;
-            records.insert(files[i].name.clone(), record);
+            records.insert(files[i].name.clone(), record.clone());
+            served[i] = Some((record, bytes));
         }
     }
-
-    Ok(Processed {
-        hashed: hashed.into_iter().map(|h| h.expect("every file is named")).collect(),
-        rewrites: kinds.iter().map(Option::is_some).collect(),
-        rewritten,
-        served_md5,
-        served_integrity,
-        served_size,
+    let mut rewritten = 0;
+    let assets = hashed_files
+        .into_iter()
+        .zip(hashed)
+        .zip(served)
+        .map(|((file, name), served)| {
+            let name = name.expect("every file is named");
+            let Some((record, bytes)) = served else {
+                return Asset::plain(file, name);
+            };
+            rewritten += usize::from(bytes.is_some());
+            Asset {
+                source: file.source,
+                original: file.digest,
+                hashed_name: name,
+                served: Served {
+                    digest: Digest {
+                        md5: record.served_md5,
+                        integrity: record.integrity,
+                    },
+                    size: record.size,
+                    bytes: bytes.map_or(ServedBytes::NotRendered, ServedBytes::Rewritten),
+                },
+            }
+        })
+        .collect();
+    Ok(Named {
+        assets,
         warnings,
         records,
+        rewritten,
     })
 }
 
-/// Produces the rewritten bytes of a CSS/JS file again, once every file is
-/// named: for an output that must be written although the file's name came
-/// from the cache.
-pub(crate) struct Renderer<'a> {
-    files: &'a [SourceFile],
-    lookup: Lookup<'a>,
-    names: Vec<Option<String>>,
-    options: &'a RewriteOptions<'a>,
-}
-
-impl<'a> Renderer<'a> {
-    pub(crate) fn new(files: &'a [SourceFile], hashed: &[String], options: &'a RewriteOptions<'a>) -> Self {
-        Renderer {
-            files,
-            lookup: Lookup::new(files),
-            names: hashed.iter().cloned().map(Some).collect(),
-            options,
-        }
+/// Renders again, on all cores, the rewritten bytes of the assets at
+/// `needed` whose names came from the last build's records
+/// ([`ServedBytes::NotRendered`]): for outputs that must be written or
+/// contents that must be compressed.
+pub(crate) fn render_needed(assets: &mut [Asset], needed: &[usize], options: &RewriteOptions<'_>) -> Result<()> {
+    let needed: Vec<usize> = needed
+        .iter()
+        .copied()
+        .filter(|&i| matches!(assets[i].served.bytes, ServedBytes::NotRendered))
+        .collect();
+    if needed.is_empty() {
+        return Ok(());
     }
-
-    pub(crate) fn render(&self, i: usize) -> Result<Vec<u8>> {
-        let file = &self.files[i];
-        let kind = FileKind::of(&file.name).expect("only CSS/JS files are rendered");
-        render(&read_text(file)?, file, kind, &self.lookup, &self.names, self.options)
+    let lookup = Lookup::new(assets.iter().map(Asset::name));
+    let names: Vec<Option<String>> = assets.iter().map(|a| Some(a.hashed_name.clone())).collect();
+    let rendered: Vec<(usize, Vec<u8>)> = needed
+        .par_iter()
+        .map(|&i| {
+            let file = &assets[i].source;
+            let kind = FileKind::of(&file.name).expect("only CSS/JS files are rendered");
+            Ok((i, render(&read_text(file)?, file, kind, &lookup, &names, options)?))
+        })
+        .collect::<Result<_>>()?;
+    for (i, bytes) in rendered {
+        assets[i].served.bytes = ServedBytes::Rewritten(bytes);
     }
+    Ok(())
 }
 
 fn render(
@@ -337,7 +374,7 @@ fn scan(
 
 /// Groups the scanned files into levels: each level refers only to files
 /// of earlier levels. Fails with the files of a cycle when there is one.
-fn levels(scanned: &[Option<Scanned>], files: &[SourceFile]) -> Result<Vec<Vec<usize>>> {
+fn levels(scanned: &[Option<Scanned>], files: &[&SourceFile]) -> Result<Vec<Vec<usize>>> {
     let mut pending: Vec<usize> = scanned.iter().map(|s| s.as_ref().map_or(0, |s| s.deps.len())).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); scanned.len()];
     for (i, s) in scanned.iter().enumerate() {
@@ -372,7 +409,7 @@ fn levels(scanned: &[Option<Scanned>], files: &[SourceFile]) -> Result<Vec<Vec<u
 
 /// Follows unresolved references from a file left in a cycle until one
 /// repeats, and names that loop.
-fn cycle_error(scanned: &[Option<Scanned>], files: &[SourceFile], pending: &[usize]) -> Error {
+fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], pending: &[usize]) -> Error {
     let in_cycle = |i: usize| scanned[i].is_some() && pending[i] > 0;
     let start = (0..scanned.len()).find(|&i| in_cycle(i)).expect("a file is left");
     let mut path = vec![start];
