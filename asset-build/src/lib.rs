@@ -50,8 +50,11 @@
 //! A missing asset folder, a reference to a file that does not exist (with
 //! the CSS/JS file, line, matched text and resolved name), a reference
 //! cycle, an unreadable file or a file name that is not UTF-8 stops the
-//! build with an [`Error`] whose message says what to do. From a build
-//! script it is printed as a `cargo::error=` line: no panic, no backtrace.
+//! build with an [`Error`] whose message says what to do and which carries
+//! the path. [`build`] (or [`fail`], for [`Config::build`]'s errors) prints
+//! it as a `cargo::error=` line: no panic, no backtrace.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The examples show whole `build.rs` files, `fn main` included.
 #![allow(clippy::needless_doctest_main)]

@@ -32,6 +32,26 @@
 //!
 //! Every binary carries its own table, so servers running different builds
 //! of an app never disagree about a URL.
+//!
+//! # Dev mode
+//!
+//! [`Settings::dev`] turns the edit loop on: unhashed URLs, assets served
+//! from their source files as they are now, and (feature `livereload`)
+//! pages that reload when a source file changes. No Rust is rebuilt when an
+//! asset changes: the generated table is data, included with
+//! `include_bytes!`.
+//!
+//! # Features
+//!
+//! | feature | adds | pulls in |
+//! | --- | --- | --- |
+//! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`] | `asset-contract`, `phf_shared`, `percent-encoding` |
+//! | `serve` | `serve::ServeAssets`, a tower service | `http`, `tokio`, `bytes` |
+//! | `livereload` | `livereload::layer`, live reload in dev mode | `notify`, `tower-livereload` |
+//! | `minijinja` | `static()` and `integrity()` for minijinja | `minijinja` |
+//! | `tera` | `static()` and `integrity()` for tera | `tera` |
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod asset;
 mod assets;
