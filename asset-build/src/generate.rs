@@ -378,3 +378,85 @@ pub(crate) use asset;
         table = table.display().to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use asset_contract::table::{Key, Table, find_sorted};
+
+    fn entry<'a>(name: &'a str, hashed: &'a str) -> Entry<'a> {
+        let representation = |md5: u8| Representation {
+            md5: [md5; 16],
+            size: 10,
+            variants: Variants::default(),
+            embed_path: None,
+        };
+        Entry {
+            name,
+            hashed,
+            content_type: "text/css; charset=utf-8".to_owned(),
+            integrity: "sha384-x",
+            folder: 0,
+            source: name,
+            served: representation(1),
+            original: representation(2),
+        }
+    }
+
+    fn table(entries: &[Entry<'_>]) -> (Table, &'static [u8]) {
+        let folders = [PathBuf::from("/src/assets")];
+        let info = TableInfo {
+            static_url: "/static/",
+            output_dir: Path::new("/out"),
+            folders: &folders,
+        };
+        let bytes: &'static [u8] = Box::leak(generate(entries, &info).table.into_boxed_slice());
+        (Table::new(bytes), bytes)
+    }
+
+    #[test]
+    fn every_name_is_found_by_both_hashes_and_by_binary_search() {
+        let names: Vec<(String, String)> = (0..500)
+            .map(|i| (format!("css/f{i}.css"), format!("css/f{i}.0123456789ab.css")))
+            .chain([("img/my photo.png".to_owned(), "img/my photo.0123456789ab.png".to_owned())])
+            .collect();
+        let mut entries: Vec<Entry<'_>> = names.iter().map(|(n, h)| entry(n, h)).collect();
+        entries.sort_by(|a, b| a.name.cmp(b.name));
+        let (t, bytes) = table(&entries);
+        assert_eq!(t.len() as usize, entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let i = i as u32;
+            assert_eq!(t.find(Key::Name, e.name), Some(i));
+            assert_eq!(t.find(Key::Hashed, e.hashed), Some(i));
+            assert_eq!(find_sorted(bytes, e.name), Some(i));
+            assert_eq!(t.str(i, record::NAME), e.name);
+            assert_eq!(t.str(i, record::HASHED_NAME), e.hashed);
+        }
+        let photo = t.find(Key::Name, "img/my photo.png").unwrap();
+        assert_eq!(t.str(photo, record::URL), "/static/img/my%20photo.0123456789ab.png");
+        assert_eq!(t.str(photo, record::HASHED_NAME), "img/my photo.0123456789ab.png");
+        assert_eq!(t.md5(t.u32(photo, record::ORIGINAL_FILE + file::MD5)), "02".repeat(16));
+        assert_eq!(t.folder(t.u32(photo, record::FOLDER)), "/src/assets");
+        assert_eq!(t.find(Key::Name, "css/f500.css"), None);
+        assert_eq!(find_sorted(bytes, "css/f500.css"), None);
+        assert_eq!(t.find(Key::Hashed, "css/f1.css"), None);
+    }
+
+    #[test]
+    fn an_empty_table_finds_nothing() {
+        let (t, bytes) = table(&[]);
+        assert_eq!(find_sorted(bytes, "a.css"), None);
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.find(Key::Name, "a.css"), None);
+        assert_eq!(t.find(Key::Hashed, "a.css"), None);
+    }
+
+    #[test]
+    fn the_rust_file_does_not_depend_on_the_assets() {
+        let rust = rust(Path::new("/out/assets.rs"), false);
+        assert!(rust.len() < 4096, "{} bytes", rust.len());
+        assert!(rust.contains("include_bytes!(\"/out/assets.rs.table\")"), "{rust}");
+        assert!(rust.contains("pub const EMBEDDED: &[u8] = &[];"), "{rust}");
+        assert!(rust.contains("find_sorted") && rust.contains("no static asset named"), "{rust}");
+    }
+}
