@@ -418,7 +418,10 @@ mod tests {
     fn every_name_is_found_by_both_hashes_and_by_binary_search() {
         let names: Vec<(String, String)> = (0..500)
             .map(|i| (format!("css/f{i}.css"), format!("css/f{i}.0123456789ab.css")))
-            .chain([("img/my photo.png".to_owned(), "img/my photo.0123456789ab.png".to_owned())])
+            .chain([(
+                "img/my photo.png".to_owned(),
+                "img/my photo.0123456789ab.png".to_owned(),
+            )])
             .collect();
         let mut entries: Vec<Entry<'_>> = names.iter().map(|(n, h)| entry(n, h)).collect();
         entries.sort_by(|a, b| a.name.cmp(b.name));
@@ -457,6 +460,9 @@ mod tests {
         assert!(rust.len() < 4096, "{} bytes", rust.len());
         assert!(rust.contains("include_bytes!(\"/out/assets.rs.table\")"), "{rust}");
         assert!(rust.contains("pub const EMBEDDED: &[u8] = &[];"), "{rust}");
-        assert!(rust.contains("find_sorted") && rust.contains("no static asset named"), "{rust}");
+        assert!(
+            rust.contains("find_sorted") && rust.contains("no static asset named"),
+            "{rust}"
+        );
     }
 }

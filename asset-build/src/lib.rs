@@ -55,7 +55,6 @@
 //! it as a `cargo::error=` line: no panic, no backtrace.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-
 // The examples show whole `build.rs` files, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 

@@ -7,7 +7,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
 
-use crate::store::{S3Settings, S3Store};
+use crate::store::{RequestCounter, S3Settings, S3Store};
 
 /// How to reach the bucket.
 #[derive(Debug, Clone)]
@@ -109,6 +109,7 @@ pub async fn connect(bucket: &str, options: &S3Options) -> S3Store {
         endpoint,
         credentials: credential_source(options),
         settings: options.settings.clone(),
+        requests: RequestCounter::default(),
     }
 }
 

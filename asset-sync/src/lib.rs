@@ -19,6 +19,8 @@
 //! println!("{summary}");
 //! # Ok(()) }
 //! ```
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cli;
 mod connect;
@@ -27,7 +29,7 @@ mod local;
 mod locate;
 mod plan;
 mod prune;
-mod store;
+pub mod store;
 mod summary;
 mod sync;
 mod target;
@@ -39,7 +41,7 @@ pub use local::{LocalFile, LocalTree};
 pub use locate::{PackageAssets, locate};
 pub use plan::{Plan, Remote};
 pub use prune::PruneOptions;
-pub use store::{S3Settings, S3Store, Store};
+pub use store::{FolderStore, ObjectStore, S3Settings, S3Store, Store};
 pub use summary::Summary;
 pub use sync::{Progress, Quiet, SyncOptions, parse_duration, sync};
 pub use target::Target;

@@ -16,7 +16,7 @@ use asset_contract::{Encoding, MANIFEST_NAME, Manifest};
 use crate::error::Result;
 
 use crate::local::LocalTree;
-use crate::store::Store;
+use crate::store::ObjectStore;
 
 /// What pruning keeps.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +37,8 @@ impl Default for PruneOptions {
 }
 
 /// Keys under `prefix` that pruning deletes.
-pub(crate) async fn candidates(
-    store: &Store,
+pub(crate) async fn candidates<S: ObjectStore>(
+    store: &S,
     prefix: &str,
     local: &LocalTree,
     options: &PruneOptions,

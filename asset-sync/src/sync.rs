@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::local::{LocalFile, LocalTree};
 use crate::plan::{Plan, Remote};
 use crate::prune::{self, PruneOptions};
-use crate::store::{Body, Condition, Put, PutOutcome, Store};
+use crate::store::{Body, Condition, ObjectStore, Put, PutOutcome};
 use crate::summary::Summary;
 
 /// Options of a sync.
@@ -70,10 +70,11 @@ impl Progress for Quiet {
     fn deleted(&self, _: &str) {}
 }
 
-/// Syncs `local` to `store` under `prefix` (empty or ending in `/`).
-pub async fn sync(
+/// Syncs `local` to `store` (a [`crate::Store`], or either backend) under
+/// `prefix` (empty or ending in `/`).
+pub async fn sync<S: ObjectStore>(
     local: &LocalTree,
-    store: &Store,
+    store: &S,
     target: &str,
     prefix: &str,
     options: &SyncOptions,
@@ -157,10 +158,15 @@ pub async fn sync(
             progress.uploaded(&format!("{prefix}{}", file.name), file.size);
         }
     } else {
-        publish(
-            store, target, prefix, local, &plan, condition, options, progress, &mut warn,
-        )
-        .await?;
+        let publish = Publish {
+            store,
+            local,
+            target,
+            prefix,
+            options,
+            progress,
+        };
+        publish.run(&plan, condition, &mut warn).await?;
     }
 
     if let Some(prune) = &options.prune {
@@ -180,98 +186,119 @@ pub async fn sync(
     Ok(summary)
 }
 
-/// Uploads the plan's files (assets, then originals), the manifest's
-/// history copy, and the manifest, last and conditionally.
-#[allow(clippy::too_many_arguments)]
-async fn publish(
-    store: &Store,
-    target: &str,
-    prefix: &str,
-    local: &LocalTree,
-    plan: &Plan,
-    condition: Condition,
-    options: &SyncOptions,
-    progress: &dyn Progress,
-    warn: &mut dyn FnMut(String),
-) -> Result<()> {
-    let manifest_key = format!("{prefix}{MANIFEST_NAME}");
-    let short = short_lived(options.short_max_age);
-    upload_all(store, prefix, &plan.assets, IMMUTABLE, options.concurrency, progress).await?;
-    upload_all(store, prefix, &plan.originals, &short, options.concurrency, progress).await?;
+/// What publishing a release works with: the sync's inputs, fixed for its
+/// whole run.
+struct Publish<'a, S> {
+    store: &'a S,
+    local: &'a LocalTree,
+    /// The target, as messages show it.
+    target: &'a str,
+    prefix: &'a str,
+    options: &'a SyncOptions,
+    progress: &'a dyn Progress,
+}
 
-    if plan.manifest {
-        let history_key = format!("{prefix}manifests/{}.json", local.manifest.hash);
+impl<S: ObjectStore> Publish<'_, S> {
+    /// Uploads the plan's files (assets, then originals), then, if the plan
+    /// says so, the manifest's history copy and the manifest, last and
+    /// conditionally.
+    async fn run(&self, plan: &Plan, condition: Condition, warn: &mut dyn FnMut(String)) -> Result<()> {
+        let short = short_lived(self.options.short_max_age);
+        self.upload_all(&plan.assets, IMMUTABLE).await?;
+        self.upload_all(&plan.originals, &short).await?;
+        if plan.manifest {
+            self.put_history().await?;
+            self.put_manifest(&short, condition, warn).await?;
+        }
+        Ok(())
+    }
+
+    /// Uploads files with at most `concurrency` in flight, stopping at the
+    /// first failure (files already uploaded stay: they are named by hash, or
+    /// are originals a rerun rewrites).
+    async fn upload_all(&self, files: &[LocalFile], cache_control: &str) -> Result<()> {
+        let total = files.len();
+        stream::iter(files.iter().map(Ok))
+            .try_for_each_concurrent(self.options.concurrency, |file| self.upload(file, cache_control))
+            .await
+            .map_err(|first: Error| Error::UploadsFailed {
+                failed: 1,
+                total,
+                first: Box::new(first),
+            })
+    }
+
+    /// Uploads one file under the prefix.
+    async fn upload(&self, file: &LocalFile, cache_control: &str) -> Result<()> {
+        let key = format!("{}{}", self.prefix, file.name);
+        let content_type = content_type(&file.type_name);
+        let put = Put {
+            key: &key,
+            body: Body::File(&file.path, file.size),
+            content_type: &content_type,
+            cache_control,
+            content_encoding: file.encoding,
+            condition: Condition::None,
+        };
+        self.store.put(&put).await?;
+        self.progress.uploaded(&key, file.size);
+        Ok(())
+    }
+
+    /// Writes the manifest's immutable copy under `manifests/`: the release
+    /// history pruning reads.
+    async fn put_history(&self) -> Result<()> {
+        let manifest = &self.local.manifest_bytes;
+        let key = format!("{}manifests/{}.json", self.prefix, self.local.manifest.hash);
         let json = content_type(MANIFEST_NAME);
         let history = Put {
-            key: &history_key,
-            body: Body::Bytes(&local.manifest_bytes),
+            key: &key,
+            body: Body::Bytes(manifest),
             content_type: &json,
             cache_control: IMMUTABLE,
             content_encoding: None,
             condition: Condition::None,
         };
-        store.put(&history).await?;
-        progress.uploaded(&history_key, local.manifest_bytes.len() as u64);
+        self.store.put(&history).await?;
+        self.progress.uploaded(&key, manifest.len() as u64);
+        Ok(())
+    }
+
+    /// Writes the manifest if `condition` still holds; a store that cannot
+    /// check conditions gets a warning and an unconditional write.
+    async fn put_manifest(
+        &self,
+        cache_control: &str,
+        condition: Condition,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<()> {
+        let (target, prefix) = (self.target, self.prefix);
+        let manifest = &self.local.manifest_bytes;
+        let key = format!("{prefix}{MANIFEST_NAME}");
+        let json = content_type(MANIFEST_NAME);
         let mut put = Put {
-            key: &manifest_key,
-            body: Body::Bytes(&local.manifest_bytes),
+            key: &key,
+            body: Body::Bytes(manifest),
             content_type: &json,
-            cache_control: &short,
+            cache_control,
             content_encoding: None,
             condition,
         };
-        match store.put(&put).await? {
+        match self.store.put(&put).await? {
             PutOutcome::Written => {}
-            PutOutcome::PreconditionFailed => return Err(Error::ManifestChanged { key: manifest_key }),
+            PutOutcome::PreconditionFailed => return Err(Error::ManifestChanged { key }),
             PutOutcome::ConditionUnsupported => {
                 warn(format!(
                     "{target} does not support conditional writes; writing the manifest unconditionally, \
                      so a deploy running at the same time could be overwritten"
                 ));
                 put.condition = Condition::None;
-                store.put(&put).await?;
+                self.store.put(&put).await?;
             }
         }
-        progress.uploaded(&manifest_key, local.manifest_bytes.len() as u64);
+        self.progress.uploaded(&key, manifest.len() as u64);
+        Ok(())
     }
-
-    Ok(())
-}
-
-/// Uploads files with at most `concurrency` in flight, stopping at the
-/// first failure (files already uploaded stay: they are named by hash, or
-/// are originals a rerun rewrites).
-async fn upload_all(
-    store: &Store,
-    prefix: &str,
-    files: &[LocalFile],
-    cache_control: &str,
-    concurrency: usize,
-    progress: &dyn Progress,
-) -> Result<()> {
-    let total = files.len();
-    stream::iter(files.iter().map(Ok))
-        .try_for_each_concurrent(concurrency, |file| async move {
-            let key = format!("{prefix}{}", file.name);
-            let content_type = content_type(&file.type_name);
-            let put = Put {
-                key: &key,
-                body: Body::File(&file.path, file.size),
-                content_type: &content_type,
-                cache_control,
-                content_encoding: file.encoding,
-                condition: Condition::None,
-            };
-            store.put(&put).await?;
-            progress.uploaded(&key, file.size);
-            Ok(())
-        })
-        .await
-        .map_err(|first: Error| Error::UploadsFailed {
-            failed: 1,
-            total,
-            first: Box::new(first),
-        })
 }
 
 /// Parses durations like `90s`, `15m`, `1h`, `2d` (a bare number is seconds).

@@ -1,0 +1,237 @@
+//! Where a sync writes: what it needs of a store, [`ObjectStore`], and the
+//! two backends that provide it, an S3 bucket ([`S3Store`], any
+//! S3-compatible store through `aws-sdk-s3`) and a local folder
+//! ([`FolderStore`]). [`Store`] is either one, chosen at run time from the
+//! target, as the command line does.
+//!
+//! # What a store does
+//!
+//! A sync needs four operations, and nothing else (no copy, no `HEAD`):
+//!
+//! - [`get`](ObjectStore::get) reads an object whole, with its ETag, or
+//!   says there is none. The manifest is read this way, and so are the
+//!   older manifests pruning keeps releases for.
+//! - [`put`](ObjectStore::put) writes an object from a file or from
+//!   memory, with its `Content-Type`, `Cache-Control` and
+//!   `Content-Encoding`, if its [`Condition`] holds. A bucket uploads large
+//!   files in parts (see [`S3Settings`]); writes with a condition are always
+//!   a single request.
+//! - [`list`](ObjectStore::list) lists every object under a prefix, with
+//!   its size and modification time, when the store has no readable
+//!   manifest and when pruning.
+//! - [`delete`](ObjectStore::delete) deletes objects in batches of at most
+//!   1,000 keys (the most one S3 request takes); a key already gone is not
+//!   an error.
+//!
+//! # Conditions
+//!
+//! Only the manifest is written with a condition, so that two deploys
+//! running at once cannot silently overwrite each other:
+//!
+//! - [`Condition::None`]: write, whatever is there.
+//! - [`Condition::IfMatch`]: write only if the object still has the ETag
+//!   read at the start of the sync (`If-Match`).
+//! - [`Condition::IfNoneMatch`]: write only if there is no object yet
+//!   (`If-None-Match: *`), as on a first deploy.
+//!
+//! A write whose condition does not hold writes nothing and ends in
+//! [`PutOutcome::PreconditionFailed`]. A store that cannot check conditions
+//! writes nothing either and answers [`PutOutcome::ConditionUnsupported`];
+//! the sync then decides what to do (it warns, and writes unconditionally).
+//! Neither is an error: errors are for everything else. A folder checks
+//! conditions itself, with the hex MD5 of a file's content as its ETag.
+//!
+//! # Counting requests
+//!
+//! Each backend counts the requests it makes, as it makes them, and
+//! [`ObjectStore::requests`] says how many so far; a sync reports the
+//! difference in its summary. A request is counted before it is sent, so a
+//! failed one counts too; the SDK's retries of a request do not count
+//! again.
+//!
+//! - A bucket counts each call of the S3 API: a `GET`, a `PUT`, each page of
+//!   a listing (1,000 keys), each batch of deletes, and for an upload in
+//!   parts its start, each part, and its completion or abort.
+//! - A folder counts one request per operation, and one per batch of
+//!   deletes, whatever the number of files.
+
+mod folder;
+mod s3;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+pub use folder::FolderStore;
+pub use s3::{S3Settings, S3Store};
+
+use crate::error::Result;
+
+/// The most keys one delete request takes (S3's `DeleteObjects` limit).
+const DELETE_BATCH: usize = 1000;
+
+/// What a sync needs of a store: read, write, list and delete objects, and
+/// say how many requests that took. See the [module documentation](crate::store)
+/// for what each operation and condition means.
+pub trait ObjectStore {
+    /// Requests made so far, by every call on this store.
+    fn requests(&self) -> usize;
+
+    /// Reads an object whole, with its ETag; `None` if there is none.
+    fn get(&self, key: &str) -> impl Future<Output = Result<Option<Fetched>>> + Send;
+
+    /// Lists every object under `prefix` (all pages).
+    fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<Listed>>> + Send;
+
+    /// Writes an object if its condition holds.
+    fn put(&self, put: &Put<'_>) -> impl Future<Output = Result<PutOutcome>> + Send;
+
+    /// Deletes objects, in batches of at most 1,000 keys per request; keys
+    /// already gone are no error.
+    fn delete(&self, keys: &[String]) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Where an object's bytes come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// A file and its size in bytes, streamed.
+    File(&'a Path, u64),
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+}
+
+/// A precondition on a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// Write unconditionally.
+    None,
+    /// Only if the object still has this ETag (`If-Match`).
+    IfMatch(String),
+    /// Only if there is no object (`If-None-Match: *`).
+    IfNoneMatch,
+}
+
+/// One object to write: its key, bytes, headers and condition. A folder
+/// keeps only the bytes.
+#[derive(Debug, Clone)]
+pub struct Put<'a> {
+    /// The object's full key, prefix included.
+    pub key: &'a str,
+    /// Where the bytes come from.
+    pub body: Body<'a>,
+    /// `Content-Type`.
+    pub content_type: &'a str,
+    /// `Cache-Control`.
+    pub cache_control: &'a str,
+    /// `Content-Encoding` of a precompressed file (`br`, `gzip`), else `None`.
+    pub content_encoding: Option<&'a str>,
+    /// When the write may happen.
+    pub condition: Condition,
+}
+
+/// How a write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Written.
+    Written,
+    /// The condition did not hold; nothing was written.
+    PreconditionFailed,
+    /// The store does not support conditional writes; nothing was written.
+    ConditionUnsupported,
+}
+
+/// An object found by listing.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The object's full key, prefix included.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written, if the store says.
+    pub last_modified: Option<SystemTime>,
+}
+
+/// An object read whole.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Its content.
+    pub bytes: Vec<u8>,
+    /// Its ETag as the store gives it, to pass back in
+    /// [`Condition::IfMatch`]; `None` if the store gave none.
+    pub etag: Option<String>,
+}
+
+/// The requests a backend has made, counted by the backend itself.
+#[derive(Debug, Default)]
+pub(crate) struct RequestCounter(AtomicUsize);
+
+impl RequestCounter {
+    /// Counts one request, before it is sent.
+    pub(crate) fn count(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests counted so far.
+    pub(crate) fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A store chosen at run time: a bucket or a folder. Each counts its own
+/// requests; this only passes calls on.
+#[derive(Debug)]
+pub enum Store {
+    /// An S3 bucket.
+    S3(S3Store),
+    /// A local folder.
+    Folder(FolderStore),
+}
+
+impl Store {
+    /// A bucket.
+    pub fn s3(store: S3Store) -> Store {
+        Store::S3(store)
+    }
+
+    /// A local folder (created on the first write).
+    pub fn folder(dir: PathBuf) -> Store {
+        Store::Folder(FolderStore::new(dir))
+    }
+}
+
+impl ObjectStore for Store {
+    fn requests(&self) -> usize {
+        match self {
+            Store::S3(s3) => s3.requests(),
+            Store::Folder(folder) => folder.requests(),
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Fetched>> {
+        match self {
+            Store::S3(s3) => s3.get(key).await,
+            Store::Folder(folder) => folder.get(key).await,
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
+        match self {
+            Store::S3(s3) => s3.list(prefix).await,
+            Store::Folder(folder) => folder.list(prefix).await,
+        }
+    }
+
+    async fn put(&self, put: &Put<'_>) -> Result<PutOutcome> {
+        match self {
+            Store::S3(s3) => s3.put(put).await,
+            Store::Folder(folder) => folder.put(put).await,
+        }
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<()> {
+        match self {
+            Store::S3(s3) => s3.delete(keys).await,
+            Store::Folder(folder) => folder.delete(keys).await,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The S3 backend: a bucket of AWS S3 or of any S3-compatible store,
+//! through `aws-sdk-s3`. What S3's errors mean is in `error`, uploads in
+//! parts are in `multipart`, and Content-MD5 sums in `checksum`.
+
+mod checksum;
+mod error;
+mod multipart;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, Object, ObjectCannedAcl, ObjectIdentifier, StorageClass};
+
+use self::checksum::{md5_base64, md5_file};
+use super::{Body, Condition, DELETE_BATCH, Fetched, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
+use crate::error::{Error, Result};
+
+/// Settings of S3 writes.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// Canned ACL for every object, e.g. `public-read`.
+    pub acl: Option<String>,
+    /// Storage class for every object, e.g. `STANDARD_IA`.
+    pub storage_class: Option<String>,
+    /// `x-amz-meta-*` metadata for every object.
+    pub metadata: Vec<(String, String)>,
+    /// Files at least this large are uploaded in parts (when written
+    /// without a condition); 0 never does.
+    pub multipart_threshold: u64,
+    /// Size of each part (at least 5 MiB, S3's minimum).
+    pub part_size: u64,
+}
+
+/// An S3 bucket, of AWS or of an S3-compatible store; `connect` makes one.
+#[derive(Debug)]
+pub struct S3Store {
+    pub(crate) client: Client,
+    pub(crate) bucket: String,
+    /// For messages: the endpoint and where credentials came from.
+    pub(crate) endpoint: String,
+    pub(crate) credentials: String,
+    pub(crate) settings: S3Settings,
+    /// Requests made so far.
+    pub(crate) requests: RequestCounter,
+}
+
+impl S3Store {
+    /// The SDK client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The file of `put` and its size, if it is uploaded in parts: a file at
+    /// least as large as the threshold, written without a condition.
+    fn multipart_file<'a>(&self, put: &Put<'a>) -> Option<(&'a Path, u64)> {
+        let threshold = self.settings.multipart_threshold;
+        match put.body {
+            Body::File(path, size) if size >= threshold && threshold > 0 && put.condition == Condition::None => {
+                Some((path, size))
+            }
+            _ => None,
+        }
+    }
+
+    /// ACL, storage class and metadata every object gets.
+    fn object_settings(
+        &self,
+    ) -> (
+        Option<ObjectCannedAcl>,
+        Option<StorageClass>,
+        Option<HashMap<String, String>>,
+    ) {
+        let metadata = &self.settings.metadata;
+        (
+            self.settings.acl.as_deref().map(ObjectCannedAcl::from),
+            self.settings.storage_class.as_deref().map(StorageClass::from),
+            (!metadata.is_empty()).then(|| metadata.iter().cloned().collect()),
+        )
+    }
+
+    /// Deletes `keys` (at most 1,000) in one request.
+    async fn delete_batch(&self, keys: &[String]) -> Result<()> {
+        let objects: Vec<ObjectIdentifier> = keys
+            .iter()
+            .map(|k| ObjectIdentifier::builder().key(k).build().expect("key is set"))
+            .collect();
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .expect("objects are set");
+        let response = self
+            .client
+            .delete_objects()
+            .bucket(&self.bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| self.error("delete", keys.first().map_or("", String::as_str), e))?;
+        if let Some(failed) = response.errors().first() {
+            return Err(Error::Store {
+                operation: "delete",
+                key: failed.key().unwrap_or_default().to_owned(),
+                message: format!(
+                    "{}: {}",
+                    failed.code().unwrap_or_default(),
+                    failed.message().unwrap_or_default()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ObjectStore for S3Store {
+    fn requests(&self) -> usize {
+        self.requests.get()
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Fetched>> {
+        self.requests.count();
+        let response = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(response) => response,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(err) => return Err(self.error("download", key, err)),
+        };
+        let etag = response.e_tag().map(str::to_owned);
+        let bytes = response.body.collect().await.map_err(|e| Error::Store {
+            operation: "download",
+            key: key.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(Some(Fetched {
+            bytes: bytes.into_bytes().to_vec(),
+            etag,
+        }))
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.requests.count();
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error("list", prefix, e))?;
+            out.extend(page.contents().iter().map(listed));
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put(&self, put: &Put<'_>) -> Result<PutOutcome> {
+        if let Some((path, size)) = self.multipart_file(put) {
+            return self.put_multipart(put, path, size).await;
+        }
+        self.requests.count();
+        let (body, md5) = body_and_md5(put).await?;
+        let (acl, storage_class, metadata) = self.object_settings();
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(put.key)
+            .body(body)
+            .content_md5(md5)
+            .content_type(put.content_type)
+            .cache_control(put.cache_control)
+            .set_content_encoding(put.content_encoding.map(str::to_owned))
+            .set_acl(acl)
+            .set_storage_class(storage_class)
+            .set_metadata(metadata);
+        let request = match &put.condition {
+            Condition::None => request,
+            Condition::IfMatch(etag) => request.if_match(etag),
+            Condition::IfNoneMatch => request.if_none_match("*"),
+        };
+        match request.send().await {
+            Ok(_) => Ok(PutOutcome::Written),
+            Err(err) => self.put_failed(put, err),
+        }
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<()> {
+        for batch in keys.chunks(DELETE_BATCH) {
+            self.requests.count();
+            self.delete_batch(batch).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The body of a write in one request, and its Content-MD5.
+async fn body_and_md5(put: &Put<'_>) -> Result<(ByteStream, String)> {
+    match put.body {
+        Body::Bytes(bytes) => Ok((ByteStream::from(bytes.to_vec()), md5_base64(bytes))),
+        // A streamed body may be sent with `Content-Encoding: aws-chunked`
+        // for its checksum, which some stores do not merge with the
+        // object's own encoding; precompressed files are small, so they
+        // are sent from memory.
+        Body::File(path, _) if put.content_encoding.is_some() => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+            let md5 = md5_base64(&bytes);
+            Ok((ByteStream::from(bytes), md5))
+        }
+        Body::File(path, _) => {
+            let md5 = md5_file(path).await?;
+            let body = ByteStream::from_path(path)
+                .await
+                .map_err(|e| Error::io("read", path, std::io::Error::other(e)))?;
+            Ok((body, md5))
+        }
+    }
+}
+
+/// An object of a listing page, as a sync sees it.
+fn listed(object: &Object) -> Listed {
+    Listed {
+        key: object.key().unwrap_or_default().to_owned(),
+        size: object.size().unwrap_or(0).max(0) as u64,
+        last_modified: object.last_modified().and_then(|t| SystemTime::try_from(*t).ok()),
+    }
+}
