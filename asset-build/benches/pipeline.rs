@@ -6,7 +6,10 @@
 //!   (file creation is part of any build that writes the tree);
 //! - cold: a first build (no cache, no output folder);
 //! - rerun: a build after one file changed, and after nothing changed;
-//! - precompression (off in the runs above), timed in a cold build of its own.
+//! - precompression (off in the runs above), timed in a cold build of its own;
+//! - a clean build (new `OUT_DIR` and output folder, as in CI) with
+//!   precompression and a warm shared compression cache, against the same
+//!   clean build without precompression.
 //!
 //! Run with `cargo bench -p asset-build --bench pipeline`. Set
 //! `ASSET_BENCH_FILES` / `ASSET_BENCH_MB` for another size, and
@@ -161,6 +164,7 @@ fn config(source: &Path, work: &Path) -> asset_build::Config {
         .package_dir(work)
         .out_dir(work.join("out"))
         .output_dir(work.join("static"))
+        .compression_cache(None)
         .cargo_directives(false);
     config
 }
@@ -252,6 +256,34 @@ fn main() {
     let compressed = (out.files_compressed, out.compress_seconds);
     std::fs::remove_dir_all(&work).unwrap();
 
+    // A clean release build with a warm machine-wide cache (as CI with its
+    // cache folder restored), against the same clean build uncompressed.
+    let shared = scratch.join("shared-cache");
+    let clean = |round: &str, precompress: bool| {
+        let work = scratch.join(format!("clean-{round}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let start = Instant::now();
+        let out = config(&source, &work)
+            .precompress(precompress)
+            .compression_cache(Some(shared.clone()))
+            .build()
+            .unwrap();
+        let took = start.elapsed();
+        std::fs::remove_dir_all(&work).unwrap();
+        (took, out.files_compressed)
+    };
+    let (_, filled) = clean("fill", true);
+    let mut warm_times = Vec::new();
+    let mut plain_times = Vec::new();
+    for round in 0..REPEATS {
+        plain_times.push(clean(&format!("plain-{round}"), false).0);
+        let (took, computed) = clean(&format!("warm-{round}"), true);
+        assert_eq!(computed, 0, "a warm cache compresses nothing");
+        warm_times.push(took);
+    }
+    let warm = median(warm_times);
+    let plain = median(plain_times);
+
     let md5 = median(md5_times);
     let copy = median(copy_times);
     let floor = md5 + copy;
@@ -286,6 +318,12 @@ fn main() {
         ms(with_compression),
         compressed.1 * 1e3,
         compressed.0
+    );
+    println!(
+        "  clean build, warm shared compression cache ({filled} contents): {} vs {} uncompressed = {:.2}x   (target <= 2x)",
+        ms(warm),
+        ms(plain),
+        warm.as_secs_f64() / plain.as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&scratch);
 }

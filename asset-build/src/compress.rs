@@ -6,12 +6,13 @@
 //! worth it, and a variant is kept only when it is at least 5% smaller than
 //! the original. Brotli runs at quality 11; gzip at level 9 with no
 //! timestamp or name in its header, so the output is deterministic.
-//! Compression runs on all cores and is cached by content hash in
-//! `OUT_DIR`, so a rebuild compresses only content it has not seen.
+//! Compression runs on all cores, once per distinct content, and is cached
+//! by content hash ([`VariantCache`]: shared by every build on the machine
+//! by default), so a build compresses only content no build has seen.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use asset_contract::Encoding;
 use rayon::prelude::*;
@@ -19,10 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
-use crate::hash::{Md5Digest, hex, md5_bytes};
-
-/// Folder of `OUT_DIR` holding compressed variants by content hash.
-pub(crate) const CACHE_DIR: &str = "precompressed";
+use crate::hash::{Md5Digest, hex};
+use crate::variant_cache::VariantCache;
 
 /// Extensions of formats that are compressed already.
 const ALREADY_COMPRESSED: &[&str] = &[
@@ -69,11 +68,20 @@ pub(crate) struct Compressed {
     pub(crate) computed: usize,
 }
 
-/// The contents of compressible assets to compress in this build: each
-/// distinct content whose variants are not in the cache, with the index of
-/// an asset that has it and whether it is that asset's served (rewritten)
-/// bytes. The rewritten ones need their bytes rendered first.
-pub(crate) fn todo(assets: &[Asset], dir: &Path, cache: &HashMap<String, Variants>) -> Vec<(Md5Digest, usize, bool)> {
+/// What compressing this build's contents takes.
+#[derive(Default)]
+pub(crate) struct Plan {
+    /// Contents whose variants are cached already.
+    pub(crate) known: HashMap<Md5Digest, Variants>,
+    /// Each distinct content to compress, with the index of an asset that
+    /// has it and whether it is that asset's served (rewritten) bytes,
+    /// which must be rendered first.
+    pub(crate) todo: Vec<(Md5Digest, usize, bool)>,
+}
+
+/// Finds the variants of every compressible content: in `memo` (what the
+/// last build in this `OUT_DIR` used), else in `cache`; the rest is to do.
+pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &HashMap<String, Variants>) -> Plan {
     let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
     for (i, asset) in assets.iter().enumerate() {
         if compressible(asset.name()) {
@@ -83,31 +91,38 @@ pub(crate) fn todo(assets: &[Asset], dir: &Path, cache: &HashMap<String, Variant
                 .or_insert((i, asset.is_rewritten()));
         }
     }
-    let cached = |md5: &Md5Digest| {
-        cache.get(&hex(md5)).is_some_and(|v| {
-            v.each()
-                .iter()
-                .all(|(encoding, variant)| variant.is_none() || cache_path(dir, md5, encoding.extension()).is_file())
+    let found: Vec<(Md5Digest, (usize, bool), Option<Variants>)> = wanted
+        .into_par_iter()
+        .map(|(md5, source)| {
+            let remembered = memo.get(&hex(&md5)).copied().filter(|v| cache.holds(&md5, v));
+            (md5, source, remembered.or_else(|| cache.get(&md5)))
         })
-    };
-    wanted
-        .into_iter()
-        .filter(|(md5, _)| !cached(md5))
-        .map(|(md5, (i, served))| (md5, i, served))
-        .collect()
+        .collect();
+    let mut plan = Plan::default();
+    for (md5, (i, served), variants) in found {
+        match variants {
+            Some(variants) => {
+                plan.known.insert(md5, variants);
+            }
+            None => plan.todo.push((md5, i, served)),
+        }
+    }
+    plan
 }
 
-/// Compresses the contents of [`todo`] on all cores into the cache folder
-/// `dir`, and returns the variants of every content the assets serve.
-/// Cache entries of contents no longer served are removed.
+/// Compresses the contents the [`Plan`] has to do on all cores into
+/// `cache`, and returns the variants of every content the assets serve;
+/// `memo` becomes them. Then keeps the cache within its bounds.
 pub(crate) fn compress_all(
-    dir: &Path,
+    cache: &VariantCache,
     assets: &[Asset],
-    todo: &[(Md5Digest, usize, bool)],
-    cache: &mut HashMap<String, Variants>,
+    plan: Plan,
+    memo: &mut HashMap<String, Variants>,
 ) -> Result<Compressed> {
+    let dir = cache.dir();
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let results: Vec<(Md5Digest, Variants)> = todo
+    let results: Vec<(Md5Digest, Variants)> = plan
+        .todo
         .par_iter()
         .map(|(md5, i, served)| {
             let asset = &assets[*i];
@@ -120,25 +135,19 @@ pub(crate) fn compress_all(
                     &owned
                 }
             };
-            let variants = compress_into(dir, md5, bytes).map_err(|e| Error::io("compress into", dir, e))?;
+            let compressed = compress_bytes(bytes).map_err(|e| Error::io("compress", &asset.source.path, e))?;
+            let variants = cache
+                .put(md5, &compressed)
+                .map_err(|e| Error::io("write into", dir, e))?;
             Ok((*md5, variants))
         })
         .collect::<Result<_>>()?;
     let computed = results.len();
-    let mut by_md5: HashMap<Md5Digest, Variants> = HashMap::new();
-    for asset in assets.iter().filter(|a| compressible(a.name())) {
-        for md5 in [asset.original.md5, asset.served.digest.md5] {
-            if let Some(variants) = cache.get(&hex(&md5)) {
-                by_md5.insert(md5, *variants);
-            }
-        }
-    }
+    let mut by_md5 = plan.known;
     by_md5.extend(results);
-    let used: HashSet<String> = by_md5.keys().map(|m| hex(m)).collect();
-    // Drop the previous build's variants of content no longer built, then
-    // record this build's.
-    prune_cache(dir, cache, &used);
-    *cache = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
+    let used: HashSet<Md5Digest> = by_md5.keys().copied().collect();
+    cache.trim(&used, computed > 0);
+    *memo = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
     Ok(Compressed { by_md5, computed })
 }
 
@@ -153,7 +162,7 @@ impl Compressed {
 
     /// The sibling files (`name.br`, `name.gz`) of every compressible
     /// output, with the cache file each links to and its MD5.
-    pub(crate) fn siblings(&self, assets: &[Asset], dir: &Path) -> Vec<(String, PathBuf, Md5Digest)> {
+    pub(crate) fn siblings(&self, assets: &[Asset], cache: &VariantCache) -> Vec<(String, PathBuf, Md5Digest)> {
         let mut out = Vec::new();
         for asset in assets.iter().filter(|a| compressible(a.name())) {
             for (name, md5) in [
@@ -165,7 +174,7 @@ impl Compressed {
                     if let Some(variant) = variant {
                         out.push((
                             format!("{name}{}", encoding.suffix()),
-                            cache_path(dir, md5, encoding.extension()),
+                            cache.path(md5, encoding),
                             variant.md5,
                         ));
                     }
@@ -176,36 +185,24 @@ impl Compressed {
     }
 }
 
-/// Where the cached variants of content `md5` live.
-pub(crate) fn cache_path(dir: &Path, md5: &Md5Digest, encoding: &str) -> PathBuf {
-    dir.join(format!("{}.{encoding}", hex(md5)))
-}
-
-/// Compresses `bytes` (whose MD5 is `md5`) into the cache folder.
-pub(crate) fn compress_into(dir: &Path, md5: &Md5Digest, bytes: &[u8]) -> std::io::Result<Variants> {
-    let mut variants = Variants::default();
+/// The variants of `bytes` worth keeping: Brotli if it is at least 5%
+/// smaller, then gzip if Brotli was and it is too.
+pub(crate) fn compress_bytes(bytes: &[u8]) -> std::io::Result<Vec<(Encoding, Vec<u8>)>> {
+    let mut kept = Vec::new();
     if bytes.is_empty() {
-        return Ok(variants);
+        return Ok(kept);
     }
     let worth_it = |compressed: &[u8]| compressed.len() as u64 * 100 <= bytes.len() as u64 * 95;
     let br = brotli_bytes(bytes)?;
     if !worth_it(&br) {
-        return Ok(variants);
+        return Ok(kept);
     }
-    crate::fs::write_atomic(&cache_path(dir, md5, Encoding::Br.extension()), &br)?;
-    variants.br = Some(Variant {
-        size: br.len() as u64,
-        md5: md5_bytes(&br),
-    });
+    kept.push((Encoding::Br, br));
     let gz = gzip_bytes(bytes)?;
     if worth_it(&gz) {
-        crate::fs::write_atomic(&cache_path(dir, md5, Encoding::Gzip.extension()), &gz)?;
-        variants.gz = Some(Variant {
-            size: gz.len() as u64,
-            md5: md5_bytes(&gz),
-        });
+        kept.push((Encoding::Gzip, gz));
     }
-    Ok(variants)
+    Ok(kept)
 }
 
 fn brotli_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -228,21 +225,6 @@ fn gzip_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// Keeps only the cache entries in `used`, removing the others' files.
-pub(crate) fn prune_cache(dir: &Path, cache: &mut HashMap<String, Variants>, used: &HashSet<String>) {
-    cache.retain(|md5, variants| {
-        let keep = used.contains(md5);
-        if !keep {
-            for (encoding, variant) in variants.each() {
-                if variant.is_some() {
-                    let _ = std::fs::remove_file(dir.join(format!("{md5}.{}", encoding.extension())));
-                }
-            }
-        }
-        keep
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,17 +242,15 @@ mod tests {
 
     #[test]
     fn keeps_variants_only_when_worth_it_and_gzip_is_deterministic() {
-        let dir = tempfile::tempdir().unwrap();
         let text = "body { color: red; }\n".repeat(200);
-        let md5 = md5_bytes(text.as_bytes());
-        let variants = compress_into(dir.path(), &md5, text.as_bytes()).unwrap();
-        let br = std::fs::read(cache_path(dir.path(), &md5, "br")).unwrap();
-        let gz = std::fs::read(cache_path(dir.path(), &md5, "gz")).unwrap();
-        assert_eq!(variants.br.unwrap().size, br.len() as u64);
+        let kept = compress_bytes(text.as_bytes()).unwrap();
+        let encodings: Vec<Encoding> = kept.iter().map(|(e, _)| *e).collect();
+        assert_eq!(encodings, [Encoding::Br, Encoding::Gzip]);
+        let (br, gz) = (&kept[0].1, &kept[1].1);
         assert!(br.len() < text.len() / 10 && gz.len() < text.len() / 10);
         // No timestamp in the gzip header: bytes 4..8 are zero.
         assert_eq!(&gz[4..8], &[0, 0, 0, 0]);
-        assert_eq!(gz, gzip_bytes(text.as_bytes()).unwrap());
+        assert_eq!(*gz, gzip_bytes(text.as_bytes()).unwrap());
         // Both decompress to the original.
         let mut plain = Vec::new();
         brotli::BrotliDecompress(&mut &br[..], &mut plain).unwrap();
@@ -288,11 +268,7 @@ mod tests {
                 (state >> 24) as u8
             })
             .collect();
-        let md5 = md5_bytes(&noise);
-        assert_eq!(compress_into(dir.path(), &md5, &noise).unwrap(), Variants::default());
-        assert_eq!(
-            compress_into(dir.path(), &md5_bytes(b""), b"").unwrap(),
-            Variants::default()
-        );
+        assert!(compress_bytes(&noise).unwrap().is_empty());
+        assert!(compress_bytes(b"").unwrap().is_empty());
     }
 }

@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 /// | [`lenient_references`](Config::lenient_references) | `false` |
 /// | [`hard_links`](Config::hard_links) | `true` |
 /// | [`precompress`](Config::precompress) | on in release builds |
+/// | [`compression_cache`](Config::compression_cache) | `$ASSET_BUILD_CACHE_DIR`, else the user's cache folder |
 /// | [`embed`](Config::embed) | `false` |
 /// | [`output_dir`](Config::output_dir) | `target/<profile>/static/<package>/` |
 /// | [`out_dir`](Config::out_dir) | `$OUT_DIR` |
@@ -48,6 +49,8 @@ pub struct Config {
     pub(crate) lenient_references: bool,
     pub(crate) hard_links: bool,
     pub(crate) precompress: Option<bool>,
+    /// `None`: from the environment; `Some(None)`: the build's own cache.
+    pub(crate) compression_cache: Option<Option<PathBuf>>,
     pub(crate) embed: bool,
     pub(crate) output_dir: Option<PathBuf>,
     pub(crate) out_dir: Option<PathBuf>,
@@ -76,6 +79,7 @@ impl Config {
             lenient_references: false,
             hard_links: true,
             precompress: None,
+            compression_cache: None,
             embed: false,
             output_dir: None,
             out_dir: None,
@@ -182,6 +186,17 @@ impl Config {
     /// binary needs no asset folder at run time. Off by default.
     pub fn embed(&mut self, on: bool) -> &mut Self {
         self.embed = on;
+        self
+    }
+
+    /// Where precompressed variants are cached, by content: a folder shared
+    /// by every build that uses it, or `None` for one in `OUT_DIR` that
+    /// only this build uses. By default `$ASSET_BUILD_CACHE_DIR` (`off` for
+    /// `None`), else `asset-build` in the user's cache folder
+    /// (`~/.cache/asset-build` on Linux), bounded by
+    /// `$ASSET_BUILD_CACHE_SIZE` (2 GiB by default).
+    pub fn compression_cache(&mut self, dir: Option<PathBuf>) -> &mut Self {
+        self.compression_cache = Some(dir);
         self
     }
 

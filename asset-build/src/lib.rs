@@ -73,6 +73,7 @@ mod output;
 mod pipeline;
 mod references;
 mod rewrite;
+mod variant_cache;
 
 pub use asset_contract::{MANIFEST_NAME, collected_dir, content_type};
 pub use collect::DEFAULT_IGNORE;

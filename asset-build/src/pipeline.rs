@@ -31,6 +31,7 @@ use crate::hash;
 use crate::output::{self, Content, OutFile, WriteStats};
 use crate::references::Patterns;
 use crate::rewrite::{self, RewriteOptions};
+use crate::variant_cache::{self, VariantCache};
 
 /// What a build produced.
 #[derive(Debug, Clone)]
@@ -106,21 +107,22 @@ fn run(config: &Config) -> Result<Output> {
     let mut assets = named.assets;
 
     let compress_started = Instant::now();
-    let compress_dir = out_dir.join(compress::CACHE_DIR);
+    let variants = variant_cache(config, &out_dir);
     let precompress = config
         .precompress
         .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
-    let todo = if precompress {
-        compress::todo(&assets, &compress_dir, &cache.compressed)
+    let plan = if precompress {
+        compress::plan(&assets, &variants, &cache.compressed)
     } else {
-        Vec::new()
+        compress::Plan::default()
     };
-    render_needed(&mut assets, &todo, &output_dir, &cache, &options)?;
+    render_needed(&mut assets, &plan.todo, &output_dir, &cache, &options)?;
     let compressed = if precompress {
-        compress::compress_all(&compress_dir, &assets, &todo, &mut cache.compressed)?
+        compress::compress_all(&variants, &assets, plan, &mut cache.compressed)?
     } else {
-        // Nothing is compressed any more: drop the cached variants too.
-        compress::prune_cache(&compress_dir, &mut cache.compressed, &Default::default());
+        // Nothing is compressed any more: a build's own cache goes too.
+        variants.trim(&Default::default(), false);
+        cache.compressed.clear();
         Compressed::default()
     };
     let compress_seconds = compress_started.elapsed().as_secs_f64();
@@ -134,7 +136,7 @@ fn run(config: &Config) -> Result<Output> {
     let write = write(
         config,
         &output_dir,
-        &compress_dir,
+        &variants,
         &assets,
         &compressed,
         &manifest,
@@ -206,6 +208,15 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
     Ok(sources)
 }
 
+/// The cache of precompressed variants the configuration asks for.
+fn variant_cache(config: &Config, out_dir: &Path) -> VariantCache {
+    match &config.compression_cache {
+        None => VariantCache::from_env(out_dir),
+        Some(Some(dir)) => VariantCache::shared(dir.clone(), variant_cache::DEFAULT_LIMIT),
+        Some(None) => VariantCache::local(out_dir),
+    }
+}
+
 /// Has the rewrite stage render the CSS/JS files named from the last
 /// build's records whose bytes are needed after all: to compress them
 /// (`todo`), or because their output is missing or changed.
@@ -239,7 +250,7 @@ fn render_needed(
 fn write(
     config: &Config,
     output_dir: &Path,
-    compress_dir: &Path,
+    variants: &VariantCache,
     assets: &[Asset],
     compressed: &Compressed,
     manifest: &Manifest,
@@ -265,7 +276,7 @@ fn write(
             md5: a.served.digest.md5,
         })
         .collect();
-    let sibling_files = compressed.siblings(assets, compress_dir);
+    let sibling_files = compressed.siblings(assets, variants);
     let siblings: Vec<OutFile<'_>> = sibling_files
         .iter()
         .map(|(name, path, md5)| OutFile {

@@ -44,6 +44,7 @@ impl Project {
             .package_dir(self.dir.path())
             .out_dir(self.path("out"))
             .output_dir(self.output())
+            .compression_cache(None)
             .cargo_directives(false);
         config
     }
@@ -425,7 +426,10 @@ fn precompressed_siblings_are_written_cached_and_removed() {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        project.path("out/precompressed").join(format!("{md5}.br"))
+        project
+            .path("out/precompressed/v1")
+            .join(&md5[..2])
+            .join(format!("{md5}.br"))
     };
     let longer = "tiny but longer now ".repeat(50);
     assert!(cached(&longer).is_file());
@@ -439,6 +443,46 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     project.config().precompress(false).build().unwrap();
     assert!(!out.join("a.css.br").exists() && !out.join(format!("{css}.gz")).exists());
     assert!(!cached(&"and changed again ".repeat(50)).exists(), "and the cache");
+}
+
+#[test]
+fn a_shared_compression_cache_serves_other_projects_and_clean_builds() {
+    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let files = [("assets/a.css", text.as_str()), ("assets/img/x.png", "png-ish bytes")];
+    let shared = tempfile::tempdir().unwrap();
+    let build = |project: &Project| {
+        project
+            .config()
+            .precompress(true)
+            .compression_cache(Some(shared.path().to_owned()))
+            .build()
+            .unwrap()
+    };
+    let first = Project::new(&files);
+    assert_eq!(build(&first).files_compressed, 2, "original and rewritten CSS");
+    let css = first.hashed("a.css");
+    let br = std::fs::read(first.output().join(format!("{css}.br"))).unwrap();
+
+    // `cargo clean`: the build's own folder is gone, the cache is not.
+    std::fs::remove_dir_all(first.path("out")).unwrap();
+    assert_eq!(build(&first).files_compressed, 0);
+    assert_eq!(std::fs::read(first.output().join(format!("{css}.br"))).unwrap(), br);
+
+    // Another project with the same files compresses nothing either, and
+    // writes the same bytes.
+    let second = Project::new(&files);
+    assert_eq!(build(&second).files_compressed, 0);
+    assert_eq!(std::fs::read(second.output().join(format!("{css}.br"))).unwrap(), br);
+
+    // Turning precompression off in one project leaves the shared entries.
+    second
+        .config()
+        .precompress(false)
+        .compression_cache(Some(shared.path().to_owned()))
+        .build()
+        .unwrap();
+    let third = Project::new(&files);
+    assert_eq!(build(&third).files_compressed, 0);
 }
 
 fn brotli_decompress(input: &[u8], out: &mut Vec<u8>) {

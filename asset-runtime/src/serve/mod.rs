@@ -29,7 +29,18 @@
 //!
 //! Bytes come from the output folder (read per request; files above 1 MiB
 //! streamed in 64 KiB chunks) or, when the build used
-//! `asset_build::Config::embed`, from the binary itself.
+//! `asset_build::Config::embed`, from the binary itself. Only a file that
+//! is missing or may not be read is 404; any other I/O error is 500.
+//!
+//! In [dev mode](crate::Settings::dev), every name of the build, hashed or
+//! not, is answered with the current content of its source file, with
+//! `Cache-Control: no-cache` and an ETag of that content; a name the build
+//! did not see is 404 with a message saying to rebuild.
+//!
+//! A request goes through three steps, as in tower-http's `ServeDir`:
+//! resolving the path to an asset (no I/O), opening the bytes (`open`,
+//! which returns an `io::Result`), and building the response from what was
+//! opened (`response::build`, no I/O).
 
 mod body;
 mod conditional;

@@ -1,0 +1,398 @@
+//! The cache of precompressed variants, by content, shared by every build
+//! on the machine.
+//!
+//! Brotli at quality 11 is most of a cold release build's time, and CI
+//! starts every release build from an empty `target/`. So the variants of
+//! each content are kept outside `target/`, under the user's cache folder
+//! (`$XDG_CACHE_HOME/asset-build`, `~/.cache/asset-build`,
+//! `~/Library/Caches/asset-build`, `%LOCALAPPDATA%\asset-build`): debug and
+//! release builds, `cargo clean`, CI runs that restore that folder, and
+//! other projects with the same files all reuse them.
+//!
+//! - `ASSET_BUILD_CACHE_DIR=<folder>` puts the cache elsewhere (a folder
+//!   the CI caches between runs); `ASSET_BUILD_CACHE_DIR=off` keeps
+//!   variants in the build's own `OUT_DIR`, removed with it, as before.
+//! - `ASSET_BUILD_CACHE_SIZE` bounds it (`500M`, `2G`, or bytes; 2 GiB by
+//!   default): after a build that added entries, the least recently used
+//!   are removed until it holds 80% of that.
+//!
+//! An entry is `v1/<ab>/<md5>.br`, `<md5>.gz` (those kept) and the record
+//! `<md5>.variants`, which names them with their sizes and digests. Every
+//! file is written to a temporary name and renamed into place, and the
+//! record last: a build killed midway leaves at most files without a
+//! record, which no build trusts. A record is trusted only if every file it
+//! names is there with its recorded size. Concurrent builds may compress
+//! the same content at once; they write the same bytes.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use asset_contract::Encoding;
+
+use crate::compress::{Variant, Variants};
+use crate::hash::{Md5Digest, hex};
+
+/// Version of the layout and of the compression settings: entries of
+/// another version are never read.
+const LAYOUT: &str = "v1";
+/// Default bound of a shared cache.
+pub(crate) const DEFAULT_LIMIT: u64 = 2 << 30;
+
+/// Where variants are kept, and how the cache is bounded.
+#[derive(Debug, Clone)]
+pub(crate) struct VariantCache {
+    dir: PathBuf,
+    shared: bool,
+    limit: u64,
+}
+
+impl VariantCache {
+    /// The cache the environment asks for; `out_dir` holds the build's own
+    /// when the shared one is off or there is no cache folder.
+    pub(crate) fn from_env(out_dir: &Path) -> VariantCache {
+        let limit = std::env::var("ASSET_BUILD_CACHE_SIZE")
+            .ok()
+            .and_then(|v| parse_size(&v))
+            .unwrap_or(DEFAULT_LIMIT);
+        match std::env::var_os("ASSET_BUILD_CACHE_DIR") {
+            Some(v) if v == "off" => VariantCache::local(out_dir),
+            Some(v) if !v.is_empty() => VariantCache::shared(PathBuf::from(v), limit),
+            _ => match dirs::cache_dir() {
+                Some(dir) => VariantCache::shared(dir.join("asset-build"), limit),
+                None => VariantCache::local(out_dir),
+            },
+        }
+    }
+
+    /// A cache shared by builds, in `dir`, bounded to `limit` bytes.
+    pub(crate) fn shared(dir: PathBuf, limit: u64) -> VariantCache {
+        VariantCache {
+            dir: dir.join(LAYOUT),
+            shared: true,
+            limit,
+        }
+    }
+
+    /// A build's own cache in its `OUT_DIR`, holding only what the last
+    /// build used.
+    pub(crate) fn local(out_dir: &Path) -> VariantCache {
+        VariantCache {
+            dir: out_dir.join("precompressed").join(LAYOUT),
+            shared: false,
+            limit: u64::MAX,
+        }
+    }
+
+    /// The folder entries are in.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn entry(&self, md5: &Md5Digest) -> PathBuf {
+        let hex = hex(md5);
+        self.dir.join(&hex[..2]).join(hex)
+    }
+
+    /// The file of one variant of content `md5`.
+    pub(crate) fn path(&self, md5: &Md5Digest, encoding: Encoding) -> PathBuf {
+        let mut path = self.entry(md5).into_os_string();
+        path.push(encoding.suffix());
+        PathBuf::from(path)
+    }
+
+    fn record_path(&self, md5: &Md5Digest) -> PathBuf {
+        let mut path = self.entry(md5).into_os_string();
+        path.push(".variants");
+        PathBuf::from(path)
+    }
+
+    /// Whether the files of `variants` are all there with their sizes.
+    pub(crate) fn holds(&self, md5: &Md5Digest, variants: &Variants) -> bool {
+        variants.each().iter().all(|(encoding, variant)| match variant {
+            None => true,
+            Some(v) => std::fs::metadata(self.path(md5, *encoding)).is_ok_and(|m| m.len() == v.size),
+        })
+    }
+
+    /// The variants of content `md5`, if a complete entry is there. Marks
+    /// it used (for eviction).
+    pub(crate) fn get(&self, md5: &Md5Digest) -> Option<Variants> {
+        let record = self.record_path(md5);
+        let variants = parse_record(&std::fs::read_to_string(&record).ok()?)?;
+        if !self.holds(md5, &variants) {
+            return None;
+        }
+        if self.shared {
+            let _ = std::fs::File::options()
+                .append(true)
+                .open(&record)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+        }
+        Some(variants)
+    }
+
+    /// Stores the variants of content `md5` computed by `compress`: the
+    /// files first, the record last.
+    pub(crate) fn put(&self, md5: &Md5Digest, compressed: &[(Encoding, Vec<u8>)]) -> std::io::Result<Variants> {
+        let record = self.record_path(md5);
+        if let Some(parent) = record.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut variants = Variants::default();
+        for (encoding, bytes) in compressed {
+            crate::fs::write_atomic(&self.path(md5, *encoding), bytes)?;
+            let variant = Some(Variant {
+                size: bytes.len() as u64,
+                md5: crate::hash::md5_bytes(bytes),
+            });
+            match encoding {
+                Encoding::Br => variants.br = variant,
+                Encoding::Gzip => variants.gz = variant,
+            }
+        }
+        crate::fs::write_atomic(&record, record_text(&variants).as_bytes())?;
+        Ok(variants)
+    }
+
+    /// Keeps the cache within bounds: a build's own cache keeps only the
+    /// contents in `used`; a shared one, after a build that added entries,
+    /// removes the least recently used beyond its size limit.
+    pub(crate) fn trim(&self, used: &HashSet<Md5Digest>, added: bool) {
+        if !self.shared {
+            self.remove_entries(|md5, _| !used.contains(md5));
+            return;
+        }
+        if !added {
+            return;
+        }
+        let mut entries = self.entries();
+        let total: u64 = entries.iter().map(|e| e.size).sum();
+        if total <= self.limit {
+            return;
+        }
+        entries.sort_by_key(|e| e.used);
+        let target = self.limit / 10 * 8;
+        let mut left = total;
+        let mut doomed = HashSet::new();
+        for entry in entries {
+            if left <= target {
+                break;
+            }
+            if used.contains(&entry.md5) {
+                continue;
+            }
+            left -= entry.size;
+            doomed.insert(entry.md5);
+        }
+        self.remove_entries(|md5, _| doomed.contains(md5));
+    }
+
+    /// Every entry with a record: its content MD5, total size and last use.
+    fn entries(&self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for file in walkdir::WalkDir::new(&self.dir).min_depth(2).max_depth(2) {
+            let Ok(file) = file else { continue };
+            let name = file.file_name().to_string_lossy();
+            let Some(md5) = name.strip_suffix(".variants").and_then(parse_md5) else {
+                continue;
+            };
+            let Ok(meta) = file.metadata() else { continue };
+            let sizes: u64 = std::fs::read_to_string(file.path())
+                .ok()
+                .and_then(|text| parse_record(&text))
+                .map_or(0, |v| v.each().iter().filter_map(|(_, v)| v.map(|v| v.size)).sum());
+            out.push(Entry {
+                md5,
+                size: sizes + meta.len(),
+                used: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+        out
+    }
+
+    /// Removes the entries (record first, so no build trusts a half-removed
+    /// one) whose MD5 and file name `doomed` picks, and stray files.
+    fn remove_entries(&self, doomed: impl Fn(&Md5Digest, &str) -> bool) {
+        for file in walkdir::WalkDir::new(&self.dir).min_depth(2).max_depth(2) {
+            let Ok(file) = file else { continue };
+            let name = file.file_name().to_string_lossy().into_owned();
+            let Some(md5) = name.strip_suffix(".variants").and_then(parse_md5) else {
+                continue;
+            };
+            if doomed(&md5, &name) {
+                let _ = std::fs::remove_file(file.path());
+                for encoding in Encoding::ALL {
+                    let _ = std::fs::remove_file(self.path(&md5, encoding));
+                }
+            }
+        }
+    }
+}
+
+struct Entry {
+    md5: Md5Digest,
+    size: u64,
+    used: SystemTime,
+}
+
+/// `br <size> <md5>` and `gz <size> <md5>` lines, or `none`.
+fn record_text(variants: &Variants) -> String {
+    let mut text = String::new();
+    for (encoding, variant) in variants.each() {
+        if let Some(v) = variant {
+            text.push_str(&format!("{} {} {}\n", encoding.extension(), v.size, hex(&v.md5)));
+        }
+    }
+    if text.is_empty() {
+        text.push_str("none\n");
+    }
+    text
+}
+
+fn parse_record(text: &str) -> Option<Variants> {
+    let mut variants = Variants::default();
+    for line in text.lines() {
+        if line == "none" {
+            continue;
+        }
+        let mut parts = line.split(' ');
+        let (encoding, size, md5) = (parts.next()?, parts.next()?, parts.next()?);
+        let variant = Some(Variant {
+            size: size.parse().ok()?,
+            md5: parse_md5(md5)?,
+        });
+        match encoding {
+            "br" => variants.br = variant,
+            "gz" => variants.gz = variant,
+            _ => return None,
+        }
+    }
+    Some(variants)
+}
+
+fn parse_md5(text: &str) -> Option<Md5Digest> {
+    if text.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// `2G`, `500M`, `64K` or a number of bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let number: u64 = number.trim().parse().ok()?;
+    let factor: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(dir: &Path) -> VariantCache {
+        VariantCache::shared(dir.to_owned(), 1 << 20)
+    }
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("500M"), Some(500 << 20));
+        assert_eq!(parse_size("64kib"), Some(64 << 10));
+        assert_eq!(parse_size("1234"), Some(1234));
+        assert_eq!(parse_size("lots"), None);
+    }
+
+    #[test]
+    fn an_entry_is_read_back_and_records_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        let md5 = [7u8; 16];
+        let stored = cache
+            .put(
+                &md5,
+                &[(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())],
+            )
+            .unwrap();
+        assert_eq!(stored.br.unwrap().size, 6);
+        assert_eq!(cache.get(&md5), Some(stored));
+        assert_eq!(std::fs::read(cache.path(&md5, Encoding::Gzip)).unwrap(), b"gzip!");
+        let none = [8u8; 16];
+        assert_eq!(cache.put(&none, &[]).unwrap(), Variants::default());
+        assert_eq!(cache.get(&none), Some(Variants::default()));
+    }
+
+    #[test]
+    fn what_a_killed_build_leaves_is_never_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        let md5 = [9u8; 16];
+        // Killed after writing a variant, before the record.
+        std::fs::create_dir_all(cache.path(&md5, Encoding::Br).parent().unwrap()).unwrap();
+        std::fs::write(cache.path(&md5, Encoding::Br), b"half").unwrap();
+        assert_eq!(cache.get(&md5), None);
+        // A record whose file is gone, or has another size.
+        cache.put(&md5, &[(Encoding::Br, b"brotli".to_vec())]).unwrap();
+        std::fs::write(cache.path(&md5, Encoding::Br), b"brot").unwrap();
+        assert_eq!(cache.get(&md5), None);
+        std::fs::remove_file(cache.path(&md5, Encoding::Br)).unwrap();
+        assert_eq!(cache.get(&md5), None);
+        // A temporary file of an interrupted write is not an entry.
+        let temp = crate::fs::temp_path(&cache.path(&md5, Encoding::Gzip));
+        std::fs::write(&temp, b"partial").unwrap();
+        assert_eq!(cache.get(&md5), None);
+    }
+
+    #[test]
+    fn a_shared_cache_evicts_the_least_recently_used_beyond_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = VariantCache::shared(dir.path().to_owned(), 3000);
+        let old = SystemTime::now() - std::time::Duration::from_secs(3600);
+        let digests: Vec<Md5Digest> = (0..4u8).map(|i| [i; 16]).collect();
+        for (i, md5) in digests.iter().enumerate() {
+            cache.put(md5, &[(Encoding::Br, vec![0; 1000])]).unwrap();
+            let record = cache.record_path(md5);
+            let when = old + std::time::Duration::from_secs(i as u64 * 60);
+            std::fs::File::options()
+                .append(true)
+                .open(&record)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+        // 4,000+ bytes against 3,000: the oldest go until 2,400 are left.
+        cache.trim(&HashSet::new(), true);
+        assert_eq!(cache.get(&digests[0]), None);
+        assert_eq!(cache.get(&digests[1]), None);
+        assert!(cache.get(&digests[2]).is_some());
+        assert!(cache.get(&digests[3]).is_some());
+    }
+
+    #[test]
+    fn a_build_s_own_cache_keeps_only_what_it_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = VariantCache::local(dir.path());
+        let (kept, dropped) = ([1u8; 16], [2u8; 16]);
+        cache.put(&kept, &[(Encoding::Br, b"k".to_vec())]).unwrap();
+        cache.put(&dropped, &[(Encoding::Br, b"d".to_vec())]).unwrap();
+        cache.trim(&HashSet::from([kept]), false);
+        assert!(cache.get(&kept).is_some());
+        assert_eq!(cache.get(&dropped), None);
+        assert!(!cache.path(&dropped, Encoding::Br).exists());
+    }
+}
