@@ -59,6 +59,11 @@ pub struct SyncArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// List the prefix once and upload again what the manifest names but the store lacks
+    /// (missing, or of another size); with --dry-run, only report.
+    #[arg(long)]
+    pub verify: bool,
+
     /// Uploads in flight at once [default: 32].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
@@ -187,6 +192,7 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
     let options = SyncOptions {
         dry_run: args.dry_run,
         force: args.force,
+        verify: args.verify,
         concurrency: args
             .concurrency
             .or_else(|| settings.u64("concurrency").map(|n| n as usize))

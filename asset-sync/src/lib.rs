@@ -33,6 +33,7 @@ pub mod store;
 mod summary;
 mod sync;
 mod target;
+pub mod variants;
 
 pub use asset_contract::{MANIFEST_NAME, Manifest};
 pub use connect::{S3Options, connect};
@@ -42,6 +43,6 @@ pub use locate::{PackageAssets, locate};
 pub use plan::{Plan, Remote};
 pub use prune::PruneOptions;
 pub use store::{FolderStore, ObjectStore, S3Settings, S3Store, Store};
-pub use summary::Summary;
+pub use summary::{Summary, Verified};
 pub use sync::{Progress, Quiet, SyncOptions, parse_duration, sync};
 pub use target::Target;

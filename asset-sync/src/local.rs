@@ -31,6 +31,9 @@ pub struct LocalTree {
     pub manifest: Manifest,
     /// The manifest's bytes, uploaded as they are.
     pub manifest_bytes: Vec<u8>,
+    /// The encodings of the precompressed siblings the folder holds for
+    /// the names its manifest lists.
+    pub encodings: Vec<Encoding>,
 }
 
 impl LocalTree {
@@ -67,10 +70,12 @@ impl LocalTree {
                 });
             }
         }
+        let encodings = sibling_encodings(dir, &manifest);
         Ok(LocalTree {
             dir: dir.to_owned(),
             manifest,
             manifest_bytes,
+            encodings,
         })
     }
 
@@ -78,7 +83,14 @@ impl LocalTree {
     /// siblings that exist.
     pub fn file_with_siblings(&self, name: &str) -> Result<Vec<LocalFile>> {
         let mut files = vec![self.file(name, name, None)?];
-        for encoding in Encoding::ALL {
+        files.extend(self.siblings(name, &Encoding::ALL)?);
+        Ok(files)
+    }
+
+    /// The precompressed siblings of `name` in `encodings` that exist.
+    pub fn siblings(&self, name: &str, encodings: &[Encoding]) -> Result<Vec<LocalFile>> {
+        let mut files = Vec::new();
+        for encoding in encodings.iter().filter(|e| self.encodings.contains(e)) {
             let sibling = format!("{name}{}", encoding.suffix());
             if self.dir.join(&sibling).is_file() {
                 files.push(self.file(&sibling, name, Some(encoding.header_value()))?);
@@ -98,4 +110,27 @@ impl LocalTree {
             encoding,
         })
     }
+}
+
+/// The encodings of the siblings in `dir` of names `manifest` lists: one
+/// walk of the folder, reading names only.
+fn sibling_encodings(dir: &Path, manifest: &Manifest) -> Vec<Encoding> {
+    let mut found: Vec<Encoding> = Vec::new();
+    let names: std::collections::HashSet<&str> = manifest.names().collect();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().flatten() {
+        if found.len() == Encoding::ALL.len() {
+            break;
+        }
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if let Some((base, encoding)) = Encoding::of_sibling(&rel)
+            && !found.contains(&encoding)
+            && names.contains(base)
+        {
+            found.push(encoding);
+        }
+    }
+    Encoding::ALL.into_iter().filter(|e| found.contains(e)).collect()
 }

@@ -5,8 +5,9 @@
 //! keeps everything the newest `keep` of those manifests name (the current
 //! release's among them), plus anything younger than `min_age`, so app
 //! servers still running an earlier release during a rolling deploy never
-//! lose a file. The defaults, 2 releases and 1 hour, are those of Phoenix
-//! and Propshaft.
+//! lose a file. The history copies of older releases go too, once older
+//! than `min_age`; the current release's copy is never deleted. The
+//! defaults, 2 releases and 1 hour, are those of Phoenix and Propshaft.
 
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
@@ -49,6 +50,7 @@ pub(crate) async fn candidates<S: ObjectStore>(
 
     let mut kept: HashSet<String> = local.manifest.names().map(str::to_owned).collect();
     let current_key = format!("{history_prefix}{}.json", local.manifest.hash);
+    let mut kept_history: HashSet<String> = HashSet::from([current_key.clone()]);
     let mut releases = 1;
     for entry in &history {
         if releases >= options.keep.max(1) {
@@ -61,6 +63,7 @@ pub(crate) async fn candidates<S: ObjectStore>(
             && let Ok(manifest) = Manifest::parse(&fetched.bytes)
         {
             kept.extend(manifest.names().map(str::to_owned));
+            kept_history.insert(entry.key.clone());
             releases += 1;
         }
     }
@@ -71,14 +74,19 @@ pub(crate) async fn candidates<S: ObjectStore>(
         let Some(name) = object.key.strip_prefix(prefix) else {
             continue;
         };
-        if name == MANIFEST_NAME || name.starts_with("manifests/") {
+        if name == MANIFEST_NAME {
             continue;
         }
-        let base = Encoding::of_sibling(name)
-            .map(|(base, _)| base)
-            .filter(|base| kept.contains(*base))
-            .unwrap_or(name);
-        if kept.contains(base) {
+        let needed = if name.starts_with("manifests/") {
+            kept_history.contains(&object.key)
+        } else {
+            let base = Encoding::of_sibling(name)
+                .map(|(base, _)| base)
+                .filter(|base| kept.contains(*base))
+                .unwrap_or(name);
+            kept.contains(base)
+        };
+        if needed {
             continue;
         }
         let old_enough = match (object.last_modified, cutoff) {

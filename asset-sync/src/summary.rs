@@ -23,8 +23,23 @@ pub struct Summary {
     pub seconds: f64,
     /// The manifest `hash` of the release now published.
     pub manifest_hash: String,
+    /// What `--verify` found, before repairing it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Verified>,
     /// Warnings, also printed as they happen.
     pub warnings: Vec<String>,
+}
+
+/// What `--verify` found in the store, compared with the local release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// Objects the release names (or their siblings) that the store lacks.
+    pub missing: Vec<String>,
+    /// Objects present with another size than the local file.
+    pub wrong_size: Vec<String>,
+    /// Objects under the prefix that the release does not name (earlier
+    /// releases' files, or foreign ones; `--prune` deletes old ones).
+    pub unknown: usize,
 }
 
 impl std::fmt::Display for Summary {
@@ -41,7 +56,18 @@ impl std::fmt::Display for Summary {
             self.deleted,
             self.requests,
             self.seconds
-        )
+        )?;
+        if let Some(v) = &self.verified {
+            let verb = if self.dry_run { "would repair" } else { "repaired" };
+            write!(
+                f,
+                "; verify: {} missing, {} of another size ({verb}), {} not in the release",
+                v.missing.len(),
+                v.wrong_size.len(),
+                v.unknown
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -20,6 +20,7 @@ use crate::plan::{Plan, Remote};
 use crate::prune::{self, PruneOptions};
 use crate::store::{Body, Condition, ObjectStore, Put, PutOutcome};
 use crate::summary::Summary;
+use crate::variants;
 
 /// Options of a sync.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Upload everything, whatever the store holds.
     pub force: bool,
+    /// List the prefix and upload again what the manifest names but the
+    /// store lacks or holds with another size.
+    pub verify: bool,
     /// Uploads in flight at once.
     pub concurrency: usize,
     /// `max-age` of unhashed names and the manifest, in seconds.
@@ -41,6 +45,7 @@ impl Default for SyncOptions {
         SyncOptions {
             dry_run: false,
             force: false,
+            verify: false,
             concurrency: 32,
             short_max_age: 60,
             prune: None,
@@ -102,7 +107,10 @@ pub async fn sync<S: ObjectStore>(
         None => Condition::IfNoneMatch,
     };
     let remote_bytes = fetched.as_ref().map(|f| f.bytes.as_slice());
-    if remote_bytes == Some(local.manifest_bytes.as_slice()) && !options.force && options.prune.is_none() {
+    let remote_signature = fetched.as_ref().and_then(|f| f.variants.as_deref());
+    let published = remote_bytes == Some(local.manifest_bytes.as_slice())
+        && remote_signature == Some(variants::signature(&local.encodings).as_str());
+    if published && !options.force && !options.verify && options.prune.is_none() {
         // The release is already published: nothing else to read or write.
         return Ok(Summary {
             target: target.to_owned(),
@@ -136,20 +144,23 @@ pub async fn sync<S: ObjectStore>(
         }
     };
 
-    let plan = Plan::new(local, &remote, remote_bytes, options.force)?;
+    let mut plan = Plan::new(local, &remote, remote_bytes, remote_signature, options.force)?;
+    let verified = if options.verify {
+        let listing = store.list(prefix).await?;
+        Some(plan.verify(local, prefix, &listing)?)
+    } else {
+        None
+    };
     progress.planned(&plan);
     let mut summary = Summary {
         target: target.to_owned(),
         dry_run: options.dry_run,
         uploaded: plan.uploads(),
         uploaded_bytes: plan.bytes()
-            + if plan.manifest {
-                2 * local.manifest_bytes.len() as u64
-            } else {
-                0
-            },
+            + (plan.uploads() - plan.assets.len() - plan.originals.len()) as u64 * local.manifest_bytes.len() as u64,
         skipped: plan.skipped + usize::from(!plan.manifest),
         manifest_hash: local.manifest.hash.clone(),
+        verified,
         ..Summary::default()
     };
 
@@ -207,8 +218,10 @@ impl<S: ObjectStore> Publish<'_, S> {
         self.upload_all(&plan.assets, IMMUTABLE).await?;
         self.upload_all(&plan.originals, &short).await?;
         if plan.manifest {
-            self.put_history().await?;
-            self.put_manifest(&short, condition, warn).await?;
+            if plan.history {
+                self.put_history().await?;
+            }
+            self.put_manifest(&short, &plan.signature, condition, warn).await?;
         }
         Ok(())
     }
@@ -239,6 +252,7 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control,
             content_encoding: file.encoding,
             condition: Condition::None,
+            variants: None,
         };
         self.store.put(&put).await?;
         self.progress.uploaded(&key, file.size);
@@ -258,6 +272,7 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control: IMMUTABLE,
             content_encoding: None,
             condition: Condition::None,
+            variants: None,
         };
         self.store.put(&history).await?;
         self.progress.uploaded(&key, manifest.len() as u64);
@@ -269,6 +284,7 @@ impl<S: ObjectStore> Publish<'_, S> {
     async fn put_manifest(
         &self,
         cache_control: &str,
+        signature: &str,
         condition: Condition,
         warn: &mut dyn FnMut(String),
     ) -> Result<()> {
@@ -283,6 +299,7 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control,
             content_encoding: None,
             condition,
+            variants: Some(signature),
         };
         match self.store.put(&put).await? {
             PutOutcome::Written => {}

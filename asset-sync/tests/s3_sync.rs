@@ -305,8 +305,12 @@ async fn prune_keeps_recent_releases_and_young_files() {
         1,
         "one batched DeleteObjects: {log:#?}"
     );
-    // v1's own files go; v2's (the previous release) and v3's stay.
-    assert_eq!(summary.deleted, 3, "gone.txt, its hashed copy, and v1's hashed v.txt");
+    // v1's own files go, and its history copy; v2's (the previous release)
+    // and v3's stay.
+    assert_eq!(
+        summary.deleted, 4,
+        "gone.txt, its hashed copy, v1's hashed v.txt, v1's history copy"
+    );
     assert!(server.object("static/gone.txt").await.is_none());
     assert!(server.object(&format!("static/{}", v1.paths["v.txt"])).await.is_none());
     assert!(server.object(&format!("static/{}", v2.paths["v.txt"])).await.is_some());
@@ -317,13 +321,190 @@ async fn prune_keeps_recent_releases_and_young_files() {
             .is_some()
     );
     server.assert_manifest_complete("static/").await;
-    // The release history itself is kept.
+    // The history of the releases kept stays; the older release's goes.
     assert!(
         server
             .object(&format!("static/manifests/{}.json", v1.hash))
             .await
-            .is_some()
+            .is_none()
     );
+    let v3 = tree.local().manifest;
+    for kept in [&v2.hash, &v3.hash] {
+        assert!(
+            server.object(&format!("static/manifests/{kept}.json")).await.is_some(),
+            "{kept}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn prune_never_deletes_the_current_release_s_history_nor_young_history() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("v.txt", b"v1")]);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let v1 = tree.local().manifest;
+    tree.write("v.txt", b"v2");
+    tree.build();
+    let v2 = tree.local().manifest;
+    let history = |hash: &str| format!("static/manifests/{hash}.json");
+    let prune = |min_age| SyncOptions {
+        prune: Some(PruneOptions { keep: 1, min_age }),
+        ..SyncOptions::default()
+    };
+    // v1's copy is beyond `keep` but young: kept.
+    server
+        .sync(&store, &tree, &prune(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    assert!(server.object(&history(&v1.hash)).await.is_some());
+    // Old enough: it goes; the current release's copy never does.
+    server.sync(&store, &tree, &prune(Duration::ZERO)).await.unwrap();
+    assert!(server.object(&history(&v1.hash)).await.is_none());
+    assert!(server.object(&history(&v2.hash)).await.is_some());
+    server.assert_manifest_complete("static/").await;
+}
+
+#[tokio::test]
+async fn siblings_that_appear_after_publishing_are_uploaded_once() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let css = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let js = "console.log('a fairly repetitive script');\n".repeat(100);
+    let tree = Tree::new(&[
+        ("a.css", css.as_bytes()),
+        ("app.js", js.as_bytes()),
+        ("img/x.png", b"png"),
+    ]);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let before = tree.local().manifest_bytes;
+
+    // Precompression turned on: the same release, now with siblings.
+    tree.build_with(true);
+    assert_eq!(
+        tree.local().manifest_bytes,
+        before,
+        "the manifest does not name siblings"
+    );
+    let siblings = tree.siblings();
+    assert_eq!(
+        siblings.len(),
+        8,
+        "a.css, app.js and their hashed copies, br and gz: {siblings:?}"
+    );
+    server.take_log();
+    let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    // The manifest GET, one PUT per sibling, the manifest PUT.
+    assert_eq!(count(&log, "PUT "), siblings.len() + 1, "{log:#?}");
+    assert_eq!(summary.requests, siblings.len() + 2, "{log:#?}");
+    for name in &siblings {
+        let object = server.object(&format!("static/{name}")).await;
+        assert_eq!(
+            object.as_deref(),
+            Some(std::fs::read(tree.collected().join(name)).unwrap().as_slice()),
+            "{name}"
+        );
+    }
+    server.assert_manifest_complete("static/").await;
+
+    // Published: a redeploy is one request again.
+    let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!((again.uploaded, again.requests), (0, 1));
+
+    // A new release with precompression on uploads the new files with
+    // their siblings, and the siblings of unchanged files are not sent again.
+    tree.write("a.css", format!("{css}.more {{}}\n").as_bytes());
+    tree.build_with(true);
+    server.take_log();
+    let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    let uploaded: Vec<&String> = log.iter().filter(|l| l.starts_with("PUT ")).collect();
+    assert!(
+        uploaded.iter().all(|l| !l.contains("app.")),
+        "app.js is unchanged: {uploaded:#?}"
+    );
+    assert_eq!(
+        summary.requests,
+        1 + 3 + 3 + 1 + 1,
+        "GET, a.css and its hashed copy with 2 siblings each, history, manifest: {log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn verify_repairs_what_was_deleted_or_changed_behind_the_sync_s_back() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[
+        ("css/a.css", b".a { background: url(../img/x.png) }"),
+        ("img/x.png", b"png"),
+        ("LICENSE", b"MIT"),
+    ]);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let manifest = tree.local().manifest;
+    let css = manifest.paths["css/a.css"].clone();
+
+    // Behind the sync's back: two objects deleted, one overwritten with
+    // other bytes, one foreign object added.
+    let client = server.client().await;
+    for key in [format!("static/{css}"), "static/LICENSE".to_owned()] {
+        client
+            .delete_object()
+            .bucket(&server.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+    for (key, body) in [("static/img/x.png", "not a png"), ("static/stray.txt", "?")] {
+        client
+            .put_object()
+            .bucket(&server.bucket)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    // A plain redeploy trusts the manifest: one request.
+    let plain = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!((plain.uploaded, plain.requests), (0, 1));
+
+    // --verify --dry-run only reports.
+    let dry = SyncOptions {
+        verify: true,
+        dry_run: true,
+        ..SyncOptions::default()
+    };
+    let report = server.sync(&store, &tree, &dry).await.unwrap();
+    let mut found = report.verified.clone().unwrap();
+    found.missing.sort();
+    assert_eq!(found.missing, ["LICENSE".to_owned(), css.clone()]);
+    assert_eq!(found.wrong_size, ["img/x.png"]);
+    assert_eq!(found.unknown, 1, "stray.txt");
+    assert_eq!(report.uploaded, 3);
+    assert!(
+        server.object(&format!("static/{css}")).await.is_none(),
+        "a dry run writes nothing"
+    );
+
+    // --verify repairs: the manifest GET, one listing, one PUT per repair.
+    server.take_log();
+    let verify = SyncOptions {
+        verify: true,
+        ..SyncOptions::default()
+    };
+    let repaired = server.sync(&store, &tree, &verify).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(repaired.requests, 1 + 1 + 3, "{log:#?}");
+    assert_eq!(server.object("static/img/x.png").await.unwrap(), b"png");
+    assert_eq!(server.object("static/LICENSE").await.unwrap(), b"MIT");
+    server.assert_manifest_complete("static/").await;
+    // Nothing left to repair.
+    let again = server.sync(&store, &tree, &verify).await.unwrap();
+    let found = again.verified.unwrap();
+    assert!(found.missing.is_empty() && found.wrong_size.is_empty(), "{found:?}");
+    assert_eq!(again.requests, 2, "the manifest GET and one listing");
 }
 
 #[tokio::test]

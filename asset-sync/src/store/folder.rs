@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 
 /// What names a temporary file while it is written; listings skip them.
 const TEMP_MARKER: &str = ".tmp-asset-sync";
+/// Suffix of the hidden file beside an object holding its variants
+/// signature; listings skip them.
+const VARIANTS_SUFFIX: &str = ".asset-sync-variants";
 
 /// A local folder, written like a bucket.
 #[derive(Debug)]
@@ -42,7 +45,12 @@ impl ObjectStore for FolderStore {
 
     async fn get(&self, key: &str) -> Result<Option<Fetched>> {
         self.requests.count();
-        read_object(&self.dir.join(key))
+        let path = self.dir.join(key);
+        let Some(mut fetched) = read_object(&path)? else {
+            return Ok(None);
+        };
+        fetched.variants = std::fs::read_to_string(variants_path(&path)).ok();
+        Ok(Some(fetched))
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
@@ -64,12 +72,25 @@ impl ObjectStore for FolderStore {
     }
 }
 
+/// The hidden file beside `path` holding its variants signature.
+fn variants_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}{VARIANTS_SUFFIX}"))
+}
+
 /// Reads the file at `path`, with its ETag; `None` if there is none.
 fn read_object(path: &Path) -> Result<Option<Fetched>> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let etag = Some(md5_hex(&bytes));
-            Ok(Some(Fetched { bytes, etag }))
+            Ok(Some(Fetched {
+                bytes,
+                etag,
+                variants: None,
+            }))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path, e)),
@@ -93,7 +114,7 @@ fn list_files(dir: &Path, prefix: &str) -> Result<Vec<Listed>> {
             if meta.is_dir() {
                 stack.push(path);
             } else if let Some(key) = path.strip_prefix(dir).ok().and_then(|k| k.to_str()) {
-                if key.contains(TEMP_MARKER) {
+                if key.contains(TEMP_MARKER) || key.ends_with(VARIANTS_SUFFIX) {
                     continue;
                 }
                 out.push(Listed {
@@ -115,6 +136,16 @@ fn write_object(dir: &Path, put: &Put<'_>) -> Result<PutOutcome> {
     std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
     if !condition_holds(&dest, &put.condition) {
         return Ok(PutOutcome::PreconditionFailed);
+    }
+    // The signature first: it only ever names variants already uploaded.
+    let sidecar = variants_path(&dest);
+    match put.variants {
+        Some(variants) => write_atomically(&sidecar, Body::Bytes(variants.as_bytes()))?,
+        None => match std::fs::remove_file(&sidecar) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &sidecar, e)),
+        },
     }
     write_atomically(&dest, put.body)?;
     Ok(PutOutcome::Written)

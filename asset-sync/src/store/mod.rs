@@ -127,6 +127,10 @@ pub struct Put<'a> {
     pub content_encoding: Option<&'a str>,
     /// When the write may happen.
     pub condition: Condition,
+    /// The manifest's variants signature (see [`crate::variants`]), kept
+    /// with the object and given back by [`ObjectStore::get`]: S3 user
+    /// metadata `asset-variants`; for a folder, a hidden file beside it.
+    pub variants: Option<&'a str>,
 }
 
 /// How a write ended.
@@ -159,6 +163,8 @@ pub struct Fetched {
     /// Its ETag as the store gives it, to pass back in
     /// [`Condition::IfMatch`]; `None` if the store gave none.
     pub etag: Option<String>,
+    /// The variants signature written with it, if any ([`Put::variants`]).
+    pub variants: Option<String>,
 }
 
 /// The requests a backend has made, counted by the backend itself.

@@ -18,6 +18,10 @@ use self::checksum::{md5_base64, md5_file};
 use super::{Body, Condition, DELETE_BATCH, Fetched, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
 use crate::error::{Error, Result};
 
+/// The user metadata key (`x-amz-meta-asset-variants`) of the manifest's
+/// variants signature.
+const VARIANTS_METADATA: &str = "asset-variants";
+
 /// Settings of S3 writes.
 #[derive(Debug, Clone, Default)]
 pub struct S3Settings {
@@ -128,6 +132,7 @@ impl ObjectStore for S3Store {
             Err(err) => return Err(self.error("download", key, err)),
         };
         let etag = response.e_tag().map(str::to_owned);
+        let variants = response.metadata().and_then(|m| m.get(VARIANTS_METADATA)).cloned();
         let bytes = response.body.collect().await.map_err(|e| Error::Store {
             operation: "download",
             key: key.to_owned(),
@@ -136,6 +141,7 @@ impl ObjectStore for S3Store {
         Ok(Some(Fetched {
             bytes: bytes.into_bytes().to_vec(),
             etag,
+            variants,
         }))
     }
 
@@ -168,7 +174,12 @@ impl ObjectStore for S3Store {
         }
         self.requests.count();
         let (body, md5) = body_and_md5(put).await?;
-        let (acl, storage_class, metadata) = self.object_settings();
+        let (acl, storage_class, mut metadata) = self.object_settings();
+        if let Some(variants) = put.variants {
+            metadata
+                .get_or_insert_with(Default::default)
+                .insert(VARIANTS_METADATA.to_owned(), variants.to_owned());
+        }
         let request = self
             .client
             .put_object()

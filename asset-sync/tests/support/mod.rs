@@ -404,15 +404,34 @@ impl Tree {
     }
 
     pub fn build(&self) {
+        self.build_with(false);
+    }
+
+    /// Builds, with precompressed siblings or without.
+    pub fn build_with(&self, precompress: bool) {
         asset_build::Config::new()
             .source("assets")
             .dependency_assets(false)
             .package_dir(self.dir.path())
             .out_dir(self.dir.path().join("out"))
             .output_dir(self.collected())
+            .precompress(precompress)
+            .compression_cache(None)
             .cargo_directives(false)
             .build()
             .unwrap();
+    }
+
+    /// The precompressed siblings in the collected folder, by name.
+    pub fn siblings(&self) -> Vec<String> {
+        let dir = self.collected();
+        let mut out: Vec<String> = walk(&dir)
+            .into_iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .filter(|name| name.ends_with(".br") || name.ends_with(".gz"))
+            .collect();
+        out.sort();
+        out
     }
 
     pub fn collected(&self) -> PathBuf {
@@ -443,4 +462,17 @@ pub fn as_refs(files: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
 
 pub fn path(p: &Path) -> String {
     p.display().to_string()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
