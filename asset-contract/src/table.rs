@@ -117,27 +117,31 @@ pub mod file {
     pub const LEN: usize = 36;
 }
 
+#[inline]
 const fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    match bytes.split_at(at).1.first_chunk::<4>() {
+        Some(chunk) => u32::from_le_bytes(*chunk),
+        None => panic!("the asset table is truncated: rebuild"),
+    }
 }
 
+#[inline]
 const fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    let mut out = [0u8; 8];
-    let mut i = 0;
-    while i < 8 {
-        out[i] = bytes[at + i];
-        i += 1;
+    match bytes.split_at(at).1.first_chunk::<8>() {
+        Some(chunk) => u64::from_le_bytes(*chunk),
+        None => panic!("the asset table is truncated: rebuild"),
     }
-    u64::from_le_bytes(out)
 }
 
 /// The bytes of the string whose `(offset, length)` pair is at `at`.
+#[inline]
 const fn str_bytes(bytes: &[u8], at: usize) -> &[u8] {
     let start = u32_at(bytes, header::STRINGS) as usize + u32_at(bytes, at) as usize;
     let len = u32_at(bytes, at + 4) as usize;
     bytes.split_at(start).1.split_at(len).0
 }
 
+#[inline]
 const fn record_at(bytes: &[u8], index: u32) -> usize {
     u32_at(bytes, header::RECORDS) as usize + index as usize * RECORD_LEN
 }
@@ -232,6 +236,61 @@ pub const fn url_str(bytes: &[u8]) -> &str {
 #[derive(Clone, Copy)]
 pub struct Table {
     bytes: &'static [u8],
+    /// Header fields, read once when the table is made (at compile time
+    /// for the generated `static`).
+    count: u32,
+    count_mod: FastMod,
+    records: usize,
+    strings: usize,
+    name: Hash,
+    hashed: Hash,
+}
+
+/// Where one perfect hash is.
+#[derive(Clone, Copy)]
+struct Hash {
+    key: u64,
+    disps: usize,
+    disps_mod: FastMod,
+    slots: usize,
+}
+
+impl Hash {
+    const fn read(bytes: &[u8], key: usize, disps: usize, disps_len: usize, slots: usize) -> Hash {
+        Hash {
+            key: u64_at(bytes, key),
+            disps: u32_at(bytes, disps) as usize,
+            disps_mod: FastMod::new(u32_at(bytes, disps_len)),
+            slots: u32_at(bytes, slots) as usize,
+        }
+    }
+}
+
+/// `a % d` for a divisor fixed when the table is made, with two
+/// multiplications instead of a division (Lemire, Kaser and Kurz, "Faster
+/// Remainder by Direct Computation", 2019; exact for every 32-bit `a` and
+/// `d`). The perfect hashes reduce by the number of displacements and of
+/// keys, which `phf_generator` chose; this gives the same results as `%`.
+#[derive(Clone, Copy)]
+struct FastMod {
+    divisor: u32,
+    multiplier: u64,
+}
+
+impl FastMod {
+    const fn new(divisor: u32) -> FastMod {
+        FastMod {
+            divisor,
+            // For 1 this wraps to 0, and every remainder is 0.
+            multiplier: (u64::MAX / if divisor == 0 { 1 } else { divisor as u64 }).wrapping_add(1),
+        }
+    }
+
+    #[inline]
+    fn rem(self, a: u32) -> u32 {
+        let low = self.multiplier.wrapping_mul(a as u64);
+        ((low as u128 * self.divisor as u128) >> 64) as u32
+    }
 }
 
 /// Which of the two perfect hashes to use.
@@ -245,7 +304,7 @@ pub enum Key {
 
 impl Table {
     /// Whether the table holds no asset.
-    pub fn is_empty(self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
@@ -253,89 +312,140 @@ impl Table {
     /// a table of another format stops the build.
     pub const fn new(bytes: &'static [u8]) -> Self {
         check(bytes);
-        Table { bytes }
-    }
-
-    /// Number of assets.
-    pub fn len(self) -> u32 {
-        u32_at(self.bytes, header::COUNT)
-    }
-
-    /// The string field of the header at `field` (a [`header`] offset).
-    pub fn header_str(self, field: usize) -> &'static str {
-        text(str_bytes(self.bytes, field))
-    }
-
-    /// The string field of a record.
-    pub fn str(self, index: u32, field: usize) -> &'static str {
-        text(str_bytes(self.bytes, record_at(self.bytes, index) + field))
-    }
-
-    /// The `u32` field of a record.
-    pub fn u32(self, index: u32, field: usize) -> u32 {
-        u32_at(self.bytes, record_at(self.bytes, index) + field)
-    }
-
-    /// The `u64` field of a record.
-    pub fn u64(self, index: u32, field: usize) -> u64 {
-        u64_at(self.bytes, record_at(self.bytes, index) + field)
-    }
-
-    /// 32 hex digits starting at `offset` in the string area.
-    pub fn md5(self, offset: u32) -> &'static str {
-        let start = u32_at(self.bytes, header::STRINGS) as usize + offset as usize;
-        text(&self.bytes[start..start + 32])
-    }
-
-    /// Source folder `index`.
-    pub fn folder(self, index: u32) -> &'static str {
-        text(str_bytes(
-            self.bytes,
-            u32_at(self.bytes, header::FOLDERS) as usize + index as usize * 8,
-        ))
-    }
-
-    /// Number of source folders.
-    pub fn folders(self) -> u32 {
-        u32_at(self.bytes, header::FOLDERS_LEN)
-    }
-
-    /// The record whose logical or hashed name is `key`.
-    pub fn find(self, which: Key, key: &str) -> Option<u32> {
-        let count = self.len();
-        if count == 0 {
-            return None;
-        }
-        let (hash_key, disps, disps_len, slots, field) = match which {
-            Key::Name => (
+        Table {
+            bytes,
+            count: u32_at(bytes, header::COUNT),
+            count_mod: FastMod::new(u32_at(bytes, header::COUNT)),
+            records: u32_at(bytes, header::RECORDS) as usize,
+            strings: u32_at(bytes, header::STRINGS) as usize,
+            name: Hash::read(
+                bytes,
                 header::NAME_KEY,
                 header::NAME_DISPS,
                 header::NAME_DISPS_LEN,
                 header::NAME_SLOTS,
-                record::NAME,
             ),
-            Key::Hashed => (
+            hashed: Hash::read(
+                bytes,
                 header::HASHED_KEY,
                 header::HASHED_DISPS,
                 header::HASHED_DISPS_LEN,
                 header::HASHED_SLOTS,
-                record::HASHED_NAME,
             ),
+        }
+    }
+
+    /// Number of assets.
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.count
+    }
+
+    /// The bytes of the string whose `(offset, length)` pair is at `at`.
+    #[inline]
+    fn string(&self, at: usize) -> &'static [u8] {
+        let start = self.strings + u32_at(self.bytes, at) as usize;
+        let len = u32_at(self.bytes, at + 4) as usize;
+        &self.bytes[start..start + len]
+    }
+
+    #[inline]
+    fn record(&self, index: u32) -> usize {
+        self.records + index as usize * RECORD_LEN
+    }
+
+    /// The string field of the header at `field` (a [`header`] offset).
+    pub fn header_str(&self, field: usize) -> &'static str {
+        text(self.string(field))
+    }
+
+    /// The string field of a record.
+    #[inline]
+    pub fn str(&self, index: u32, field: usize) -> &'static str {
+        text(self.string(self.record(index) + field))
+    }
+
+    /// The `u32` field of a record.
+    #[inline]
+    pub fn u32(&self, index: u32, field: usize) -> u32 {
+        u32_at(self.bytes, self.record(index) + field)
+    }
+
+    /// The `u64` field of a record.
+    #[inline]
+    pub fn u64(&self, index: u32, field: usize) -> u64 {
+        u64_at(self.bytes, self.record(index) + field)
+    }
+
+    /// 32 hex digits starting at `offset` in the string area.
+    #[inline]
+    pub fn md5(&self, offset: u32) -> &'static str {
+        let start = self.strings + offset as usize;
+        text(&self.bytes[start..start + 32])
+    }
+
+    /// Source folder `index`.
+    pub fn folder(&self, index: u32) -> &'static str {
+        text(self.string(u32_at(self.bytes, header::FOLDERS) as usize + index as usize * 8))
+    }
+
+    /// Number of source folders.
+    pub fn folders(&self) -> u32 {
+        u32_at(self.bytes, header::FOLDERS_LEN)
+    }
+
+    /// The record whose logical or hashed name is `key`.
+    #[inline]
+    pub fn find(&self, which: Key, key: &str) -> Option<u32> {
+        if self.count == 0 {
+            return None;
+        }
+        let (hash, field) = match which {
+            Key::Name => (self.name, record::NAME),
+            Key::Hashed => (self.hashed, record::HASHED_NAME),
         };
         let b = self.bytes;
-        let hashes = phf_shared::hash(key, &u64_at(b, hash_key));
-        let pair = u32_at(b, disps) as usize + (hashes.g % u32_at(b, disps_len)) as usize * 8;
-        let slot = phf_shared::displace(hashes.f1, hashes.f2, u32_at(b, pair), u32_at(b, pair + 4)) % count;
-        let index = u32_at(b, u32_at(b, slots) as usize + slot as usize * 4);
-        (str_bytes(b, record_at(b, index) + field) == key.as_bytes()).then_some(index)
+        let hashes = phf_shared::hash(key, &hash.key);
+        let pair = hash.disps + hash.disps_mod.rem(hashes.g) as usize * 8;
+        let slot = self.count_mod.rem(phf_shared::displace(
+            hashes.f1,
+            hashes.f2,
+            u32_at(b, pair),
+            u32_at(b, pair + 4),
+        ));
+        let index = u32_at(b, hash.slots + slot as usize * 4);
+        (self.string(self.record(index) + field) == key.as_bytes()).then_some(index)
     }
 }
 
 /// Text of the table. asset-build writes only `str`s into the string area;
 /// a table that is not UTF-8 there is not one it wrote.
+#[inline]
 fn text(bytes: &'static [u8]) -> &'static str {
     match core::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) => panic!("the asset table holds text that is not UTF-8: rebuild"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FastMod;
+
+    #[test]
+    fn fast_remainders_equal_the_division() {
+        let mut state = 0x9e37_79b9_u32;
+        for divisor in (1..300).chain([1 << 16, 99_991, u32::MAX - 1, u32::MAX]) {
+            let fast = FastMod::new(divisor);
+            for a in [0, 1, divisor - 1, divisor, u32::MAX, u32::MAX - 1] {
+                assert_eq!(fast.rem(a), a % divisor, "{a} % {divisor}");
+            }
+            for _ in 0..200 {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                assert_eq!(fast.rem(state), state % divisor, "{state} % {divisor}");
+            }
+        }
     }
 }

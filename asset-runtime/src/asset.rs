@@ -122,6 +122,7 @@ impl PartialEq for Asset {
 impl Eq for Asset {}
 
 impl Asset {
+    #[inline]
     pub(crate) fn new(assets: &'static Assets, index: u32) -> Self {
         Asset { assets, index }
     }
@@ -131,16 +132,19 @@ impl Asset {
         self.index
     }
 
+    #[inline]
     fn str(&self, field: usize) -> &'static str {
         self.assets.table().str(self.index, field)
     }
 
     /// The logical path, as the app refers to it: `css/base.css`.
+    #[inline]
     pub fn name(&self) -> &'static str {
         self.str(record::NAME)
     }
 
     /// The content-hashed path in the output folder: `css/base.d1833e6a1b2c.css`.
+    #[inline]
     pub fn hashed_name(&self) -> &'static str {
         self.str(record::HASHED_NAME)
     }
@@ -152,6 +156,7 @@ impl Asset {
     /// With the default settings this returns a string stored in the binary
     /// (no allocation); with a custom base URL or in dev mode the string is
     /// built once per asset and kept.
+    #[inline]
     pub fn url(&self) -> &'static str {
         self.assets.url_of(self.index, self.str(record::URL))
     }

@@ -58,8 +58,9 @@ impl Assets {
         }
     }
 
-    pub(crate) fn table(&self) -> Table {
-        self.table
+    #[inline]
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
     }
 
     pub(crate) fn embedded_data(&self) -> &'static [u8] {
@@ -67,6 +68,7 @@ impl Assets {
     }
 
     /// The asset with this logical path, if there is one.
+    #[inline]
     pub fn get(&'static self, name: &str) -> Option<Asset> {
         self.table.find(Key::Name, name).map(|i| Asset::new(self, i))
     }
@@ -79,6 +81,7 @@ impl Assets {
     /// The asset served under `path`, a logical name (`css/a.css`, its
     /// original) or a hashed name (`css/a.0123456789ab.css`), and which of
     /// its two files that path is.
+    #[inline]
     pub fn by_path(&'static self, path: &str) -> Option<(Asset, Served)> {
         if let Some(i) = self.table.find(Key::Name, path) {
             return Some((Asset::new(self, i), Served::Original));
@@ -94,6 +97,7 @@ impl Assets {
     /// A name that is not in the table is an error in strict mode (the
     /// default) and its unhashed URL in lenient mode. With the default
     /// settings, a hit does not allocate.
+    #[inline]
     pub fn url(&'static self, name: &str) -> Result<Cow<'static, str>, MissingAsset> {
         if let Some(asset) = self.get(name) {
             return Ok(Cow::Borrowed(asset.url()));
@@ -109,11 +113,20 @@ impl Assets {
 
     /// The URL of record `index` under the current settings; `default` is
     /// its URL under the table's base URL.
+    #[inline]
     pub(crate) fn url_of(&'static self, index: u32, default: &'static str) -> &'static str {
         let settings = settings();
         if settings.custom_base_url().is_none() && !settings.is_dev() {
             return default;
         }
+        self.other_url(index, default)
+    }
+
+    /// The URL of record `index` under a custom base URL or in dev mode,
+    /// built on first use and kept.
+    #[cold]
+    fn other_url(&'static self, index: u32, default: &'static str) -> &'static str {
+        let settings = settings();
         let urls = self
             .other_urls
             .get_or_init(|| (0..self.table.len()).map(|_| OnceLock::new()).collect());
@@ -134,6 +147,7 @@ impl Assets {
     /// `url` is the URL of record `index` under the table's base URL,
     /// computed at compile time.
     #[doc(hidden)]
+    #[inline]
     pub fn __url_at(&'static self, index: u32, url: &'static str) -> &'static str {
         self.url_of(index, url)
     }

@@ -98,6 +98,7 @@ impl Settings {
     }
 
     /// Whether dev mode is on.
+    #[inline]
     pub fn is_dev(&self) -> bool {
         self.dev
     }
@@ -113,6 +114,7 @@ impl Settings {
     }
 
     /// The configured base URL, if one was set.
+    #[inline]
     pub(crate) fn custom_base_url(&self) -> Option<&str> {
         self.base_url.as_deref()
     }
@@ -157,6 +159,7 @@ pub fn configure(settings: Settings) -> Result<(), AlreadyConfigured> {
 }
 
 /// The process-wide settings (the defaults if [`configure`] was not called).
+#[inline]
 pub fn settings() -> &'static Settings {
     SETTINGS.get_or_init(Settings::new)
 }

@@ -13,7 +13,10 @@
 //! `src/page.rs` and times `cargo build`; the difference between the two
 //! medians is what the build script (and compiling its output) adds to an
 //! asset edit. Also printed: the size of the generated `assets.rs`, of the
-//! table it includes, and of the binary.
+//! table it includes, and of the binary. The app optimizes its build
+//! scripts (`[profile.*.build-override] opt-level = 3`), as the README
+//! recommends; cargo's default, opt-level 0, makes asset-build itself
+//! several times slower (see the CHANGELOG for both).
 //!
 //! Run with `cargo bench -p end-to-end-tests --bench edit_loop`. Settings:
 //!
@@ -332,6 +335,14 @@ asset-runtime = {{ path = {runtime:?}, features = ["serve"] }}
 
 [build-dependencies]
 asset-build = {{ path = {build:?} }}
+
+# As the README recommends: cargo builds build scripts (and so asset-build)
+# without optimization by default, which makes every asset rebuild slow.
+[profile.dev.build-override]
+opt-level = 3
+
+[profile.release.build-override]
+opt-level = 3
 "#,
         runtime = ws.join("asset-runtime").display().to_string(),
         build = ws.join("asset-build").display().to_string(),
