@@ -107,10 +107,22 @@ fn run(config: &Config) -> Result<Output> {
     let mut assets = named.assets;
 
     let compress_started = Instant::now();
-    let variants = variant_cache(config, &out_dir);
     let precompress = config
         .precompress
         .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
+    let mut variants = variant_cache(config, &out_dir);
+    if precompress
+        && variants.is_shared()
+        && let Err(e) = std::fs::create_dir_all(variants.dir())
+    {
+        warnings.push(format!(
+            "cannot use the compression cache `{}` ({e}); compressing into `{}` instead \
+             (set ASSET_BUILD_CACHE_DIR to a writable folder, or to `off`)",
+            variants.dir().display(),
+            out_dir.display()
+        ));
+        variants = VariantCache::local(&out_dir);
+    }
     let plan = if precompress {
         compress::plan(&assets, &variants, &cache.compressed)
     } else {

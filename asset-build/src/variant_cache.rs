@@ -89,6 +89,11 @@ impl VariantCache {
         &self.dir
     }
 
+    /// Whether other builds share it.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared
+    }
+
     fn entry(&self, md5: &Md5Digest) -> PathBuf {
         let hex = hex(md5);
         self.dir.join(&hex[..2]).join(hex)

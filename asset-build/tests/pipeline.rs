@@ -485,6 +485,30 @@ fn a_shared_compression_cache_serves_other_projects_and_clean_builds() {
     assert_eq!(build(&third).files_compressed, 0);
 }
 
+#[test]
+fn an_unwritable_compression_cache_falls_back_to_the_build_s_own_with_a_warning() {
+    let project = Project::new(&[("assets/a.css", &".rule { color: red }\n".repeat(100))]);
+    // A file where the cache folder should be: it cannot be created.
+    let blocked = project.path("not-a-folder");
+    std::fs::write(&blocked, "file").unwrap();
+    let output = project
+        .config()
+        .precompress(true)
+        .compression_cache(Some(blocked.join("cache")))
+        .build()
+        .unwrap();
+    assert_eq!(
+        output.files_compressed, 1,
+        "one distinct content: no reference to rewrite"
+    );
+    assert!(project.output().join("a.css.br").is_file());
+    let warning = output.warnings.join("\n");
+    assert!(
+        warning.contains("cannot use the compression cache") && warning.contains("ASSET_BUILD_CACHE_DIR"),
+        "{warning}"
+    );
+}
+
 fn brotli_decompress(input: &[u8], out: &mut Vec<u8>) {
     let mut reader = brotli_decompressor::Decompressor::new(input, 4096);
     std::io::Read::read_to_end(&mut reader, out).unwrap();
