@@ -121,7 +121,7 @@ impl Config {
         self
     }
 
-    /// Whether to skip [`DEFAULT_IGNORE`] (`.*`, `*~`, `CVS`) too. On by default.
+    /// Whether to skip [`DEFAULT_IGNORE`](crate::DEFAULT_IGNORE) (`.*`, `*~`, `CVS`) too. On by default.
     pub fn default_ignore(&mut self, on: bool) -> &mut Self {
         self.default_ignore = on;
         self
