@@ -36,6 +36,12 @@ use crate::hash::{Md5Digest, hex};
 /// Version of the layout and of the compression settings: entries of
 /// another version are never read.
 const LAYOUT: &str = "v1";
+/// How often a shared cache is measured against its bound: measuring walks
+/// the whole cache, which a build that compressed one edited file should
+/// not pay each time.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// The file whose modification time says when the cache was last measured.
+const TRIMMED: &str = "last-trim";
 /// Default bound of a shared cache.
 pub(crate) const DEFAULT_LIMIT: u64 = 2 << 30;
 
@@ -161,16 +167,22 @@ impl VariantCache {
     }
 
     /// Keeps the cache within bounds: a build's own cache keeps only the
-    /// contents in `used`; a shared one, after a build that added entries,
-    /// removes the least recently used beyond its size limit.
+    /// contents in `used`; a shared one, after a build that added entries
+    /// (and at most every [`TRIM_EVERY`]), removes the least recently used
+    /// beyond its size limit.
     pub(crate) fn trim(&self, used: &HashSet<Md5Digest>, added: bool) {
         if !self.shared {
             self.remove_entries(|md5, _| !used.contains(md5));
             return;
         }
-        if !added {
+        let marker = self.dir.join(TRIMMED);
+        let due = std::fs::metadata(&marker)
+            .and_then(|m| m.modified())
+            .map_or(true, |t| t.elapsed().map_or(true, |e| e >= TRIM_EVERY));
+        if !added || !due {
             return;
         }
+        let _ = std::fs::write(&marker, b"");
         let mut entries = self.entries();
         let total: u64 = entries.iter().map(|e| e.size).sum();
         if total <= self.limit {
@@ -193,27 +205,32 @@ impl VariantCache {
         self.remove_entries(|md5, _| doomed.contains(md5));
     }
 
-    /// Every entry with a record: its content MD5, total size and last use.
+    /// Every entry with a record: its content MD5, total size (record and
+    /// variants) and last use (the record's time). One walk, names and
+    /// metadata only.
     fn entries(&self) -> Vec<Entry> {
-        let mut out = Vec::new();
+        let mut by_md5: std::collections::HashMap<Md5Digest, Entry> = std::collections::HashMap::new();
         for file in walkdir::WalkDir::new(&self.dir).min_depth(2).max_depth(2) {
             let Ok(file) = file else { continue };
             let name = file.file_name().to_string_lossy();
-            let Some(md5) = name.strip_suffix(".variants").and_then(parse_md5) else {
+            let Some((stem, suffix)) = name.split_once('.') else {
                 continue;
             };
+            let Some(md5) = parse_md5(stem) else { continue };
             let Ok(meta) = file.metadata() else { continue };
-            let sizes: u64 = std::fs::read_to_string(file.path())
-                .ok()
-                .and_then(|text| parse_record(&text))
-                .map_or(0, |v| v.each().iter().filter_map(|(_, v)| v.map(|v| v.size)).sum());
-            out.push(Entry {
+            let entry = by_md5.entry(md5).or_insert(Entry {
                 md5,
-                size: sizes + meta.len(),
-                used: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                size: 0,
+                used: SystemTime::UNIX_EPOCH,
+                recorded: false,
             });
+            entry.size += meta.len();
+            if suffix == "variants" {
+                entry.recorded = true;
+                entry.used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            }
         }
-        out
+        by_md5.into_values().filter(|e| e.recorded).collect()
     }
 
     /// Removes the entries (record first, so no build trusts a half-removed
@@ -239,6 +256,7 @@ struct Entry {
     md5: Md5Digest,
     size: u64,
     used: SystemTime,
+    recorded: bool,
 }
 
 /// `br <size> <md5>` and `gz <size> <md5>` lines, or `none`.
@@ -386,6 +404,12 @@ mod tests {
         assert_eq!(cache.get(&digests[1]), None);
         assert!(cache.get(&digests[2]).is_some());
         assert!(cache.get(&digests[3]).is_some());
+        // Measured at most every ten minutes: a build right after, over the
+        // bound again, does not walk the cache.
+        let more = [9u8; 16];
+        cache.put(&more, &[(Encoding::Br, vec![0; 2000])]).unwrap();
+        cache.trim(&HashSet::new(), true);
+        assert!(cache.get(&digests[2]).is_some() && cache.get(&more).is_some());
     }
 
     #[test]
