@@ -55,7 +55,7 @@ pub(crate) enum Content<'a> {
     /// These bytes.
     Bytes(&'a [u8]),
     /// The file as an earlier build wrote it, which [`stale`] found
-    /// current: never read.
+    /// current: neither read nor looked at again.
     Current,
 }
 
@@ -228,6 +228,10 @@ fn update(
     previous: Option<&OutputStamp>,
     hard_links: bool,
 ) -> Result<(bool, OutputStamp)> {
+    // `stale` found this file as the last build wrote it, a moment ago.
+    if let (Content::Current, Some(previous)) = (file.content, previous) {
+        return Ok((false, *previous));
+    }
     let dest = dir.join(file.name);
     if let (Some(previous), Ok(meta)) = (previous, std::fs::symlink_metadata(&dest)) {
         let current = stamp_of(&meta, file.md5);
