@@ -1,6 +1,7 @@
-//! Builds two asset tables: the serving benchmark's (a small stylesheet and
-//! a 1 MB binary file, precompressed and embedded), and the dev-mode tests'
-//! (stylesheets with references that the tests edit in place).
+//! Builds three asset tables: the serving benchmark's (a small stylesheet
+//! and a 1 MB binary file, precompressed and embedded), the dev-mode tests'
+//! (stylesheets with references that the tests edit in place), and one of
+//! a bundler's output, already content-hashed (a Vite output folder).
 
 use std::path::Path;
 
@@ -58,6 +59,30 @@ fn main() {
         .precompress(false)
         .generated_file_name("dev_assets.rs")
         .output_dir(Path::new(&out).join("dev-static"))
+        .build()
+        .unwrap_or_else(asset_build::fail);
+
+    // What `vite build` leaves with `build.manifest: true`.
+    let vite = Path::new(&out).join("vite-dist");
+    put(
+        &vite.join(".vite/manifest.json"),
+        br#"{"src/main.js": {"file": "assets/main-Bx9_k-2Q.js", "src": "src/main.js", "isEntry": true, "css": ["assets/main-C4fE81aZ.css"]}}"#,
+    );
+    put(
+        &vite.join("assets/main-Bx9_k-2Q.js"),
+        "document.title = `main`;\n".repeat(40).as_bytes(),
+    );
+    put(
+        &vite.join("assets/main-C4fE81aZ.css"),
+        b"body{background:url(/static/favicon.ico)}\n",
+    );
+    put(&vite.join("favicon.ico"), b"icon");
+    asset_build::Config::new()
+        .source(&vite)
+        .dependency_assets(false)
+        .precompress(true)
+        .generated_file_name("vite_assets.rs")
+        .output_dir(Path::new(&out).join("vite-static"))
         .build()
         .unwrap_or_else(asset_build::fail);
 }

@@ -60,6 +60,12 @@ impl Asset {
         &self.source.name
     }
 
+    /// Whether its name already carried a hash (see
+    /// [`prehashed`](crate::prehashed)): one file, named as its source.
+    pub(crate) fn is_prehashed(&self) -> bool {
+        self.source.prehashed
+    }
+
     /// Whether the hashed copy holds rewritten bytes (CSS/JS).
     pub(crate) fn is_rewritten(&self) -> bool {
         !matches!(self.served.bytes, ServedBytes::Original)

@@ -36,6 +36,9 @@ pub(crate) struct SourceFile {
     pub(crate) size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub(crate) mtime_ns: u128,
+    /// Whether its name already carries a hash of its content (see
+    /// [`prehashed`](crate::prehashed)): set after collection.
+    pub(crate) prehashed: bool,
 }
 
 /// The outcome of collection: files in finder order, and warnings.
@@ -44,25 +47,60 @@ pub(crate) struct Collected {
     pub(crate) warnings: Vec<String>,
 }
 
-/// Compiles the ignore globs (Django's fnmatch: `*` matches `/` too).
-pub(crate) fn ignore_set(patterns: &[String], default_ignore: bool) -> Result<GlobSet> {
+/// Where a Vite build keeps its manifest, inside its output folder:
+/// collected although the default patterns skip hidden names.
+pub(crate) const VITE_MANIFEST: &str = ".vite/manifest.json";
+
+/// The ignore globs, compiled (Django's fnmatch: `*` matches `/` too).
+pub(crate) struct Ignore {
+    set: GlobSet,
+    /// How many of the patterns, first in `set`, are the defaults.
+    defaults: usize,
+}
+
+impl Ignore {
+    /// Whether the user's patterns, not only the defaults, match.
+    fn user_match(&self, candidate: &str) -> bool {
+        self.set.matches(candidate).iter().any(|&i| i >= self.defaults)
+    }
+}
+
+/// Compiles the ignore globs: the defaults (with `default_ignore`), then
+/// `patterns`.
+pub(crate) fn ignore_set(patterns: &[String], default_ignore: bool) -> Result<Ignore> {
+    let defaults: Vec<String> = DEFAULT_IGNORE
+        .iter()
+        .filter(|_| default_ignore)
+        .map(|p| p.to_string())
+        .collect();
+    let default_count = defaults.len();
+    let all: Vec<String> = defaults.into_iter().chain(patterns.iter().cloned()).collect();
+    Ok(Ignore {
+        set: glob_set("ignore", &all)?,
+        defaults: default_count,
+    })
+}
+
+/// Compiles the globs given to `option`.
+pub(crate) fn glob_set(option: &'static str, patterns: &[String]) -> Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
-    let defaults = DEFAULT_IGNORE.iter().filter(|_| default_ignore).map(|p| p.to_string());
-    for pattern in defaults.chain(patterns.iter().cloned()) {
-        let glob = Glob::new(&pattern).map_err(|source| Error::BadGlob {
+    for pattern in patterns {
+        let glob = Glob::new(pattern).map_err(|source| Error::BadGlob {
+            option,
             pattern: pattern.clone(),
             source,
         })?;
         builder.add(glob);
     }
     builder.build().map_err(|source| Error::BadGlob {
+        option,
         pattern: patterns.join(", "),
         source,
     })
 }
 
 /// Walks `sources` in order and returns every file not ignored.
-pub(crate) fn collect(sources: &[Source], ignore: &GlobSet) -> Result<Collected> {
+pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> {
     let mut files: Vec<SourceFile> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut warnings = Vec::new();
@@ -91,7 +129,7 @@ pub(crate) fn collect(sources: &[Source], ignore: &GlobSet) -> Result<Collected>
     Ok(Collected { files, warnings })
 }
 
-fn walk(source: &Source, folder: u32, ignore: &GlobSet) -> Result<Vec<SourceFile>> {
+fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>> {
     let root = &source.dir;
     let mut out = Vec::new();
     let walker = WalkDir::new(root)
@@ -124,6 +162,7 @@ fn walk(source: &Source, folder: u32, ignore: &GlobSet) -> Result<Vec<SourceFile
             relative_start,
             size: 0,
             mtime_ns: 0,
+            prehashed: false,
         });
     }
     // The listing above reads folders only; the metadata of the files, one
@@ -137,13 +176,33 @@ fn walk(source: &Source, folder: u32, ignore: &GlobSet) -> Result<Vec<SourceFile
     Ok(out)
 }
 
-fn is_ignored(root: &Path, path: &Path, ignore: &GlobSet) -> bool {
+fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
+    let set = &ignore.set;
     if let Some(rel) = relative_text(root, path) {
         let base = rel.rsplit(['/', std::path::MAIN_SEPARATOR]).next().unwrap_or(rel);
-        return ignore.is_match(base) || ignore.is_match(rel);
+        if ignore.defaults > 0 {
+            if is_vite_path(rel) {
+                // A Vite output folder's `.vite/manifest.json` is collected:
+                // only the user's own patterns skip it.
+                return ignore.user_match(base) || ignore.user_match(rel);
+            }
+            if rel.starts_with(".vite/") || rel.contains("/.vite/") {
+                // Anything else in a `.vite` folder stays hidden.
+                return true;
+            }
+        }
+        return set.is_match(base) || set.is_match(rel);
     }
-    let base_hit = path.file_name().is_some_and(|name| ignore.is_match(Path::new(name)));
-    base_hit || path.strip_prefix(root).is_ok_and(|rel| ignore.is_match(rel))
+    let base_hit = path.file_name().is_some_and(|name| set.is_match(Path::new(name)));
+    base_hit || path.strip_prefix(root).is_ok_and(|rel| set.is_match(rel))
+}
+
+/// Whether `rel` is a `.vite` folder or the manifest in one: the walk
+/// enters the folder, then keeps the manifest only (a folder's entries
+/// are checked as they are listed).
+fn is_vite_path(rel: &str) -> bool {
+    let rel = rel.strip_suffix("/manifest.json").unwrap_or(rel);
+    rel == ".vite" || rel.ends_with("/.vite")
 }
 
 /// `path` relative to `root` as text, read off the bytes (walkdir's paths

@@ -166,10 +166,13 @@ impl Compressed {
     pub(crate) fn siblings(&self, assets: &[Asset], cache: &VariantCache) -> Vec<(String, PathBuf, Md5Digest)> {
         let mut out = Vec::new();
         for asset in assets.iter().filter(|a| compressible(a.name())) {
-            for (name, md5) in [
+            let copies = [
                 (asset.name(), &asset.original.md5),
                 (asset.hashed_name.as_str(), &asset.served.digest.md5),
-            ] {
+            ];
+            // An already-hashed file has one name for both.
+            let copies = &copies[..if asset.is_prehashed() { 1 } else { 2 }];
+            for &(name, md5) in copies {
                 let Some(variants) = self.by_md5.get(md5) else { continue };
                 for (encoding, variant) in variants.each() {
                     if let Some(variant) = variant {

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 /// | --- | --- |
 /// | [`source`](Config::source), [`source_with_prefix`](Config::source_with_prefix) | none; [`build()`](crate::build) uses one folder |
 /// | [`ignore`](Config::ignore) | `.*`, `*~`, `CVS` (see [`default_ignore`](Config::default_ignore)) |
+/// | [`prehashed`](Config::prehashed) | none; Vite's output and `*-<digest>.digested.*` are recognized anyway |
 /// | [`dependency_assets`](Config::dependency_assets) | `true` |
 /// | [`static_url`](Config::static_url) | `/static/` |
 /// | [`js_module_imports`](Config::js_module_imports) | `false` |
@@ -43,6 +44,7 @@ pub struct Config {
     pub(crate) sources: Vec<Source>,
     pub(crate) ignore: Vec<String>,
     pub(crate) default_ignore: bool,
+    pub(crate) prehashed: Vec<String>,
     pub(crate) dependency_assets: bool,
     pub(crate) static_url: String,
     pub(crate) js_module_imports: bool,
@@ -73,6 +75,7 @@ impl Config {
             sources: Vec::new(),
             ignore: Vec::new(),
             default_ignore: true,
+            prehashed: Vec::new(),
             dependency_assets: true,
             static_url: "/static/".to_owned(),
             js_module_imports: false,
@@ -124,6 +127,29 @@ impl Config {
     /// Whether to skip [`DEFAULT_IGNORE`](crate::DEFAULT_IGNORE) (`.*`, `*~`, `CVS`) too. On by default.
     pub fn default_ignore(&mut self, on: bool) -> &mut Self {
         self.default_ignore = on;
+        self
+    }
+
+    /// Takes files matching a glob (tried against the logical name, `*`
+    /// also matching `/`) as already content-hashed, the output of a
+    /// bundler other than Vite for example: they are collected under their
+    /// own names, never renamed and never rewritten, and served and
+    /// uploaded as immutable. References to them from other CSS and JS
+    /// still resolve.
+    ///
+    /// Needed for no Vite build (a folder holding `.vite/manifest.json` is
+    /// recognized: every file the manifest lists is taken as hashed) and
+    /// for no name in Propshaft's convention, `name-<digest>.digested.js`.
+    ///
+    /// ```no_run
+    /// asset_build::Config::new()
+    ///     .source("frontend/dist")
+    ///     .prehashed("chunks/*")
+    ///     .build()
+    ///     .unwrap_or_else(asset_build::fail);
+    /// ```
+    pub fn prehashed(&mut self, pattern: &str) -> &mut Self {
+        self.prehashed.push(pattern.to_owned());
         self
     }
 

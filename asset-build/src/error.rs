@@ -86,14 +86,44 @@ pub enum Error {
         chain: Vec<String>,
     },
 
-    /// An ignore pattern is not a valid glob.
-    #[error("ignore pattern `{pattern}` is not a valid glob: {source}")]
+    /// An ignore or prehashed pattern is not a valid glob.
+    #[error("{option} pattern `{pattern}` is not a valid glob: {source}")]
     BadGlob {
+        /// The option it was given to: `ignore` or `prehashed`.
+        option: &'static str,
         /// The pattern.
         pattern: String,
         /// What is wrong with it.
         #[source]
         source: globset::Error,
+    },
+
+    /// A `.vite/manifest.json` is not a Vite manifest.
+    #[error(
+        "`{}` is not a valid Vite manifest ({message}): run `vite build` again, or skip the \
+         folder with `.ignore(..)`",
+        .manifest.display()
+    )]
+    BadViteManifest {
+        /// The manifest file.
+        manifest: PathBuf,
+        /// What is wrong, with its line and column.
+        message: String,
+    },
+
+    /// A Vite manifest lists a file that is not in its output folder.
+    #[error(
+        "`{}`: entry `{entry}` lists `{file}`, which is not in the Vite output folder (or is \
+         ignored): the manifest is older than the files beside it; run `vite build` again",
+        .manifest.display()
+    )]
+    ViteFileMissing {
+        /// The manifest file.
+        manifest: PathBuf,
+        /// The key of the manifest entry.
+        entry: String,
+        /// The path it lists, relative to the output folder.
+        file: String,
     },
 
     /// `cargo metadata` failed, so dependency crates' assets could not be found.

@@ -75,6 +75,7 @@ mod generate;
 mod hash;
 mod output;
 mod pipeline;
+mod prehashed;
 mod references;
 mod rewrite;
 mod variant_cache;

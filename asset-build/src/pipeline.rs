@@ -31,6 +31,7 @@ use crate::fs;
 use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
 use crate::hash;
 use crate::output::{self, Content, OutFile, WriteStats};
+use crate::prehashed;
 use crate::references::Patterns;
 use crate::rewrite::{self, RewriteOptions};
 use crate::variant_cache::{self, VariantCache};
@@ -92,6 +93,7 @@ fn run(config: &Config) -> Result<Output> {
     let sources = sources(config, &mut cache)?;
 
     let ignore = collect::ignore_set(&config.ignore, config.default_ignore)?;
+    let prehashed_globs = collect::glob_set("prehashed", &config.prehashed)?;
     let collected = collect::collect(&sources, &ignore)?;
     let precompress = config
         .precompress
@@ -127,7 +129,9 @@ fn run(config: &Config) -> Result<Output> {
     output::trust(&output_dir, &mut cache.body.outputs);
     let mut warnings = collected.warnings;
 
-    let (hashed, files_hashed) = hash::hash_all(collected.files, &cache.body.sources)?;
+    let mut files = collected.files;
+    prehashed::mark(&mut files, &prehashed_globs)?;
+    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources)?;
     cache.body.sources = hash::stamps(&hashed, started);
     let none_racy = cache.body.sources.len() == hashed.len();
 
@@ -413,6 +417,7 @@ fn write(
         .collect();
     let hashed: Vec<OutFile<'_>> = assets
         .iter()
+        .filter(|a| !a.is_prehashed())
         .map(|a| OutFile {
             name: &a.hashed_name,
             content: match &a.served.bytes {

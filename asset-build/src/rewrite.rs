@@ -141,7 +141,11 @@ pub(crate) fn rewrite_all(
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
-    let kinds: Vec<Option<FileKind>> = files.iter().map(|f| FileKind::of(&f.name)).collect();
+    // A file already hashed is served as it is: never rewritten.
+    let kinds: Vec<Option<FileKind>> = files
+        .iter()
+        .map(|f| if f.prehashed { None } else { FileKind::of(&f.name) })
+        .collect();
 
     let scanned: Vec<Option<Scanned>> = (0..files.len())
         .into_par_iter()
@@ -158,7 +162,11 @@ pub(crate) fn rewrite_all(
         .iter()
         .zip(&digests)
         .zip(&kinds)
-        .map(|((file, digest), kind)| kind.is_none().then(|| hashed_name(&file.name, digest)))
+        .map(|((file, digest), kind)| match kind {
+            _ if file.prehashed => Some(file.name.clone()),
+            None => Some(hashed_name(&file.name, digest)),
+            Some(_) => None,
+        })
         .collect();
     // Per CSS/JS file, once named: `None` when its record is reused.
     let mut outcome: Vec<Option<Option<Rewritten>>> = (0..files.len()).map(|_| None).collect();

@@ -1,84 +1,13 @@
 //! The build pipeline on small trees: errors, warnings, options, and what a
 //! rebuild reads and writes.
 
+mod support;
+
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
 
-use asset_build::{Config, Error, Output};
+use asset_build::Error;
 use md5::Digest as _;
-
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new(files: &[(&str, &str)]) -> Project {
-        let project = Project {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        for (name, content) in files {
-            project.write(name, content);
-        }
-        project
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, content: &str) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-
-    fn output(&self) -> PathBuf {
-        self.path("out/static")
-    }
-
-    fn config(&self) -> Config {
-        let mut config = Config::new();
-        config
-            .source("assets")
-            .dependency_assets(false)
-            .package_dir(self.dir.path())
-            .out_dir(self.path("out"))
-            .output_dir(self.output())
-            .compression_cache(None)
-            .cargo_directives(false);
-        config
-    }
-
-    fn build(&self) -> Result<Output, Error> {
-        self.config().build()
-    }
-
-    fn manifest(&self) -> serde_json::Map<String, serde_json::Value> {
-        let bytes = std::fs::read(self.output().join("staticfiles.json")).unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        value["paths"].as_object().unwrap().clone()
-    }
-
-    fn hashed(&self, name: &str) -> String {
-        self.manifest()[name].as_str().unwrap().to_owned()
-    }
-
-    fn read_output(&self, name: &str) -> String {
-        std::fs::read_to_string(self.output().join(name)).unwrap()
-    }
-}
-
-/// Ages every file under the project so a rebuild may trust its cache
-/// (files modified within the last few milliseconds are always re-read).
-fn age(dir: &Path) {
-    let old = filetime::FileTime::from_unix_time(1_600_000_000, 0);
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            filetime::set_file_mtime(entry.path(), old).unwrap();
-        }
-    }
-}
+use support::{Project, age};
 
 #[test]
 fn missing_source_folder_is_named() {

@@ -27,6 +27,21 @@ pub fn hashed_name(name: &str, hash: &str) -> String {
     format!("{dir}{root}.{short}{ext}")
 }
 
+/// Whether a manifest entry (`name` → `hashed`) is of a file whose name
+/// already carried a hash of its content when it was collected (a
+/// bundler's `assets/index-BdcB2Kx1.js`): such a name maps to itself, is
+/// one file (not an original and a hashed copy), and is served and
+/// uploaded as immutable. A name hashed by the build never maps to itself.
+///
+/// ```
+/// use asset_contract::names::is_prehashed;
+/// assert!(is_prehashed("assets/index-BdcB2Kx1.js", "assets/index-BdcB2Kx1.js"));
+/// assert!(!is_prehashed("css/main.css", "css/main.d41d8cd98f00.css"));
+/// ```
+pub fn is_prehashed(name: &str, hashed: &str) -> bool {
+    name == hashed
+}
+
 /// Python's `os.path.splitext` on a file name: the extension starts at the
 /// last dot, unless only dots precede it (`.bashrc`, `..x`).
 ///

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use crate::asset::Asset;
 use crate::error::MissingAsset;
 use crate::settings::settings;
+use asset_contract::names;
 use asset_contract::table::{Table, header};
 use asset_contract::url::push_encoded_path;
 
@@ -84,7 +85,14 @@ impl Assets {
     #[inline]
     pub fn by_path(&'static self, path: &str) -> Option<(Asset, Served)> {
         if let Some(i) = self.table.find(path) {
-            return Some((Asset::new(self, i), Served::Original));
+            let asset = Asset::new(self, i);
+            // A name that already carried a hash is its own hashed file.
+            let served = if names::is_prehashed(path, asset.hashed_name()) {
+                Served::Hashed
+            } else {
+                Served::Original
+            };
+            return Some((asset, served));
         }
         self.table
             .find_hashed(path)

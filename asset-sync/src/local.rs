@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use asset_contract::{Encoding, MANIFEST_NAME, Manifest};
+use asset_contract::{Encoding, MANIFEST_NAME, Manifest, names};
 
 /// A file to upload.
 #[derive(Debug, Clone)]
@@ -77,6 +77,13 @@ impl LocalTree {
             manifest_bytes,
             encodings,
         })
+    }
+
+    /// How many files the manifest names: an original and a hashed copy
+    /// per entry, one file for a name that was already hashed.
+    pub fn objects(&self) -> usize {
+        let paths = &self.manifest.paths;
+        paths.len() * 2 - paths.iter().filter(|(n, h)| names::is_prehashed(n, h)).count()
     }
 
     /// The file `name` (a name from the manifest) and its precompressed

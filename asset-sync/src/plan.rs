@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use asset_contract::{Encoding, MANIFEST_NAME, Manifest};
+use asset_contract::{Encoding, MANIFEST_NAME, Manifest, names};
 
 use crate::error::Result;
 use crate::local::{LocalFile, LocalTree};
@@ -88,6 +88,10 @@ impl Plan {
                     plan.skipped += 1;
                     plan.assets.extend(siblings_missing(hashed)?);
                 }
+            }
+            if names::is_prehashed(name, hashed) {
+                // One object, already uploaded above as immutable.
+                continue;
             }
             let current = match remote {
                 Remote::Manifest(m) => m.paths.get(name) == Some(hashed),

@@ -123,7 +123,7 @@ pub async fn sync<S: ObjectStore>(
         return Ok(Summary {
             target: target.to_owned(),
             dry_run: options.dry_run,
-            skipped: local.manifest.paths.len() * 2 + 1,
+            skipped: local.objects() + 1,
             manifest_hash: local.manifest.hash.clone(),
             requests: store.requests() - requests_before,
             seconds: started.elapsed().as_secs_f64(),

@@ -209,6 +209,73 @@ async fn headers_follow_the_kind_of_name() {
 }
 
 #[tokio::test]
+async fn a_name_that_was_already_hashed_is_one_immutable_object() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[
+        (
+            ".vite/manifest.json",
+            br#"{"src/main.js": {"file": "assets/main-Bx9_k-2Q.js"}}"#,
+        ),
+        ("assets/main-Bx9_k-2Q.js", b"document.title = `main`;"),
+        ("favicon.ico", b"icon"),
+    ]);
+    let local = tree.local();
+    assert_eq!(
+        local.manifest.paths["assets/main-Bx9_k-2Q.js"],
+        "assets/main-Bx9_k-2Q.js"
+    );
+    // Published with no manifest in the store (so nothing is known to be in
+    // place), then with one.
+    let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    let puts_of = |key: &str| count(&log, format!("PUT {}", server.path(key)).as_str());
+    assert_eq!(puts_of("static/assets/main-Bx9_k-2Q.js"), 1, "{log:#?}");
+    // Two names each for the Vite manifest and the icon, one for the chunk.
+    assert_eq!(summary.uploaded, 5 + 2, "{log:#?}");
+
+    let client = server.client().await;
+    let head = client
+        .head_object()
+        .bucket(&server.bucket)
+        .key("static/assets/main-Bx9_k-2Q.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.cache_control(), Some("public, max-age=31536000, immutable"));
+    assert_eq!(head.content_type(), Some("text/javascript; charset=utf-8"));
+
+    let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!((again.uploaded, again.requests, again.skipped), (0, 1, 6));
+    // `--verify` finds it in place, and repairs it once it is gone.
+    let verified = SyncOptions {
+        verify: true,
+        ..SyncOptions::default()
+    };
+    let summary = server.sync(&store, &tree, &verified).await.unwrap();
+    assert_eq!(summary.uploaded, 0);
+    client
+        .delete_object()
+        .bucket(&server.bucket)
+        .key("static/assets/main-Bx9_k-2Q.js")
+        .send()
+        .await
+        .unwrap();
+    server.take_log();
+    let summary = server.sync(&store, &tree, &verified).await.unwrap();
+    let log = server.take_log();
+    assert_eq!(summary.uploaded, 1, "{log:#?}");
+    let head = client
+        .head_object()
+        .bucket(&server.bucket)
+        .key("static/assets/main-Bx9_k-2Q.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.cache_control(), Some("public, max-age=31536000, immutable"));
+}
+
+#[tokio::test]
 async fn keys_with_spaces_plus_percent_and_accents_round_trip() {
     let server = S3Server::start().await;
     let store = server.store().await;

@@ -14,3 +14,9 @@ pub mod bench_assets {
 pub mod dev_assets {
     asset_runtime::include_assets!("dev_assets.rs");
 }
+
+/// The asset table of a Vite output folder, whose files are already
+/// content-hashed (built by this crate's `build.rs`).
+pub mod vite_assets {
+    asset_runtime::include_assets!("vite_assets.rs");
+}

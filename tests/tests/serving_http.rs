@@ -339,3 +339,32 @@ async fn large_files_stream_from_disk_with_ranges() {
     let gz = std::fs::read(assets.output_dir().join(format!("{}.gz", css.hashed_name()))).unwrap();
     assert_eq!(body.as_ref(), gz.as_slice());
 }
+
+#[tokio::test]
+async fn a_name_that_was_already_hashed_is_served_as_immutable() {
+    use end_to_end_tests::vite_assets::{ASSETS, static_url};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().nest_service("/static", ServeAssets::new(&ASSETS));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{addr}");
+
+    let name = "assets/main-Bx9_k-2Q.js";
+    assert_eq!(static_url(name).unwrap(), format!("/static/{name}"));
+    let asset = ASSETS.get(name).unwrap();
+    assert_eq!(asset.hashed_name(), name);
+    let (status, headers, body) = get(&base, &format!("/static/{name}"), &[("accept-encoding", "br")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(h(&headers, "content-encoding"), "br");
+    assert_eq!(h(&headers, "etag"), format!("\"{}.br\"", asset.md5()));
+    let output = ASSETS.output_dir().to_owned();
+    assert_eq!(body, std::fs::read(output.join(format!("{name}.br"))).unwrap());
+    // Served as the bundler wrote it.
+    let (_, headers, body) = get(&base, "/static/assets/main-C4fE81aZ.css", &[]).await;
+    assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(body, b"body{background:url(/static/favicon.ico)}\n");
+    // A file the bundler did not hash keeps the usual two names.
+    let (_, headers, _) = get(&base, "/static/favicon.ico", &[]).await;
+    assert_eq!(h(&headers, "cache-control"), "public, max-age=60");
+}

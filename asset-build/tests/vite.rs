@@ -1,0 +1,125 @@
+//! A real Vite build's output, collected: `scripts/vite-fixture.sh DEST`
+//! builds a small project with Vite from npm, then
+//!
+//! ```text
+//! ASSET_VITE_DIST=DEST/project/dist cargo test -p asset-build --test vite -- --ignored
+//! ```
+//!
+//! checks that every file Vite's manifest lists keeps its name and bytes,
+//! that nothing is hashed twice, and that the references inside Vite's
+//! output and from the app's own CSS all lead to collected files.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use support::Project;
+
+fn dist() -> PathBuf {
+    let dist = std::env::var_os("ASSET_VITE_DIST")
+        .expect("set ASSET_VITE_DIST to the output of scripts/vite-fixture.sh DEST (DEST/project/dist)");
+    PathBuf::from(dist)
+}
+
+/// Every output path Vite's manifest lists.
+fn listed(dist: &Path) -> BTreeSet<String> {
+    let bytes = std::fs::read(dist.join(".vite/manifest.json")).unwrap();
+    let manifest: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).unwrap();
+    let mut files = BTreeSet::new();
+    for chunk in manifest.values() {
+        files.insert(chunk["file"].as_str().unwrap().to_owned());
+        for key in ["css", "assets"] {
+            for file in chunk.get(key).and_then(|v| v.as_array()).into_iter().flatten() {
+                files.insert(file.as_str().unwrap().to_owned());
+            }
+        }
+    }
+    files
+}
+
+/// The names a file of Vite's output refers to: `/static/<name>` URLs and
+/// `./<name>` imports (relative to `assets/`).
+fn references(text: &str) -> Vec<String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
+    let mut found = Vec::new();
+    for (marker, base) in [
+        ("/static/", ""),
+        ("\"./", "assets/"),
+        ("'./", "assets/"),
+        ("`./", "assets/"),
+    ] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            let end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            if end > 0 {
+                found.push(format!("{base}{}", &rest[..end]));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+#[ignore = "needs a Vite build: set ASSET_VITE_DIST (see scripts/vite-fixture.sh)"]
+fn a_real_vite_build_is_collected_as_it_is() {
+    let dist = dist();
+    let listed = listed(&dist);
+    let logo = listed
+        .iter()
+        .find(|f| f.ends_with(".svg"))
+        .expect("the fixture's logo is in Vite's manifest");
+    let entry_css = listed
+        .iter()
+        .find(|f| f.starts_with("assets/main-") && f.ends_with(".css"))
+        .expect("the main entry's CSS is in Vite's manifest");
+    let project = Project::new(&[(
+        "assets/css/app.css",
+        &format!("@import url(\"../{entry_css}\");\n.logo {{ background: url(../{logo}) }}\n"),
+    )]);
+    for precompress in [false, true] {
+        project.config().source(&dist).precompress(precompress).build().unwrap();
+        let manifest = project.manifest();
+        for file in &listed {
+            assert_eq!(manifest[file.as_str()], file.as_str(), "{file} is renamed");
+            assert_eq!(
+                std::fs::read(project.output().join(file)).unwrap(),
+                std::fs::read(dist.join(file)).unwrap(),
+                "{file} is not served as Vite wrote it"
+            );
+        }
+        assert!(manifest.contains_key(".vite/manifest.json"), "{manifest:?}");
+
+        // Under `assets/`, only Vite's files (and their compressed
+        // siblings): nothing hashed a second time.
+        let root = project.output().join("assets");
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let name = format!("assets/{}", entry.unwrap().file_name().to_str().unwrap());
+            let base = name
+                .strip_suffix(".br")
+                .or_else(|| name.strip_suffix(".gz"))
+                .filter(|_| precompress)
+                .unwrap_or(&name);
+            assert!(listed.contains(base), "{name} is not a file of Vite's");
+        }
+
+        // What Vite's files refer to is there, under the same name.
+        let mut checked = 0;
+        for file in listed.iter().filter(|f| f.ends_with(".js") || f.ends_with(".css")) {
+            let text = std::fs::read_to_string(project.output().join(file)).unwrap();
+            for name in references(&text) {
+                assert!(
+                    manifest.contains_key(&name),
+                    "{file} refers to {name}, which is not collected"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3, "only {checked} references found in Vite's output");
+
+        // The app's CSS refers to Vite's files by their own names.
+        let app = project.read_output(&project.hashed("css/app.css"));
+        assert!(app.contains(&format!("url(\"../{entry_css}\")")), "{app}");
+        assert!(app.contains(&format!("url(\"../{logo}\")")), "{app}");
+    }
+}
