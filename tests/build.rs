@@ -66,8 +66,16 @@ fn main() {
     let vite = Path::new(&out).join("vite-dist");
     put(
         &vite.join(".vite/manifest.json"),
-        br#"{"src/main.js": {"file": "assets/main-Bx9_k-2Q.js", "src": "src/main.js", "isEntry": true, "css": ["assets/main-C4fE81aZ.css"]}}"#,
+        br#"{
+  "_shared-D1x2y3z4.js": {"file": "assets/shared-D1x2y3z4.js", "css": ["assets/shared-E5f6g7h8.css"]},
+  "src/main.js": {"file": "assets/main-Bx9_k-2Q.js", "src": "src/main.js", "isEntry": true,
+                  "css": ["assets/main-C4fE81aZ.css"], "imports": ["_shared-D1x2y3z4.js"]},
+  "src/theme.css": {"file": "assets/theme-F9a8b7c6.css", "src": "src/theme.css", "isEntry": true}
+}"#,
     );
+    put(&vite.join("assets/shared-D1x2y3z4.js"), b"export const s = 1;\n");
+    put(&vite.join("assets/shared-E5f6g7h8.css"), b".shared{color:red}\n");
+    put(&vite.join("assets/theme-F9a8b7c6.css"), b":root{--x:1}\n");
     put(
         &vite.join("assets/main-Bx9_k-2Q.js"),
         "document.title = `main`;\n".repeat(40).as_bytes(),

@@ -1,7 +1,7 @@
 //! Step 6: the asset table that `asset_runtime::include_assets!()` brings
 //! into the app.
 //!
-//! Three files in `OUT_DIR`, all computed here as values and written by the
+//! Up to four files in `OUT_DIR`, all computed here as values and written by the
 //! caller:
 //!
 //! - `<name>.table`: every asset's names, URL, content type, integrity,
@@ -11,6 +11,9 @@
 //! - `<name>.embed` (with `embed` only): the bytes of every distinct
 //!   content and its precompressed siblings, one after another, compiled
 //!   into the binary with a single `include_bytes!`;
+//! - `<name>.vite` (when a Vite manifest was collected): per Vite entry,
+//!   the assets a page needs to load it, in the layout
+//!   `asset_contract::vite` defines;
 //! - `<name>` (`assets.rs`): a few declarations that include them, the same
 //!   whatever the assets. `asset!("path")` finds the path by binary search
 //!   in a `const` evaluation over the table, so an unknown path is a
@@ -25,11 +28,13 @@ use std::path::{Path, PathBuf};
 
 use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
 use asset_contract::url::push_encoded_path;
+use asset_contract::vite;
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
 
 use crate::compress::Variants;
 use crate::hash::{Md5Digest, hex, update_field};
+use crate::prehashed::ViteEntry;
 
 /// One asset as the table records it.
 pub(crate) struct Entry<'a> {
@@ -133,13 +138,50 @@ impl NameHash {
     }
 }
 
-/// Where the table and embedded data go, next to the generated Rust file.
-pub(crate) fn data_paths(rust_file: &Path) -> (PathBuf, PathBuf) {
-    let mut table = rust_file.as_os_str().to_owned();
-    table.push(".table");
-    let mut embed = rust_file.as_os_str().to_owned();
-    embed.push(".embed");
-    (PathBuf::from(table), PathBuf::from(embed))
+/// The data files of one generated Rust file, beside it.
+pub(crate) struct DataPaths {
+    /// `assets.rs.table`.
+    pub(crate) table: PathBuf,
+    /// `assets.rs.embed`, with `embed` only.
+    pub(crate) embed: PathBuf,
+    /// `assets.rs.vite`, when a Vite manifest was collected.
+    pub(crate) vite: PathBuf,
+}
+
+/// Where the table, the embedded data and the Vite entries go, next to
+/// the generated Rust file.
+pub(crate) fn data_paths(rust_file: &Path) -> DataPaths {
+    let beside = |suffix: &str| {
+        let mut path = rust_file.as_os_str().to_owned();
+        path.push(suffix);
+        PathBuf::from(path)
+    };
+    DataPaths {
+        table: beside(".table"),
+        embed: beside(".embed"),
+        vite: beside(".vite"),
+    }
+}
+
+/// The Vite entries' data ([`asset_contract::vite`]): each name as its
+/// index in `entries` (sorted by name, as the table is).
+pub(crate) fn vite_data(vite: &[ViteEntry], entries: &[Entry<'_>]) -> Vec<u8> {
+    let index = |name: &str| {
+        let i = entries
+            .binary_search_by(|e| e.name.cmp(name))
+            .expect("a Vite manifest lists only collected files");
+        u32::try_from(i).expect("fewer than 2^32 assets")
+    };
+    let data: Vec<vite::EntryData> = vite
+        .iter()
+        .map(|e| vite::EntryData {
+            key: e.key.clone(),
+            file: index(&e.file),
+            stylesheets: e.stylesheets.iter().map(|n| index(n)).collect(),
+            preloads: e.preloads.iter().map(|n| index(n)).collect(),
+        })
+        .collect();
+    vite::encode(&data)
 }
 
 /// The data files of one table, as values.
@@ -341,10 +383,14 @@ fn table_bytes(
 /// The Rust file that includes the table (and, with `embed`, the embedded
 /// data): a hidden module holding them and `ASSETS`, then `static_url` and
 /// `asset!`. It depends on the file names only, not on the assets.
-pub(crate) fn rust(rust_file: &Path, embed: bool) -> String {
-    let (table, embed_path) = data_paths(rust_file);
-    let table = table.as_path();
-    let embed = embed.then_some(embed_path.as_path());
+pub(crate) fn rust(rust_file: &Path, embed: bool, vite: bool) -> String {
+    let paths = data_paths(rust_file);
+    let table = paths.table.as_path();
+    let embed = embed.then_some(paths.embed.as_path());
+    let vite = match vite {
+        true => format!("include_bytes!({:?})", paths.vite.display().to_string()),
+        false => "&[]".to_owned(),
+    };
     let stem = rust_file.file_stem().and_then(|s| s.to_str()).unwrap_or("assets");
     let module: String = stem
         .chars()
@@ -370,8 +416,9 @@ pub(crate) fn rust(rust_file: &Path, embed: bool) -> String {
 pub mod {module} {{
     pub const TABLE: &[u8] = include_bytes!({table:?});
     pub const EMBEDDED: &[u8] = {embedded};
+    pub const VITE: &[u8] = {vite};
     /// The static assets of this crate, collected by asset-build.
-    pub static ASSETS: ::asset_runtime::Assets = ::asset_runtime::Assets::__new(TABLE, EMBEDDED);
+    pub static ASSETS: ::asset_runtime::Assets = ::asset_runtime::Assets::__new(TABLE, EMBEDDED, VITE);
 }}
 
 #[allow(unused_imports)]
@@ -508,7 +555,7 @@ mod tests {
 
     #[test]
     fn the_rust_file_does_not_depend_on_the_assets() {
-        let rust = rust(Path::new("/out/assets.rs"), false);
+        let rust = rust(Path::new("/out/assets.rs"), false, false);
         assert!(rust.len() < 4096, "{} bytes", rust.len());
         assert!(rust.contains("include_bytes!(\"/out/assets.rs.table\")"), "{rust}");
         assert!(rust.contains("pub const EMBEDDED: &[u8] = &[];"), "{rust}");

@@ -130,7 +130,7 @@ fn run(config: &Config) -> Result<Output> {
     let mut warnings = collected.warnings;
 
     let mut files = collected.files;
-    prehashed::mark(&mut files, &prehashed_globs)?;
+    let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
     let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources)?;
     cache.body.sources = hash::stamps(&hashed, started);
     let none_racy = cache.body.sources.len() == hashed.len();
@@ -191,12 +191,13 @@ fn run(config: &Config) -> Result<Output> {
         &mut cache,
     )?;
 
+    let vite = prehashed.vite_entries(&mut warnings);
     let generated = generate(
         config,
         &out_dir,
         &output_dir,
         &sources,
-        &assets,
+        (&assets, &vite),
         &compressed,
         &mut cache,
     )?;
@@ -204,11 +205,16 @@ fn run(config: &Config) -> Result<Output> {
     cache.head.finished = none_racy.then(|| Finished {
         inputs,
         output_tree: cache.body.outputs.tree(),
-        generated: [Some(&generated.rust), Some(&generated.table), generated.embed.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter_map(|path| stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
-            .collect(),
+        generated: [
+            Some(&generated.rust),
+            Some(&generated.table),
+            generated.embed.as_ref(),
+            generated.vite.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
+        .collect(),
         assets: assets.len(),
         outputs: write.written + write.unchanged,
         manifest_hash: manifest.hash.clone(),
@@ -271,13 +277,13 @@ fn unchanged(
         emit(config, &warnings);
     }
     let rust = out_dir.join(&config.generated_file_name);
-    let (table, embed) = generate::data_paths(&rust);
+    let paths = generate::data_paths(&rust);
     Output {
         manifest_path: output_dir.join(MANIFEST_NAME),
         output_dir,
         generated_file: rust,
-        table_file: table,
-        embed_file: config.embed.then_some(embed),
+        table_file: paths.table,
+        embed_file: config.embed.then_some(paths.embed),
         assets: finished.assets,
         files_hashed: 0,
         files_rewritten: 0,
@@ -451,6 +457,7 @@ struct Generated {
     rust: PathBuf,
     table: PathBuf,
     embed: Option<PathBuf>,
+    vite: Option<PathBuf>,
 }
 
 /// Writes the table (when its inputs changed), the embedded data (with
@@ -460,7 +467,7 @@ fn generate(
     out_dir: &Path,
     output_dir: &Path,
     sources: &[Source],
-    assets: &[Asset],
+    (assets, vite): (&[Asset], &[prehashed::ViteEntry]),
     compressed: &Compressed,
     cache: &mut BuildCache,
 ) -> Result<Generated> {
@@ -503,26 +510,35 @@ fn generate(
         output_dir,
         folders: &folders,
     };
-    let (table, embed) = generate::data_paths(&rust);
-    let key = generate::key(&entries, &info, &table);
-    let present = table.is_file() && (!config.embed || embed.is_file());
+    let paths = generate::data_paths(&rust);
+    let key = generate::key(&entries, &info, &paths.table);
+    let present = paths.table.is_file() && (!config.embed || paths.embed.is_file());
     if cache.body.generated_key.as_deref() != Some(key.as_str()) || !present {
         let name_hash = NameHash::of(&entries, cache.body.name_hash.take());
         let generated = generate::generate(&entries, &info, &name_hash);
         cache.body.name_hash = Some(name_hash);
-        fs::write_if_changed(&table, &generated.table)?;
+        fs::write_if_changed(&paths.table, &generated.table)?;
         if config.embed {
-            fs::write_concatenated(&embed, &generated.embed)?;
+            fs::write_concatenated(&paths.embed, &generated.embed)?;
         } else {
-            let _ = std::fs::remove_file(&embed);
+            let _ = std::fs::remove_file(&paths.embed);
         }
         cache.body.generated_key = Some(key);
     }
-    fs::write_if_changed(&rust, generate::rust(&rust, config.embed).as_bytes())?;
+    // Small, and cheap to compute: written whenever its bytes change.
+    let vite_data = generate::vite_data(vite, &entries);
+    if vite_data.is_empty() {
+        let _ = std::fs::remove_file(&paths.vite);
+    } else {
+        fs::write_if_changed(&paths.vite, &vite_data)?;
+    }
+    let has_vite = !vite_data.is_empty();
+    fs::write_if_changed(&rust, generate::rust(&rust, config.embed, has_vite).as_bytes())?;
     Ok(Generated {
         rust,
-        table,
-        embed: config.embed.then_some(embed),
+        table: paths.table,
+        embed: config.embed.then_some(paths.embed),
+        vite: has_vite.then_some(paths.vite),
     })
 }
 

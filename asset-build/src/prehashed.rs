@@ -32,7 +32,8 @@ use crate::collect::{SourceFile, VITE_MANIFEST};
 use crate::error::{Error, Result};
 
 /// One chunk or asset of a Vite manifest (`build.manifest: true`): the
-/// output files it lists, relative to Vite's output folder.
+/// output files it lists, relative to Vite's output folder, and the keys
+/// of the chunks it imports.
 #[derive(Debug, Deserialize)]
 struct ViteChunk {
     file: String,
@@ -40,27 +41,129 @@ struct ViteChunk {
     css: Vec<String>,
     #[serde(default)]
     assets: Vec<String>,
+    #[serde(default)]
+    imports: Vec<String>,
+}
+
+/// A Vite manifest found among the collected files.
+#[derive(Debug)]
+pub(crate) struct ViteManifest {
+    /// The logical name of the folder holding `.vite/`, with its `/`
+    /// (empty at the top of a source folder).
+    base: String,
+    chunks: BTreeMap<String, ViteChunk>,
+}
+
+/// What a Vite entry needs on a page, as logical names (see
+/// [`asset_contract::vite`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ViteEntry {
+    pub(crate) key: String,
+    pub(crate) file: String,
+    pub(crate) stylesheets: Vec<String>,
+    pub(crate) preloads: Vec<String>,
+}
+
+/// What this step found besides the marks.
+#[derive(Debug, Default)]
+pub(crate) struct Prehashed {
+    pub(crate) vite: Vec<ViteManifest>,
+}
+
+impl Prehashed {
+    /// Every key of every Vite manifest, with what it needs on a page; for
+    /// a key in two manifests, the first manifest's, with a warning.
+    pub(crate) fn vite_entries(&self, warnings: &mut Vec<String>) -> Vec<ViteEntry> {
+        let mut entries: BTreeMap<&str, ViteEntry> = BTreeMap::new();
+        for manifest in &self.vite {
+            for key in manifest.chunks.keys() {
+                let entry = manifest.entry(key);
+                match entries.get(key.as_str()) {
+                    Some(first) => warnings.push(format!(
+                        "two Vite manifests have an entry `{key}`: the one of `{}` is used, the \
+                         one of `{}` is ignored",
+                        first.file, entry.file
+                    )),
+                    None => {
+                        entries.insert(key, entry);
+                    }
+                }
+            }
+        }
+        entries.into_values().collect()
+    }
+}
+
+impl ViteManifest {
+    /// `key`'s stylesheets and preloads, as Vite's backend-integration
+    /// guide gathers them: its own CSS, then for each chunk it imports
+    /// (depth first, each once, a chunk after the chunks it imports) that
+    /// chunk's CSS; the imported chunks' files are the preloads.
+    fn entry(&self, key: &str) -> ViteEntry {
+        let chunk = &self.chunks[key];
+        let mut imported: Vec<&ViteChunk> = Vec::new();
+        // The entry itself is never its own preload, even in a cycle.
+        let mut seen: Vec<&str> = vec![key];
+        self.imported(chunk, &mut seen, &mut imported);
+        let mut stylesheets: Vec<String> = Vec::new();
+        for css in std::iter::once(chunk)
+            .chain(imported.iter().copied())
+            .flat_map(|c| &c.css)
+        {
+            let name = format!("{}{css}", self.base);
+            if !stylesheets.contains(&name) {
+                stylesheets.push(name);
+            }
+        }
+        ViteEntry {
+            key: key.to_owned(),
+            file: format!("{}{}", self.base, chunk.file),
+            stylesheets,
+            preloads: imported.iter().map(|c| format!("{}{}", self.base, c.file)).collect(),
+        }
+    }
+
+    fn imported<'a>(&'a self, chunk: &'a ViteChunk, seen: &mut Vec<&'a str>, out: &mut Vec<&'a ViteChunk>) {
+        for key in &chunk.imports {
+            if seen.contains(&key.as_str()) {
+                continue;
+            }
+            seen.push(key);
+            // Checked when the manifest was read.
+            let importee = &self.chunks[key];
+            self.imported(importee, seen, out);
+            out.push(importee);
+        }
+    }
 }
 
 /// Marks every already-hashed file of `files` (see the module docs);
 /// `globs` are [`Config::prehashed`](crate::Config::prehashed)'s.
-pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<()> {
+pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashed> {
     let mut marked: Vec<usize> = Vec::new();
+    let mut found = Prehashed::default();
     {
         let index: FxHashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
         for file in files.iter().filter(|f| is_vite_manifest(&f.name)) {
             let base = &file.name[..file.name.len() - VITE_MANIFEST.len()];
-            for (entry, listed) in vite_files(&file.path)? {
-                let name = format!("{base}{listed}");
-                let Some(&i) = index.get(name.as_str()) else {
-                    return Err(Error::ViteFileMissing {
-                        manifest: file.path.clone(),
-                        entry,
-                        file: listed,
-                    });
-                };
-                marked.push(i);
+            let chunks = read_vite_manifest(&file.path)?;
+            for (key, chunk) in &chunks {
+                for listed in std::iter::once(&chunk.file).chain(&chunk.css).chain(&chunk.assets) {
+                    let name = format!("{base}{listed}");
+                    let Some(&i) = index.get(name.as_str()) else {
+                        return Err(Error::ViteFileMissing {
+                            manifest: file.path.clone(),
+                            entry: key.clone(),
+                            file: listed.clone(),
+                        });
+                    };
+                    marked.push(i);
+                }
             }
+            found.vite.push(ViteManifest {
+                base: base.to_owned(),
+                chunks,
+            });
         }
     }
     for i in marked {
@@ -71,7 +174,7 @@ pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<()> {
             file.prehashed = true;
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// Whether a logical name is a Vite manifest: `.vite/manifest.json` at
@@ -81,21 +184,22 @@ fn is_vite_manifest(name: &str) -> bool {
         .is_some_and(|base| base.is_empty() || base.ends_with('/'))
 }
 
-/// Every output path a Vite manifest lists, with the key of the entry
-/// that lists it.
-fn vite_files(path: &Path) -> Result<Vec<(String, String)>> {
+/// Reads a Vite manifest, checking that every import names an entry.
+fn read_vite_manifest(path: &Path) -> Result<BTreeMap<String, ViteChunk>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-    let manifest: BTreeMap<String, ViteChunk> = serde_json::from_slice(&bytes).map_err(|e| Error::BadViteManifest {
+    let bad = |message: String| Error::BadViteManifest {
         manifest: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    let mut out = Vec::new();
-    for (key, chunk) in manifest {
-        for listed in std::iter::once(chunk.file).chain(chunk.css).chain(chunk.assets) {
-            out.push((key.clone(), listed));
+        message,
+    };
+    let chunks: BTreeMap<String, ViteChunk> = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    for (key, chunk) in &chunks {
+        if let Some(missing) = chunk.imports.iter().find(|i| !chunks.contains_key(*i)) {
+            return Err(bad(format!(
+                "entry `{key}` imports `{missing}`, which is not an entry of the manifest"
+            )));
         }
     }
-    Ok(out)
+    Ok(chunks)
 }
 
 /// Propshaft's convention for names that are already digested:
@@ -149,6 +253,53 @@ mod tests {
         // A shorter run after another `-` still counts.
         let inner = format!("a-{}-abcdefg.digested.js", "x".repeat(200));
         assert!(is_digested(&inner));
+    }
+
+    #[test]
+    fn vite_entries_follow_imports_depth_first_once() {
+        let chunks: BTreeMap<String, ViteChunk> = serde_json::from_str(
+            r#"{
+                "src/main.ts": {"file": "assets/main-1.js", "css": ["assets/main-1.css"], "imports": ["_a", "_b"]},
+                "_a": {"file": "assets/a-1.js", "css": ["assets/a-1.css"], "imports": ["_c", "src/main.ts"]},
+                "_b": {"file": "assets/b-1.js", "imports": ["_c"]},
+                "_c": {"file": "assets/c-1.js", "css": ["assets/c-1.css", "assets/main-1.css"]},
+                "src/style.css": {"file": "assets/style-1.css"}
+            }"#,
+        )
+        .unwrap();
+        let found = Prehashed {
+            vite: vec![ViteManifest {
+                base: "app/".to_owned(),
+                chunks,
+            }],
+        };
+        let mut warnings = Vec::new();
+        let entries = found.vite_entries(&mut warnings);
+        assert!(warnings.is_empty());
+        let main = entries.iter().find(|e| e.key == "src/main.ts").unwrap();
+        assert_eq!(main.file, "app/assets/main-1.js");
+        assert_eq!(
+            main.stylesheets,
+            ["app/assets/main-1.css", "app/assets/c-1.css", "app/assets/a-1.css"]
+        );
+        assert_eq!(
+            main.preloads,
+            ["app/assets/c-1.js", "app/assets/a-1.js", "app/assets/b-1.js"]
+        );
+        let style = entries.iter().find(|e| e.key == "src/style.css").unwrap();
+        assert_eq!(style.file, "app/assets/style-1.css");
+        assert!(style.stylesheets.is_empty() && style.preloads.is_empty());
+
+        // A second manifest with the same key: the first wins, with a warning.
+        let mut twice = found;
+        twice.vite.push(ViteManifest {
+            base: "other/".to_owned(),
+            chunks: serde_json::from_str(r#"{"src/style.css": {"file": "s-2.css"}}"#).unwrap(),
+        });
+        let entries = twice.vite_entries(&mut warnings);
+        assert_eq!(entries.len(), 5);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("`src/style.css`"), "{warnings:?}");
     }
 
     #[test]

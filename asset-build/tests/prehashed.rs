@@ -182,6 +182,22 @@ fn a_malformed_vite_manifest_is_named() {
 }
 
 #[test]
+fn a_vite_manifest_importing_an_unknown_entry_is_named() {
+    let project = vite_project();
+    project.write(
+        "assets/dist/.vite/manifest.json",
+        &VITE_MANIFEST.replace("\"imports\": [\"_shared-Xy_9-abc.js\"]", "\"imports\": [\"_gone.js\"]"),
+    );
+    let err = project.build().unwrap_err();
+    assert!(matches!(err, Error::BadViteManifest { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("entry `src/main.js` imports `_gone.js`, which is not an entry of the manifest"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_vite_manifest_listing_a_missing_file_is_named() {
     let project = vite_project();
     std::fs::remove_file(project.path("assets/dist/assets/logo-Zz123456.svg")).unwrap();
@@ -240,4 +256,29 @@ fn a_bad_prehashed_glob_is_named() {
     let err = project.config().prehashed("chunks/[").build().unwrap_err();
     let message = err.to_string();
     assert!(message.starts_with("prehashed pattern `chunks/[`"), "{message}");
+}
+
+#[test]
+fn the_vite_entries_file_comes_and_goes_with_the_vite_manifest() {
+    let project = vite_project();
+    let output = project.build().unwrap();
+    let mut vite_file = output.generated_file.as_os_str().to_owned();
+    vite_file.push(".vite");
+    let vite_file = std::path::PathBuf::from(vite_file);
+    let data = std::fs::read(&vite_file).unwrap();
+    assert!(data.starts_with(b"ASTVITE1"));
+    let rust = std::fs::read_to_string(&output.generated_file).unwrap();
+    assert!(
+        rust.contains(&format!(
+            "VITE: &[u8] = include_bytes!({:?})",
+            vite_file.display().to_string()
+        )),
+        "{rust}"
+    );
+
+    std::fs::remove_dir_all(project.path("assets/dist/.vite")).unwrap();
+    project.config().lenient_references(true).build().unwrap();
+    assert!(!vite_file.exists());
+    let rust = std::fs::read_to_string(&output.generated_file).unwrap();
+    assert!(rust.contains("VITE: &[u8] = &[];"), "{rust}");
 }

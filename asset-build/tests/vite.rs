@@ -6,8 +6,9 @@
 //! ```
 //!
 //! checks that every file Vite's manifest lists keeps its name and bytes,
-//! that nothing is hashed twice, and that the references inside Vite's
-//! output and from the app's own CSS all lead to collected files.
+//! that nothing is hashed twice, that the references inside Vite's output
+//! and from the app's own CSS all lead to collected files, and that the
+//! runtime renders each Vite entry's tags from the generated data.
 
 mod support;
 
@@ -78,7 +79,7 @@ fn a_real_vite_build_is_collected_as_it_is() {
         &format!("@import url(\"../{entry_css}\");\n.logo {{ background: url(../{logo}) }}\n"),
     )]);
     for precompress in [false, true] {
-        project.config().source(&dist).precompress(precompress).build().unwrap();
+        let output = project.config().source(&dist).precompress(precompress).build().unwrap();
         let manifest = project.manifest();
         for file in &listed {
             assert_eq!(manifest[file.as_str()], file.as_str(), "{file} is renamed");
@@ -121,5 +122,47 @@ fn a_real_vite_build_is_collected_as_it_is() {
         let app = project.read_output(&project.hashed("css/app.css"));
         assert!(app.contains(&format!("url(\"../{entry_css}\")")), "{app}");
         assert!(app.contains(&format!("url(\"../{logo}\")")), "{app}");
+
+        entry_tags(&output, &dist);
     }
+}
+
+/// The entries as the runtime reads them from the generated files: the
+/// tags of `src/main.js` link its CSS, load its script and preload the
+/// chunk it shares with `src/admin.js`, all under Vite's names.
+fn entry_tags(output: &asset_build::Output, dist: &Path) {
+    let read = |path: PathBuf| -> &'static [u8] { Box::leak(std::fs::read(path).unwrap().into_boxed_slice()) };
+    let mut vite_file = output.generated_file.as_os_str().to_owned();
+    vite_file.push(".vite");
+    let assets: &'static asset_runtime::Assets = Box::leak(Box::new(asset_runtime::Assets::__new(
+        read(output.table_file.clone()),
+        &[],
+        read(PathBuf::from(vite_file)),
+    )));
+    let bytes = std::fs::read(dist.join(".vite/manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let main = &manifest["src/main.js"];
+    let shared_key = main["imports"][0].as_str().unwrap();
+    let shared = manifest[shared_key]["file"].as_str().unwrap();
+    let script = main["file"].as_str().unwrap();
+    let css = main["css"][0].as_str().unwrap();
+
+    let entry = assets.vite_entry("src/main.js").unwrap();
+    let tags = entry.tags();
+    let lines: Vec<&str> = tags.lines().collect();
+    assert_eq!(lines.len(), 3, "{tags}");
+    let starts = [
+        format!("<link rel=\"stylesheet\" href=\"/static/{css}\" integrity=\"sha384-"),
+        format!("<script type=\"module\" src=\"/static/{script}\" integrity=\"sha384-"),
+        format!("<link rel=\"modulepreload\" href=\"/static/{shared}\" integrity=\"sha384-"),
+    ];
+    for (line, start) in lines.iter().zip(&starts) {
+        assert!(line.starts_with(start.as_str()), "{tags}");
+    }
+    assert_eq!(
+        entry.script().unwrap().integrity(),
+        assets.get(script).unwrap().integrity()
+    );
+    let admin = assets.vite_entry("src/admin.js").unwrap();
+    assert_eq!(admin.preloads().map(|a| a.name()).collect::<Vec<_>>(), [shared]);
 }

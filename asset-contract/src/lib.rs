@@ -25,7 +25,9 @@
 //!   `content-type`): the `Content-Type` each file is served with;
 //! - [`url`]: how a name becomes a URL under a base URL;
 //! - [`table`] (feature `table`): the binary asset table that the generated
-//!   code compiles into the app, and its lookups.
+//!   code compiles into the app, and its lookups;
+//! - [`vite`]: the Vite entries the build records beside the table, for
+//!   the tags a page needs to load each one.
 //!
 //! Without features the crate depends only on `percent-encoding`, so every crate can read
 //! the contract at the cost it needs.
@@ -43,6 +45,7 @@ pub mod names;
 #[cfg(feature = "table")]
 pub mod table;
 pub mod url;
+pub mod vite;
 
 #[cfg(feature = "content-type")]
 pub use content_type::content_type;

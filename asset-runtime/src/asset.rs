@@ -184,6 +184,17 @@ impl Asset {
         self.str(record::INTEGRITY)
     }
 
+    /// The integrity value a page should print: [`integrity`](Asset::integrity),
+    /// or nothing in dev mode, where the file served is the source as it
+    /// is now, not the one the build hashed.
+    pub(crate) fn integrity_in_page(&self) -> &'static str {
+        if crate::settings().is_dev() {
+            ""
+        } else {
+            self.integrity()
+        }
+    }
+
     /// The hashed copy (for CSS and JS, with its references rewritten).
     pub fn hashed_file(&self) -> FileInfo {
         FileInfo::read(self.assets, self.index, record::HASHED_FILE)

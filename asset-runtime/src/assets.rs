@@ -30,6 +30,8 @@ pub enum Served {
 pub struct Assets {
     table: Table,
     embedded: &'static [u8],
+    /// Vite entries ([`asset_contract::vite`]), empty without Vite.
+    vite: &'static [u8],
     /// URLs under a custom base URL or in dev mode, built on first use.
     other_urls: OnceLock<Box<[OnceLock<Box<str>>]>>,
 }
@@ -51,12 +53,17 @@ impl Assets {
     /// Checks the table's header at compile time (the generated `static`
     /// is evaluated by the compiler).
     #[doc(hidden)]
-    pub const fn __new(table: &'static [u8], embedded: &'static [u8]) -> Self {
+    pub const fn __new(table: &'static [u8], embedded: &'static [u8], vite: &'static [u8]) -> Self {
         Assets {
             table: Table::new(table),
             embedded,
+            vite,
             other_urls: OnceLock::new(),
         }
+    }
+
+    pub(crate) fn vite_data(&self) -> &'static [u8] {
+        self.vite
     }
 
     #[inline]

@@ -45,11 +45,11 @@
 //!
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
-//! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`] | `asset-contract`, `phf_shared`, `percent-encoding` |
+//! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`], [`vite`] entries | `asset-contract`, `phf_shared`, `percent-encoding` |
 //! | `serve` | `serve::ServeAssets`, a tower service | `http`, `tokio`, `bytes` |
 //! | `livereload` | `livereload::layer`, live reload in dev mode | `notify`, `tower-livereload` |
-//! | `minijinja` | `static()` and `integrity()` for minijinja | `minijinja` |
-//! | `tera` | `static()` and `integrity()` for tera | `tera` |
+//! | `minijinja` | `static()`, `integrity()` and `vite()` for minijinja | `minijinja` |
+//! | `tera` | `static()`, `integrity()` and `vite()` for tera | `tera` |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -62,11 +62,12 @@ pub mod livereload;
 pub mod serve;
 mod settings;
 pub mod templates;
+pub mod vite;
 
 pub use asset::{Asset, Embedded, FileInfo};
 pub use asset_contract::url::push_encoded_path;
 pub use assets::{Assets, Served};
-pub use error::{AlreadyConfigured, MissingAsset};
+pub use error::{AlreadyConfigured, MissingAsset, MissingEntry};
 pub use settings::{Settings, configure, settings};
 
 /// Items used by the code that `asset-build` generates. Not a public API.

@@ -5,7 +5,7 @@ use ::minijinja::{Environment, Error, ErrorKind};
 
 use crate::assets::Assets;
 
-/// Adds `static(name)` and `integrity(name)` to `env`.
+/// Adds `static(name)`, `integrity(name)` and `vite(entry)` to `env`.
 ///
 /// `static` returns the URL of the hashed file (marked safe when it holds
 /// no character that needs HTML escaping); both fail the render for a name
@@ -32,7 +32,13 @@ pub fn add_to(env: &mut Environment<'_>, assets: &'static Assets) {
     env.add_function("integrity", move |name: &str| -> Result<Value, Error> {
         assets
             .get(name)
-            .map(|asset| Value::from_safe_string(super::integrity(asset).to_owned()))
+            .map(|asset| Value::from_safe_string(asset.integrity_in_page().to_owned()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, crate::MissingAsset::new(name).to_string()))
+    });
+    env.add_function("vite", move |entry: &str| -> Result<Value, Error> {
+        assets
+            .vite_entry(entry)
+            .map(|entry| Value::from_safe_string(entry.tags()))
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
     });
 }

@@ -22,20 +22,10 @@
 //! ```
 //!
 //! Each helper also provides `integrity(name)`, the `sha384-...` value for
-//! a `<script integrity>` attribute.
+//! a `<script integrity>` attribute, and `vite(entry)`, the tags that load
+//! a Vite entry (see [`crate::vite`]).
 
 #[cfg(feature = "minijinja")]
 pub mod minijinja;
 #[cfg(feature = "tera")]
 pub mod tera;
-
-/// The integrity value templates print: empty in dev mode, where the file
-/// served is the source as it is now, not the one the build hashed.
-#[cfg(any(feature = "minijinja", feature = "tera"))]
-fn integrity(asset: crate::Asset) -> &'static str {
-    if crate::settings().is_dev() {
-        ""
-    } else {
-        asset.integrity()
-    }
-}

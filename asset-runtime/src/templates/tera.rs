@@ -6,10 +6,11 @@ use ::tera::{Function, Tera, Value};
 
 use crate::assets::Assets;
 
-/// Adds `static(name=...)` and `integrity(name=...)` to `tera`; an unknown
-/// name is a render error (or, for `static` with lenient lookups, the
-/// unhashed URL). In dev mode, `integrity` is empty (the file served is the
-/// source as it is now).
+/// Adds `static(name=...)`, `integrity(name=...)` and `vite(entry=...)` to
+/// `tera`; an unknown name is a render error (or, for `static` with lenient
+/// lookups, the unhashed URL). In dev mode, `integrity` is empty (the file
+/// served is the source as it is now). `vite` returns the tags that load a
+/// Vite entry (see [`crate::vite`]), as safe HTML.
 ///
 /// ```ignore
 /// let mut tera = tera::Tera::default();
@@ -19,6 +20,7 @@ use crate::assets::Assets;
 pub fn add_to(tera: &mut Tera, assets: &'static Assets) {
     tera.register_function("static", StaticUrl(assets));
     tera.register_function("integrity", Integrity(assets));
+    tera.register_function("vite", Vite(assets));
 }
 
 fn name_arg<'a>(args: &'a HashMap<String, Value>, function: &str) -> ::tera::Result<&'a str> {
@@ -52,7 +54,26 @@ impl Function for Integrity {
         let name = name_arg(args, "integrity")?;
         self.0
             .get(name)
-            .map(|asset| Value::String(super::integrity(asset).to_owned()))
+            .map(|asset| Value::String(asset.integrity_in_page().to_owned()))
             .ok_or_else(|| ::tera::Error::msg(crate::MissingAsset::new(name).to_string()))
+    }
+}
+
+struct Vite(&'static Assets);
+
+impl Function for Vite {
+    fn call(&self, args: &HashMap<String, Value>) -> ::tera::Result<Value> {
+        let entry = args
+            .get("entry")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ::tera::Error::msg("vite() needs an `entry` argument, like vite(entry=\"src/main.ts\")"))?;
+        self.0
+            .vite_entry(entry)
+            .map(|entry| Value::String(entry.tags()))
+            .map_err(|e| ::tera::Error::msg(e.to_string()))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
     }
 }
