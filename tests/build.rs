@@ -1,7 +1,8 @@
-//! Builds three asset tables: the serving benchmark's (a small stylesheet
+//! Builds four asset tables: the serving benchmark's (a small stylesheet
 //! and a 1 MB binary file, precompressed and embedded), the dev-mode tests'
-//! (stylesheets with references that the tests edit in place), and one of
-//! a bundler's output, already content-hashed (a Vite output folder).
+//! (stylesheets with references that the tests edit in place), one of a
+//! bundler's output, already content-hashed (a Vite output folder), and
+//! one of ES modules pinned in an import map.
 
 use std::path::Path;
 
@@ -91,6 +92,33 @@ fn main() {
         .precompress(true)
         .generated_file_name("vite_assets.rs")
         .output_dir(Path::new(&out).join("vite-static"))
+        .build()
+        .unwrap_or_else(asset_build::fail);
+
+    // ES modules loaded through an import map.
+    let modules = Path::new(&out).join("module-assets");
+    put(
+        &modules.join("js/app.js"),
+        b"import { hello } from \"controllers/hello\";\nimport { twice } from \"./util.js\";\ndocument.title = twice(hello());\n",
+    );
+    put(&modules.join("js/util.js"), b"export const twice = (s) => s + s;\n");
+    put(
+        &modules.join("js/controllers/hello.js"),
+        b"export const hello = () => \"hello\";\n",
+    );
+    put(
+        &modules.join("js/controllers/index.js"),
+        b"export * from \"controllers/hello\";\n",
+    );
+    asset_build::Config::new()
+        .source(&modules)
+        .dependency_assets(false)
+        .precompress(false)
+        .pin("app", "js/app.js")
+        .pin("util", "js/util.js")
+        .pin_all_from("js/controllers", "controllers")
+        .generated_file_name("module_assets.rs")
+        .output_dir(Path::new(&out).join("module-static"))
         .build()
         .unwrap_or_else(asset_build::fail);
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::collect::Source;
 use crate::error::{Error, Result};
+use crate::importmap::Pin;
 
 /// Configuration of an asset build; [`build`](Config::build) runs it.
 ///
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 /// | [`source`](Config::source), [`source_with_prefix`](Config::source_with_prefix) | none; [`build()`](crate::build) uses one folder |
 /// | [`ignore`](Config::ignore) | `.*`, `*~`, `CVS` (see [`default_ignore`](Config::default_ignore)) |
 /// | [`prehashed`](Config::prehashed) | none; Vite's output and `*-<digest>.digested.*` are recognized anyway |
+/// | [`pin`](Config::pin), [`pin_all_from`](Config::pin_all_from) | no import map |
 /// | [`dependency_assets`](Config::dependency_assets) | `true` |
 /// | [`static_url`](Config::static_url) | `/static/` |
 /// | [`js_module_imports`](Config::js_module_imports) | `false` |
@@ -45,6 +47,7 @@ pub struct Config {
     pub(crate) ignore: Vec<String>,
     pub(crate) default_ignore: bool,
     pub(crate) prehashed: Vec<String>,
+    pub(crate) pins: Vec<Pin>,
     pub(crate) dependency_assets: bool,
     pub(crate) static_url: String,
     pub(crate) js_module_imports: bool,
@@ -76,6 +79,7 @@ impl Config {
             ignore: Vec::new(),
             default_ignore: true,
             prehashed: Vec::new(),
+            pins: Vec::new(),
             dependency_assets: true,
             static_url: "/static/".to_owned(),
             js_module_imports: false,
@@ -150,6 +154,44 @@ impl Config {
     /// ```
     pub fn prehashed(&mut self, pattern: &str) -> &mut Self {
         self.prehashed.push(pattern.to_owned());
+        self
+    }
+
+    /// Pins a JS module in the app's import map: the browser then loads
+    /// `name` (a logical name, `js/app.js`) for `import "specifier"`. The
+    /// runtime renders the map and its `modulepreload` links
+    /// (`ASSETS.import_map().tags()`); see [`pin_all_from`](Config::pin_all_from).
+    ///
+    /// A pin whose module is not collected stops the build with an error
+    /// naming it.
+    ///
+    /// ```no_run
+    /// asset_build::Config::new()
+    ///     .source("assets")
+    ///     .pin("app", "js/app.js")
+    ///     .pin_all_from("js/controllers", "controllers")
+    ///     .build()
+    ///     .unwrap_or_else(asset_build::fail);
+    /// ```
+    pub fn pin(&mut self, specifier: &str, name: &str) -> &mut Self {
+        self.pins.push(Pin::One {
+            specifier: specifier.to_owned(),
+            name: name.to_owned(),
+        });
+        self
+    }
+
+    /// Pins every `.js` and `.mjs` file under `folder` (logical names,
+    /// `js/controllers`) as importmap-rails does: `js/controllers/hello.js`
+    /// under the specifier `controllers/hello` when `under` is
+    /// `controllers`, and an `index.js` as its folder's specifier. A later
+    /// pin of the same specifier replaces an earlier one; a folder with no
+    /// module stops the build with an error naming it.
+    pub fn pin_all_from(&mut self, folder: &str, under: &str) -> &mut Self {
+        self.pins.push(Pin::Folder {
+            folder: folder.trim_matches('/').to_owned(),
+            under: under.trim_matches('/').to_owned(),
+        });
         self
     }
 

@@ -126,6 +126,30 @@ pub enum Error {
         file: String,
     },
 
+    /// An import-map pin names a module that is not collected.
+    #[error(
+        "import-map pin `{specifier}` names `{name}`, which is not a collected asset: give the \
+         logical name of a JS file (relative to an asset folder, like `js/app.js`), or add the \
+         file"
+    )]
+    PinMissing {
+        /// The specifier pinned.
+        specifier: String,
+        /// The logical name it names.
+        name: String,
+    },
+
+    /// `pin_all_from` names a folder that holds no `.js` or `.mjs` file.
+    #[error(
+        "import-map folder `{folder}` (pin_all_from) holds no collected `.js` or `.mjs` file: give \
+         a folder of logical names (relative to an asset folder, like `js/controllers`), or \
+         remove the pin"
+    )]
+    PinMatchesNothing {
+        /// The folder, as given.
+        folder: String,
+    },
+
     /// `cargo metadata` failed, so dependency crates' assets could not be found.
     #[error(
         "could not list dependency crates with `cargo metadata` ({0}): fix the error above, or \

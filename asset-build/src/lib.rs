@@ -73,6 +73,7 @@ mod error;
 mod fs;
 mod generate;
 mod hash;
+mod importmap;
 mod output;
 mod pipeline;
 mod prehashed;

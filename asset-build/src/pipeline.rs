@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::fs;
 use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
 use crate::hash;
+use crate::importmap;
 use crate::output::{self, Content, OutFile, WriteStats};
 use crate::prehashed;
 use crate::references::Patterns;
@@ -131,6 +132,7 @@ fn run(config: &Config) -> Result<Output> {
 
     let mut files = collected.files;
     let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
+    let pins = importmap::resolve(&config.pins, files.iter().map(|f| f.name.as_str()))?;
     let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources)?;
     cache.body.sources = hash::stamps(&hashed, started);
     let none_racy = cache.body.sources.len() == hashed.len();
@@ -197,7 +199,13 @@ fn run(config: &Config) -> Result<Output> {
         &out_dir,
         &output_dir,
         &sources,
-        (&assets, &vite),
+        (
+            &assets,
+            Pages {
+                vite: &vite,
+                pins: &pins,
+            },
+        ),
         &compressed,
         &mut cache,
     )?;
@@ -210,6 +218,7 @@ fn run(config: &Config) -> Result<Output> {
             Some(&generated.table),
             generated.embed.as_ref(),
             generated.vite.as_ref(),
+            generated.importmap.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -458,6 +467,7 @@ struct Generated {
     table: PathBuf,
     embed: Option<PathBuf>,
     vite: Option<PathBuf>,
+    importmap: Option<PathBuf>,
 }
 
 /// Writes the table (when its inputs changed), the embedded data (with
@@ -467,7 +477,7 @@ fn generate(
     out_dir: &Path,
     output_dir: &Path,
     sources: &[Source],
-    (assets, vite): (&[Asset], &[prehashed::ViteEntry]),
+    (assets, pages): (&[Asset], Pages<'_>),
     compressed: &Compressed,
     cache: &mut BuildCache,
 ) -> Result<Generated> {
@@ -525,21 +535,41 @@ fn generate(
         }
         cache.body.generated_key = Some(key);
     }
-    // Small, and cheap to compute: written whenever its bytes change.
-    let vite_data = generate::vite_data(vite, &entries);
-    if vite_data.is_empty() {
-        let _ = std::fs::remove_file(&paths.vite);
-    } else {
-        fs::write_if_changed(&paths.vite, &vite_data)?;
-    }
-    let has_vite = !vite_data.is_empty();
-    fs::write_if_changed(&rust, generate::rust(&rust, config.embed, has_vite).as_bytes())?;
+    // Small, and cheap to compute: written whenever their bytes change,
+    // and removed when empty.
+    let vite = write_data(&paths.vite, &generate::vite_data(pages.vite, &entries))?;
+    let importmap = write_data(&paths.importmap, &generate::importmap_data(pages.pins, &entries))?;
+    let includes = generate::Includes {
+        embed: config.embed,
+        vite: vite.is_some(),
+        importmap: importmap.is_some(),
+    };
+    fs::write_if_changed(&rust, generate::rust(&rust, includes).as_bytes())?;
     Ok(Generated {
         rust,
         table: paths.table,
         embed: config.embed.then_some(paths.embed),
-        vite: has_vite.then_some(paths.vite),
+        vite,
+        importmap,
     })
+}
+
+/// What the pages of the app load besides single assets.
+struct Pages<'a> {
+    vite: &'a [prehashed::ViteEntry],
+    /// Import-map pins: specifier, logical name.
+    pins: &'a [(String, String)],
+}
+
+/// Writes `data` to `path` (when it changed), or removes `path` when
+/// `data` is empty; the path if written.
+fn write_data(path: &Path, data: &[u8]) -> Result<Option<PathBuf>> {
+    if data.is_empty() {
+        let _ = std::fs::remove_file(path);
+        return Ok(None);
+    }
+    fs::write_if_changed(path, data)?;
+    Ok(Some(path.to_owned()))
 }
 
 /// The extension of the file name as `Path::extension` sees it, which is

@@ -545,7 +545,8 @@ fn generated_table_names_every_asset() {
         "{text}"
     );
     let table: &'static [u8] = Box::leak(std::fs::read(&output.table_file).unwrap().into_boxed_slice());
-    let assets: &'static asset_runtime::Assets = Box::leak(Box::new(asset_runtime::Assets::__new(table, &[], &[])));
+    let assets: &'static asset_runtime::Assets =
+        Box::leak(Box::new(asset_runtime::Assets::__new(table, &[], &[], &[])));
     assert_eq!(assets.len(), 2);
     let hashed = project.hashed("my photo.png");
     let photo = assets.get("my photo.png").unwrap();

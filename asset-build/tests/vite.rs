@@ -138,6 +138,7 @@ fn entry_tags(output: &asset_build::Output, dist: &Path) {
         read(output.table_file.clone()),
         &[],
         read(PathBuf::from(vite_file)),
+        &[],
     )));
     let bytes = std::fs::read(dist.join(".vite/manifest.json")).unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();

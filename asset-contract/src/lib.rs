@@ -27,7 +27,8 @@
 //! - [`table`] (feature `table`): the binary asset table that the generated
 //!   code compiles into the app, and its lookups;
 //! - [`vite`]: the Vite entries the build records beside the table, for
-//!   the tags a page needs to load each one.
+//!   the tags a page needs to load each one;
+//! - [`importmap`]: the modules an app pins in its import map.
 //!
 //! Without features the crate depends only on `percent-encoding`, so every crate can read
 //! the contract at the cost it needs.
@@ -37,8 +38,10 @@
 pub mod cache;
 #[cfg(feature = "content-type")]
 pub mod content_type;
+mod data;
 pub mod encoding;
 pub mod folder;
+pub mod importmap;
 #[cfg(feature = "manifest")]
 pub mod manifest;
 pub mod names;

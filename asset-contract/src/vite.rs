@@ -37,6 +37,8 @@
 //! assert!(entries.find("src/other.ts").is_none());
 //! ```
 
+use crate::data::{header, indices, list_at, put, put_str, str_at, u32_at};
+
 /// First bytes of the data, with its format version.
 pub const MAGIC: &[u8; 8] = b"ASTVITE1";
 
@@ -59,12 +61,9 @@ pub fn encode(entries: &[EntryData]) -> Vec<u8> {
         return Vec::new();
     }
     let mut out = MAGIC.to_vec();
-    let put =
-        |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&u32::try_from(n).expect("fewer than 2^32").to_le_bytes());
     put(&mut out, entries.len());
     for e in entries {
-        put(&mut out, e.key.len());
-        out.extend_from_slice(e.key.as_bytes());
+        put_str(&mut out, &e.key);
         put(&mut out, e.file as usize);
         for list in [&e.stylesheets, &e.preloads] {
             put(&mut out, list.len());
@@ -88,8 +87,7 @@ impl<'a> Entries<'a> {
     /// Reads `bytes`; data that is empty or not in this format holds no
     /// entries.
     pub fn new(bytes: &'a [u8]) -> Entries<'a> {
-        let header = bytes.strip_prefix(MAGIC.as_slice()).and_then(u32_at);
-        match header {
+        match header(bytes, MAGIC) {
             Some((count, rest)) => Entries { bytes: rest, count },
             None => Entries { bytes: &[], count: 0 },
         }
@@ -132,9 +130,7 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     fn read(bytes: &'a [u8]) -> Option<(Entry<'a>, &'a [u8])> {
-        let (key_len, rest) = u32_at(bytes)?;
-        let (key, rest) = rest.split_at_checked(key_len as usize)?;
-        let key = std::str::from_utf8(key).ok()?;
+        let (key, rest) = str_at(bytes)?;
         let (file, rest) = u32_at(rest)?;
         let (stylesheets, rest) = list_at(rest)?;
         let (preloads, rest) = list_at(rest)?;
@@ -168,22 +164,6 @@ impl<'a> Entry<'a> {
     pub fn preloads(&self) -> impl Iterator<Item = u32> + use<'a> {
         indices(self.preloads)
     }
-}
-
-fn u32_at(bytes: &[u8]) -> Option<(u32, &[u8])> {
-    let (n, rest) = bytes.split_first_chunk::<4>()?;
-    Some((u32::from_le_bytes(*n), rest))
-}
-
-/// A count, then that many `u32`s: the raw list and what follows it.
-fn list_at(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (count, rest) = u32_at(bytes)?;
-    rest.split_at_checked((count as usize).checked_mul(4)?)
-}
-
-fn indices(list: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    list.chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
 #[cfg(test)]

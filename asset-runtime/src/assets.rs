@@ -32,6 +32,8 @@ pub struct Assets {
     embedded: &'static [u8],
     /// Vite entries ([`asset_contract::vite`]), empty without Vite.
     vite: &'static [u8],
+    /// Import-map pins ([`asset_contract::importmap`]), empty without pins.
+    importmap: &'static [u8],
     /// URLs under a custom base URL or in dev mode, built on first use.
     other_urls: OnceLock<Box<[OnceLock<Box<str>>]>>,
 }
@@ -53,17 +55,27 @@ impl Assets {
     /// Checks the table's header at compile time (the generated `static`
     /// is evaluated by the compiler).
     #[doc(hidden)]
-    pub const fn __new(table: &'static [u8], embedded: &'static [u8], vite: &'static [u8]) -> Self {
+    pub const fn __new(
+        table: &'static [u8],
+        embedded: &'static [u8],
+        vite: &'static [u8],
+        importmap: &'static [u8],
+    ) -> Self {
         Assets {
             table: Table::new(table),
             embedded,
             vite,
+            importmap,
             other_urls: OnceLock::new(),
         }
     }
 
     pub(crate) fn vite_data(&self) -> &'static [u8] {
         self.vite
+    }
+
+    pub(crate) fn importmap_data(&self) -> &'static [u8] {
+        self.importmap
     }
 
     #[inline]

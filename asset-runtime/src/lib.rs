@@ -45,17 +45,19 @@
 //!
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
-//! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`], [`vite`] entries | `asset-contract`, `phf_shared`, `percent-encoding` |
+//! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`], [`vite`] entries, [`importmap`] | `asset-contract`, `phf_shared`, `percent-encoding` |
 //! | `serve` | `serve::ServeAssets`, a tower service | `http`, `tokio`, `bytes` |
 //! | `livereload` | `livereload::layer`, live reload in dev mode | `notify`, `tower-livereload` |
-//! | `minijinja` | `static()`, `integrity()` and `vite()` for minijinja | `minijinja` |
-//! | `tera` | `static()`, `integrity()` and `vite()` for tera | `tera` |
+//! | `minijinja` | `static()`, `integrity()`, `vite()` and `importmap()` for minijinja | `minijinja` |
+//! | `tera` | `static()`, `integrity()`, `vite()` and `importmap()` for tera | `tera` |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod asset;
 mod assets;
 mod error;
+mod html;
+pub mod importmap;
 #[cfg(feature = "livereload")]
 pub mod livereload;
 #[cfg(feature = "serve")]

@@ -36,13 +36,12 @@
 //! [`templates::tera`](crate::templates), with features `minijinja` and
 //! `tera`.
 
-use std::fmt::Write as _;
-
 use asset_contract::vite::{Entries, Entry};
 
 use crate::asset::Asset;
 use crate::assets::Assets;
 use crate::error::MissingEntry;
+use crate::html::tag;
 
 /// One entry of a Vite manifest, and what a page needs to load it.
 #[derive(Clone, Copy)]
@@ -135,47 +134,4 @@ impl ViteEntry {
 
 fn is_css(name: &str) -> bool {
     name.ends_with(".css")
-}
-
-/// Appends `open`, the asset's URL, its integrity attributes and `close`,
-/// on a line of its own.
-fn tag(html: &mut String, open: &str, asset: Asset, close: &str) {
-    if !html.is_empty() {
-        html.push('\n');
-    }
-    html.push_str(open);
-    escape_attribute(html, asset.url());
-    html.push('"');
-    let integrity = asset.integrity_in_page();
-    if !integrity.is_empty() {
-        // A stylesheet or script from another origin (a CDN) is checked
-        // only when fetched with CORS.
-        let _ = write!(html, " integrity=\"{integrity}\" crossorigin=\"anonymous\"");
-    }
-    html.push_str(close);
-}
-
-/// HTML attribute escaping, for a value between double quotes.
-fn escape_attribute(html: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '"' => html.push_str("&quot;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            c => html.push(c),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attributes_are_escaped() {
-        let mut html = String::new();
-        escape_attribute(&mut html, "/s/a?x=1&y=\"<>\"");
-        assert_eq!(html, "/s/a?x=1&amp;y=&quot;&lt;&gt;&quot;");
-    }
 }

@@ -20,3 +20,9 @@ pub mod dev_assets {
 pub mod vite_assets {
     asset_runtime::include_assets!("vite_assets.rs");
 }
+
+/// The asset table of ES modules pinned in an import map (built by this
+/// crate's `build.rs`).
+pub mod module_assets {
+    asset_runtime::include_assets!("module_assets.rs");
+}

@@ -6,12 +6,16 @@
 //! own. They edit the sources of the `dev_assets` table (in this crate's
 //! `OUT_DIR`, restored by its build script) and put them back.
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use std::path::PathBuf;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use asset_runtime::serve::ServeAssets;
 use asset_runtime::{Settings, configure};
+use browser::Browser;
 use end_to_end_tests::dev_assets::{ASSETS, static_url};
 use reqwest::StatusCode;
 
@@ -198,96 +202,6 @@ async fn a_source_edit_pushes_a_reload_to_open_pages_within_a_second() {
     assert!(edited.elapsed() < Duration::from_secs(1));
 }
 
-/// A WebDriver session of headless Chromium, driven over chromedriver's
-/// HTTP API; ended when dropped.
-struct Browser {
-    driver: std::process::Child,
-    endpoint: String,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = std::process::Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian: apt-get install chromium chromium-driver)");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let ready = Instant::now();
-        while reqwest::get(format!("{endpoint}/status")).await.is_err() {
-            assert!(ready.elapsed() < Duration::from_secs(20), "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .expect("chromium (Debian: apt-get install chromium chromium-driver)");
-        let capabilities = serde_json::json!({
-            "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }}}
-        });
-        let mut browser = Browser {
-            driver,
-            endpoint,
-            session: String::new(),
-            _profile: profile,
-        };
-        let created = browser.call("POST", "/session", capabilities).await;
-        browser.session = created["sessionId"].as_str().unwrap().to_owned();
-        browser
-    }
-
-    async fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let url = format!("{}{path}", self.endpoint);
-        let request = match method {
-            "POST" => reqwest::Client::new().post(url).body(body.to_string()),
-            _ => reqwest::Client::new().delete(url),
-        };
-        let response = request.header("content-type", "application/json").send().await.unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-        assert!(value["value"].get("error").is_none(), "WebDriver {path}: {value}");
-        value["value"].clone()
-    }
-
-    async fn open(&self, url: &str) {
-        self.call(
-            "POST",
-            &format!("/session/{}/url", self.session),
-            serde_json::json!({ "url": url }),
-        )
-        .await;
-    }
-
-    async fn run(&self, script: &str) -> serde_json::Value {
-        let path = format!("/session/{}/execute/sync", self.session);
-        self.call("POST", &path, serde_json::json!({ "script": script, "args": [] }))
-            .await
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
 #[tokio::test]
 #[ignore = "needs Chromium and chromedriver; .ci/run installs them and runs it"]
 async fn in_a_real_browser_a_css_edit_reloads_the_page_with_the_new_style() {
@@ -319,11 +233,5 @@ async fn in_a_real_browser_a_css_edit_reloads_the_page_with_the_new_style() {
     let took = edited.elapsed();
     println!("edit to new style in the browser: {} ms", took.as_millis());
     assert!(took < Duration::from_secs(1), "{took:?}");
-    browser
-        .call(
-            "DELETE",
-            &format!("/session/{}", browser.session),
-            serde_json::Value::Null,
-        )
-        .await;
+    browser.quit().await;
 }

@@ -5,7 +5,8 @@ use ::minijinja::{Environment, Error, ErrorKind};
 
 use crate::assets::Assets;
 
-/// Adds `static(name)`, `integrity(name)` and `vite(entry)` to `env`.
+/// Adds `static(name)`, `integrity(name)`, `vite(entry)` and `importmap()`
+/// to `env`.
 ///
 /// `static` returns the URL of the hashed file (marked safe when it holds
 /// no character that needs HTML escaping); both fail the render for a name
@@ -35,6 +36,7 @@ pub fn add_to(env: &mut Environment<'_>, assets: &'static Assets) {
             .map(|asset| Value::from_safe_string(asset.integrity_in_page().to_owned()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, crate::MissingAsset::new(name).to_string()))
     });
+    env.add_function("importmap", move || Value::from_safe_string(assets.import_map().tags()));
     env.add_function("vite", move |entry: &str| -> Result<Value, Error> {
         assets
             .vite_entry(entry)

@@ -22,8 +22,9 @@
 //! ```
 //!
 //! Each helper also provides `integrity(name)`, the `sha384-...` value for
-//! a `<script integrity>` attribute, and `vite(entry)`, the tags that load
-//! a Vite entry (see [`crate::vite`]).
+//! a `<script integrity>` attribute, `vite(entry)`, the tags that load a
+//! Vite entry (see [`crate::vite`]), and `importmap()`, the import map and
+//! its preload links (see [`crate::importmap`]).
 
 #[cfg(feature = "minijinja")]
 pub mod minijinja;

@@ -6,11 +6,12 @@ use ::tera::{Function, Tera, Value};
 
 use crate::assets::Assets;
 
-/// Adds `static(name=...)`, `integrity(name=...)` and `vite(entry=...)` to
-/// `tera`; an unknown name is a render error (or, for `static` with lenient
+/// Adds `static(name=...)`, `integrity(name=...)`, `vite(entry=...)` and
+/// `importmap()` to `tera`; an unknown name is a render error (or, for `static` with lenient
 /// lookups, the unhashed URL). In dev mode, `integrity` is empty (the file
 /// served is the source as it is now). `vite` returns the tags that load a
-/// Vite entry (see [`crate::vite`]), as safe HTML.
+/// Vite entry (see [`crate::vite`]), and `importmap` the import map and its
+/// preload links (see [`crate::importmap`]), both as safe HTML.
 ///
 /// ```ignore
 /// let mut tera = tera::Tera::default();
@@ -21,6 +22,7 @@ pub fn add_to(tera: &mut Tera, assets: &'static Assets) {
     tera.register_function("static", StaticUrl(assets));
     tera.register_function("integrity", Integrity(assets));
     tera.register_function("vite", Vite(assets));
+    tera.register_function("importmap", ImportMapTags(assets));
 }
 
 fn name_arg<'a>(args: &'a HashMap<String, Value>, function: &str) -> ::tera::Result<&'a str> {
@@ -71,6 +73,18 @@ impl Function for Vite {
             .vite_entry(entry)
             .map(|entry| Value::String(entry.tags()))
             .map_err(|e| ::tera::Error::msg(e.to_string()))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+struct ImportMapTags(&'static Assets);
+
+impl Function for ImportMapTags {
+    fn call(&self, _args: &HashMap<String, Value>) -> ::tera::Result<Value> {
+        Ok(Value::String(self.0.import_map().tags()))
     }
 
     fn is_safe(&self) -> bool {
