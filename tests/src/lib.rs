@@ -20,3 +20,10 @@ pub mod dev_assets {
 pub mod vite_assets {
     asset_runtime::include_assets!("vite_assets.rs");
 }
+
+/// The asset table of the zstd tests: a stylesheet with Brotli, gzip and
+/// zstd siblings, and an image with none, embedded (built by this crate's
+/// `build.rs`).
+pub mod zstd_assets {
+    asset_runtime::include_assets!("zstd_assets.rs");
+}
