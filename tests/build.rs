@@ -1,8 +1,9 @@
-//! Builds four asset tables: the serving benchmark's (a small stylesheet
+//! Builds five asset tables: the serving benchmark's (a small stylesheet
 //! and a 1 MB binary file, precompressed and embedded), the dev-mode tests'
 //! (stylesheets with references that the tests edit in place), one of a
-//! bundler's output, already content-hashed (a Vite output folder), and
-//! one of ES modules pinned in an import map.
+//! bundler's output, already content-hashed (a Vite output folder), one of
+//! ES modules pinned in an import map, and one precompressed with zstd
+//! siblings too, embedded.
 
 use std::path::Path;
 
@@ -119,6 +120,27 @@ fn main() {
         .pin_all_from("js/controllers", "controllers")
         .generated_file_name("module_assets.rs")
         .output_dir(Path::new(&out).join("module-static"))
+        .build()
+        .unwrap_or_else(asset_build::fail);
+
+    // Brotli, gzip and zstd siblings, for the negotiation tests.
+    let zstd = Path::new(&out).join("zstd-assets");
+    let mut css = String::new();
+    for i in 0..60 {
+        css.push_str(&format!(
+            ".panel-{i} {{ margin: {i}px auto; background: url(../img/dot.png) }}\n"
+        ));
+    }
+    put(&zstd.join("css/panels.css"), css.as_bytes());
+    put(&zstd.join("img/dot.png"), b"\x89PNG dot");
+    asset_build::Config::new()
+        .source(&zstd)
+        .dependency_assets(false)
+        .precompress(true)
+        .zstd(true)
+        .embed(true)
+        .generated_file_name("zstd_assets.rs")
+        .output_dir(Path::new(&out).join("zstd-static"))
         .build()
         .unwrap_or_else(asset_build::fail);
 }

@@ -9,7 +9,9 @@
 //! - precompression (off in the runs above), timed in a cold build of its own;
 //! - a clean build (new `OUT_DIR` and output folder, as in CI) with
 //!   precompression and a warm shared compression cache, against the same
-//!   clean build without precompression.
+//!   clean build without precompression;
+//! - zstd siblings (`Config::zstd`) added to that warm cache: the time to
+//!   compress the same contents with zstd, beside Brotli's and gzip's.
 //!
 //! Run with `cargo bench -p asset-build --bench pipeline`. Set
 //! `ASSET_BENCH_FILES` / `ASSET_BENCH_MB` for another size,
@@ -387,6 +389,25 @@ fn main() {
         ms(warm),
         ms(plain),
         warm.as_secs_f64() / plain.as_secs_f64()
+    );
+
+    // zstd over the same contents: a clean build with the warm cache, which
+    // holds their Brotli and gzip variants, compresses zstd's only (for the
+    // contents Brotli shrank; the others get none).
+    let work = scratch.join("clean-zstd");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = config(&source, &work)
+        .precompress(true)
+        .zstd(true)
+        .compression_cache(Some(shared.clone()))
+        .build()
+        .unwrap();
+    std::fs::remove_dir_all(&work).unwrap();
+    println!(
+        "  zstd 19 (Config::zstd) added to that cache: {:.1} ms for {} contents = {:.2}x the Brotli 11 + gzip 9 time above",
+        out.compress_seconds * 1e3,
+        out.files_compressed,
+        out.compress_seconds / compressed.1
     );
     if let Some(python) = std::env::var_os("ASSET_BENCH_PYTHON") {
         peers(

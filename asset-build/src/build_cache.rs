@@ -41,7 +41,7 @@ use crate::rewrite::RewriteRecord;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 7;
+const VERSION: u32 = 8;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]

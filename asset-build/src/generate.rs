@@ -28,6 +28,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use asset_contract::Encoding;
 use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
 use asset_contract::url::push_encoded_path;
 use asset_contract::{importmap, vite};
@@ -96,7 +97,7 @@ pub(crate) fn key(entries: &[Entry<'_>], info: &TableInfo<'_>, table_file: &Path
         for r in [&e.served, &e.original] {
             h.update(r.md5);
             h.update(r.size.to_le_bytes());
-            for variant in [r.variants.br, r.variants.gz] {
+            for variant in [r.variants.br, r.variants.gz, r.variants.zst.flatten()] {
                 h.update(variant.map_or(u64::MAX, |v| v.size).to_le_bytes());
             }
             h.update([u8::from(r.embed_path.is_some())]);
@@ -241,10 +242,15 @@ impl Embedding {
             offsets.insert(r.md5, end);
             files.push(path.clone());
             end += r.size;
-            for (variant, suffix) in [(r.variants.br, ".br"), (r.variants.gz, ".gz")] {
+            // In the order `asset_contract::table::file::EMBEDDED` gives.
+            for (variant, encoding) in [
+                (r.variants.br, Encoding::Br),
+                (r.variants.gz, Encoding::Gzip),
+                (r.variants.zst.flatten(), Encoding::Zstd),
+            ] {
                 if let Some(v) = variant {
                     let mut sibling = path.as_os_str().to_owned();
-                    sibling.push(suffix);
+                    sibling.push(encoding.suffix());
                     files.push(PathBuf::from(sibling));
                     end += v.size;
                 }
@@ -386,6 +392,8 @@ fn table_bytes(
             put_u64(&mut out, at + file::SIZE, r.size);
             put_u64(&mut out, at + file::BR_SIZE, r.variants.br.map_or(ABSENT, |v| v.size));
             put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz.map_or(ABSENT, |v| v.size));
+            let zst = r.variants.zst.flatten();
+            put_u64(&mut out, at + file::ZST_SIZE, zst.map_or(ABSENT, |v| v.size));
             let embedded = r.embed_path.as_ref().and_then(|_| embedded.get(&r.md5).copied());
             put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
         }

@@ -31,7 +31,7 @@
 //! 4. **Write** the output folder — the originals, the hashed copies and
 //!    `staticfiles.json` — leaving unchanged files untouched.
 //! 5. **Precompress** (release builds by default): Brotli and gzip
-//!    siblings of compressible files.
+//!    siblings of compressible files, and zstd ones with [`Config::zstd`].
 //! 6. **Generate** the asset table in `OUT_DIR`: a binary table with a
 //!    build-time perfect hash of the names, and `assets.rs`, a few
 //!    declarations that include it, `static_url` and the `asset!` macro.

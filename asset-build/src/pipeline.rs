@@ -162,7 +162,7 @@ fn run(config: &Config) -> Result<Output> {
         variants = VariantCache::local(&out_dir);
     }
     let plan = if precompress {
-        compress::plan(&assets, &variants, &cache.body.compressed)
+        compress::plan(&assets, &variants, &cache.body.compressed, config.zstd)
     } else {
         compress::Plan::default()
     };
@@ -388,7 +388,7 @@ fn variant_cache(config: &Config, out_dir: &Path) -> VariantCache {
 /// (`todo`), or because their output is missing or changed.
 fn render_needed(
     assets: &mut [Asset],
-    todo: &[(hash::Md5Digest, usize, bool)],
+    todo: &[compress::Todo],
     output_dir: &Path,
     cache: &BuildCache,
     options: &RewriteOptions<'_>,
@@ -407,7 +407,7 @@ fn render_needed(
         .filter(|(_, s)| *s)
         .map(|(&i, _)| i)
         .collect();
-    needed.extend(todo.iter().filter(|(_, _, served)| *served).map(|(_, i, _)| *i));
+    needed.extend(todo.iter().filter(|t| t.served).map(|t| t.asset));
     rewrite::render_needed(assets, &needed, options)
 }
 

@@ -23,6 +23,16 @@
 //! record, which no build trusts. A record is trusted only if every file it
 //! names is there with its recorded size. Concurrent builds may compress
 //! the same content at once; they write the same bytes.
+//!
+//! zstd, which builds try only when asked to, has a record of its own,
+//! `<md5>.zst.variants`, naming `<md5>.zst` or saying it was not worth
+//! keeping, under the same rules (file first, record last, trusted only
+//! with its file's size, and only within an entry whose main record is
+//! there). So a build that turns zstd on finds the Brotli and gzip
+//! variants of the entries cached without it and adds only zstd's, and
+//! builds of versions that know nothing of zstd read the entries as before.
+//! Without a Brotli variant there is no zstd one either (it would not pay),
+//! and no zstd record is needed.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -118,21 +128,45 @@ impl VariantCache {
         PathBuf::from(path)
     }
 
+    fn zstd_record_path(&self, md5: &Md5Digest) -> PathBuf {
+        let mut path = self.entry(md5).into_os_string();
+        path.push(".zst.variants");
+        PathBuf::from(path)
+    }
+
+    /// Whether the file of one variant is there with its recorded size.
+    fn holds_file(&self, md5: &Md5Digest, encoding: Encoding, variant: &Variant) -> bool {
+        std::fs::metadata(self.path(md5, encoding)).is_ok_and(|m| m.len() == variant.size)
+    }
+
     /// Whether the files of `variants` are all there with their sizes.
     pub(crate) fn holds(&self, md5: &Md5Digest, variants: &Variants) -> bool {
         variants.each().iter().all(|(encoding, variant)| match variant {
             None => true,
-            Some(v) => std::fs::metadata(self.path(md5, *encoding)).is_ok_and(|m| m.len() == v.size),
+            Some(v) => self.holds_file(md5, *encoding, v),
         })
     }
 
-    /// The variants of content `md5`, if a complete entry is there. Marks
-    /// it used (for eviction).
-    pub(crate) fn get(&self, md5: &Md5Digest) -> Option<Variants> {
+    /// The variants of content `md5`, if a complete entry is there, with
+    /// zstd's if `zstd` and they are there too (else `zst` is `None`: not
+    /// tried). Marks the entry used (for eviction).
+    pub(crate) fn get(&self, md5: &Md5Digest, zstd: bool) -> Option<Variants> {
         let record = self.record_path(md5);
-        let variants = parse_record(&std::fs::read_to_string(&record).ok()?)?;
+        let mut variants = Variants::default();
+        for (encoding, variant) in parse_record(&std::fs::read_to_string(&record).ok()?, &MAIN)? {
+            match encoding {
+                Encoding::Br => variants.br = Some(variant),
+                _ => variants.gz = Some(variant),
+            }
+        }
         if !self.holds(md5, &variants) {
             return None;
+        }
+        if zstd {
+            variants.zst = match variants.br {
+                None => Some(None),
+                Some(_) => self.get_zstd(md5),
+            };
         }
         if self.shared {
             let _ = std::fs::File::options()
@@ -143,27 +177,84 @@ impl VariantCache {
         Some(variants)
     }
 
-    /// Stores the variants of content `md5` computed by `compress`: the
-    /// files first, the record last.
-    pub(crate) fn put(&self, md5: &Md5Digest, compressed: &[(Encoding, Vec<u8>)]) -> std::io::Result<Variants> {
+    /// The zstd answer for content `md5`, if its record is there and names
+    /// a file that is there with its size.
+    fn get_zstd(&self, md5: &Md5Digest) -> Option<Option<Variant>> {
+        let text = std::fs::read_to_string(self.zstd_record_path(md5)).ok()?;
+        let variant = match parse_record(&text, &[Encoding::Zstd])?.as_slice() {
+            [] => None,
+            [(_, variant)] => Some(*variant),
+            _ => return None,
+        };
+        match variant {
+            Some(v) if !self.holds_file(md5, Encoding::Zstd, &v) => None,
+            _ => Some(variant),
+        }
+    }
+
+    /// Stores the variants of content `md5` computed by
+    /// [`compress_bytes`](crate::compress::compress_bytes), which tried
+    /// zstd if `zstd`: the files first, the records last, the main one
+    /// after zstd's.
+    pub(crate) fn put(
+        &self,
+        md5: &Md5Digest,
+        compressed: &[(Encoding, Vec<u8>)],
+        zstd: bool,
+    ) -> std::io::Result<Variants> {
         let record = self.record_path(md5);
         if let Some(parent) = record.parent() {
             std::fs::create_dir_all(parent)?;
         }
         let mut variants = Variants::default();
         for (encoding, bytes) in compressed {
-            crate::fs::write_atomic(&self.path(md5, *encoding), bytes)?;
-            let variant = Some(Variant {
-                size: bytes.len() as u64,
-                md5: crate::hash::md5_bytes(bytes),
-            });
+            if *encoding == Encoding::Zstd {
+                continue;
+            }
+            let variant = Some(self.put_file(md5, *encoding, bytes)?);
             match encoding {
                 Encoding::Br => variants.br = variant,
-                Encoding::Gzip => variants.gz = variant,
+                _ => variants.gz = variant,
             }
         }
-        crate::fs::write_atomic(&record, record_text(&variants).as_bytes())?;
+        if zstd {
+            variants.zst = Some(match variants.br {
+                None => None,
+                Some(_) => {
+                    let zst = compressed.iter().find(|(e, _)| *e == Encoding::Zstd);
+                    self.put_zstd(md5, zst.map(|(_, bytes)| bytes.as_slice()))?
+                }
+            });
+        }
+        let main = [(Encoding::Br, variants.br), (Encoding::Gzip, variants.gz)];
+        crate::fs::write_atomic(&record, record_text(&main).as_bytes())?;
         Ok(variants)
+    }
+
+    /// Stores the zstd variant of content `md5` (`None`: not worth
+    /// keeping): the file first, then its record.
+    pub(crate) fn put_zstd(&self, md5: &Md5Digest, bytes: Option<&[u8]>) -> std::io::Result<Option<Variant>> {
+        let record = self.zstd_record_path(md5);
+        if let Some(parent) = record.parent() {
+            // There already, unless another build removed the entry since.
+            std::fs::create_dir_all(parent)?;
+        }
+        let variant = match bytes {
+            Some(bytes) => Some(self.put_file(md5, Encoding::Zstd, bytes)?),
+            None => None,
+        };
+        let text = record_text(&[(Encoding::Zstd, variant)]);
+        crate::fs::write_atomic(&record, text.as_bytes())?;
+        Ok(variant)
+    }
+
+    /// Writes one variant's file.
+    fn put_file(&self, md5: &Md5Digest, encoding: Encoding, bytes: &[u8]) -> std::io::Result<Variant> {
+        crate::fs::write_atomic(&self.path(md5, encoding), bytes)?;
+        Ok(Variant {
+            size: bytes.len() as u64,
+            md5: crate::hash::md5_bytes(bytes),
+        })
     }
 
     /// Keeps the cache within bounds: a build's own cache keeps only the
@@ -244,6 +335,7 @@ impl VariantCache {
             };
             if doomed(&md5, &name) {
                 let _ = std::fs::remove_file(file.path());
+                let _ = std::fs::remove_file(self.zstd_record_path(&md5));
                 for encoding in Encoding::ALL {
                     let _ = std::fs::remove_file(self.path(&md5, encoding));
                 }
@@ -259,10 +351,14 @@ struct Entry {
     recorded: bool,
 }
 
-/// `br <size> <md5>` and `gz <size> <md5>` lines, or `none`.
-fn record_text(variants: &Variants) -> String {
+/// The encodings of an entry's main record.
+const MAIN: [Encoding; 2] = [Encoding::Br, Encoding::Gzip];
+
+/// A record: `<ext> <size> <md5>` lines for the variants kept (`br`, `gz`
+/// in the main record, `zst` in zstd's), or `none`.
+fn record_text(variants: &[(Encoding, Option<Variant>)]) -> String {
     let mut text = String::new();
-    for (encoding, variant) in variants.each() {
+    for (encoding, variant) in variants {
         if let Some(v) = variant {
             text.push_str(&format!("{} {} {}\n", encoding.extension(), v.size, hex(&v.md5)));
         }
@@ -273,23 +369,22 @@ fn record_text(variants: &Variants) -> String {
     text
 }
 
-fn parse_record(text: &str) -> Option<Variants> {
-    let mut variants = Variants::default();
+/// The variants a record names, each of an encoding in `allowed`; `None`
+/// for a record that is not one this module wrote.
+fn parse_record(text: &str, allowed: &[Encoding]) -> Option<Vec<(Encoding, Variant)>> {
+    let mut variants = Vec::new();
     for line in text.lines() {
         if line == "none" {
             continue;
         }
         let mut parts = line.split(' ');
-        let (encoding, size, md5) = (parts.next()?, parts.next()?, parts.next()?);
-        let variant = Some(Variant {
+        let (extension, size, md5) = (parts.next()?, parts.next()?, parts.next()?);
+        let encoding = allowed.iter().copied().find(|e| e.extension() == extension)?;
+        let variant = Variant {
             size: size.parse().ok()?,
             md5: parse_md5(md5)?,
-        });
-        match encoding {
-            "br" => variants.br = variant,
-            "gz" => variants.gz = variant,
-            _ => return None,
-        }
+        };
+        variants.push((encoding, variant));
     }
     Some(variants)
 }
@@ -350,14 +445,15 @@ mod tests {
             .put(
                 &md5,
                 &[(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())],
+                false,
             )
             .unwrap();
         assert_eq!(stored.br.unwrap().size, 6);
-        assert_eq!(cache.get(&md5), Some(stored));
+        assert_eq!(cache.get(&md5, false), Some(stored));
         assert_eq!(std::fs::read(cache.path(&md5, Encoding::Gzip)).unwrap(), b"gzip!");
         let none = [8u8; 16];
-        assert_eq!(cache.put(&none, &[]).unwrap(), Variants::default());
-        assert_eq!(cache.get(&none), Some(Variants::default()));
+        assert_eq!(cache.put(&none, &[], false).unwrap(), Variants::default());
+        assert_eq!(cache.get(&none, false), Some(Variants::default()));
     }
 
     #[test]
@@ -368,17 +464,85 @@ mod tests {
         // Killed after writing a variant, before the record.
         std::fs::create_dir_all(cache.path(&md5, Encoding::Br).parent().unwrap()).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Br), b"half").unwrap();
-        assert_eq!(cache.get(&md5), None);
+        assert_eq!(cache.get(&md5, false), None);
         // A record whose file is gone, or has another size.
-        cache.put(&md5, &[(Encoding::Br, b"brotli".to_vec())]).unwrap();
+        cache.put(&md5, &[(Encoding::Br, b"brotli".to_vec())], false).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Br), b"brot").unwrap();
-        assert_eq!(cache.get(&md5), None);
+        assert_eq!(cache.get(&md5, false), None);
         std::fs::remove_file(cache.path(&md5, Encoding::Br)).unwrap();
-        assert_eq!(cache.get(&md5), None);
+        assert_eq!(cache.get(&md5, false), None);
         // A temporary file of an interrupted write is not an entry.
         let temp = crate::fs::temp_path(&cache.path(&md5, Encoding::Gzip));
         std::fs::write(&temp, b"partial").unwrap();
-        assert_eq!(cache.get(&md5), None);
+        assert_eq!(cache.get(&md5, false), None);
+    }
+
+    #[test]
+    fn zstd_has_a_record_of_its_own_added_to_entries_cached_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        let md5 = [3u8; 16];
+        let br_gz = [(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())];
+        // Cached by a build without zstd: not tried yet.
+        cache.put(&md5, &br_gz, false).unwrap();
+        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        // A later build with zstd adds it; builds without it read the same
+        // entry and do not serve it.
+        let zst = cache.put_zstd(&md5, Some(b"zstd")).unwrap();
+        let both = cache.get(&md5, true).unwrap();
+        assert_eq!(both.zst, Some(zst));
+        assert_eq!(cache.get(&md5, false), Some(Variants { zst: None, ..both }));
+        assert_eq!(std::fs::read(cache.path(&md5, Encoding::Zstd)).unwrap(), b"zstd");
+        // The record of the main entry is as builds without zstd write it.
+        let main = std::fs::read_to_string(cache.record_path(&md5)).unwrap();
+        assert!(main.starts_with("br 6 ") && !main.contains("zst"), "{main}");
+
+        // Tried and not worth keeping: known, with no file.
+        let other = [4u8; 16];
+        let mut all = br_gz.to_vec();
+        cache.put(&other, &all, true).unwrap();
+        assert_eq!(cache.get(&other, true).unwrap().zst, Some(None));
+        all.push((Encoding::Zstd, b"z".to_vec()));
+        let stored = cache.put(&other, &all, true).unwrap();
+        assert_eq!(stored.zst.flatten().map(|v| v.size), Some(1));
+        assert_eq!(cache.get(&other, true), Some(stored));
+        // Without a Brotli variant zstd would not pay: nothing to try.
+        let small = [5u8; 16];
+        cache.put(&small, &[], false).unwrap();
+        assert_eq!(cache.get(&small, true).unwrap().zst, Some(None));
+        assert!(!cache.zstd_record_path(&small).exists());
+    }
+
+    #[test]
+    fn what_a_killed_build_leaves_of_zstd_is_never_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        let md5 = [6u8; 16];
+        let br = [(Encoding::Br, b"brotli".to_vec())];
+        // Killed after writing a zstd file, before its record: not tried.
+        cache.put(&md5, &br, false).unwrap();
+        std::fs::write(cache.path(&md5, Encoding::Zstd), b"half").unwrap();
+        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        // A zstd record whose file is gone, or has another size: not tried
+        // (compressed again), while Brotli's and gzip's stay trusted.
+        cache.put_zstd(&md5, Some(b"zstd!")).unwrap();
+        std::fs::write(cache.path(&md5, Encoding::Zstd), b"zst").unwrap();
+        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        std::fs::remove_file(cache.path(&md5, Encoding::Zstd)).unwrap();
+        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        assert!(cache.get(&md5, true).unwrap().br.is_some());
+        // Killed after zstd's record, before the main one (a first build
+        // with zstd): no entry at all.
+        let fresh = [7u8; 16];
+        cache.put_zstd(&fresh, Some(b"zstd")).unwrap();
+        assert_eq!(cache.get(&fresh, true), None);
+        // A damaged zstd record is not trusted either.
+        std::fs::write(cache.zstd_record_path(&md5), "zst x y\n").unwrap();
+        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        // Eviction removes zstd's record and file with the entry.
+        cache.put_zstd(&md5, Some(b"zstd!")).unwrap();
+        cache.remove_entries(|_, _| true);
+        assert!(!cache.zstd_record_path(&md5).exists() && !cache.path(&md5, Encoding::Zstd).exists());
     }
 
     #[test]
@@ -388,7 +552,7 @@ mod tests {
         let old = SystemTime::now() - std::time::Duration::from_secs(3600);
         let digests: Vec<Md5Digest> = (0..4u8).map(|i| [i; 16]).collect();
         for (i, md5) in digests.iter().enumerate() {
-            cache.put(md5, &[(Encoding::Br, vec![0; 1000])]).unwrap();
+            cache.put(md5, &[(Encoding::Br, vec![0; 1000])], false).unwrap();
             let record = cache.record_path(md5);
             let when = old + std::time::Duration::from_secs(i as u64 * 60);
             std::fs::File::options()
@@ -400,16 +564,16 @@ mod tests {
         }
         // 4,000+ bytes against 3,000: the oldest go until 2,400 are left.
         cache.trim(&HashSet::new(), true);
-        assert_eq!(cache.get(&digests[0]), None);
-        assert_eq!(cache.get(&digests[1]), None);
-        assert!(cache.get(&digests[2]).is_some());
-        assert!(cache.get(&digests[3]).is_some());
+        assert_eq!(cache.get(&digests[0], false), None);
+        assert_eq!(cache.get(&digests[1], false), None);
+        assert!(cache.get(&digests[2], false).is_some());
+        assert!(cache.get(&digests[3], false).is_some());
         // Measured at most every ten minutes: a build right after, over the
         // bound again, does not walk the cache.
         let more = [9u8; 16];
-        cache.put(&more, &[(Encoding::Br, vec![0; 2000])]).unwrap();
+        cache.put(&more, &[(Encoding::Br, vec![0; 2000])], false).unwrap();
         cache.trim(&HashSet::new(), true);
-        assert!(cache.get(&digests[2]).is_some() && cache.get(&more).is_some());
+        assert!(cache.get(&digests[2], false).is_some() && cache.get(&more, false).is_some());
     }
 
     #[test]
@@ -417,11 +581,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = VariantCache::local(dir.path());
         let (kept, dropped) = ([1u8; 16], [2u8; 16]);
-        cache.put(&kept, &[(Encoding::Br, b"k".to_vec())]).unwrap();
-        cache.put(&dropped, &[(Encoding::Br, b"d".to_vec())]).unwrap();
+        cache.put(&kept, &[(Encoding::Br, b"k".to_vec())], false).unwrap();
+        cache.put(&dropped, &[(Encoding::Br, b"d".to_vec())], false).unwrap();
         cache.trim(&HashSet::from([kept]), false);
-        assert!(cache.get(&kept).is_some());
-        assert_eq!(cache.get(&dropped), None);
+        assert!(cache.get(&kept, false).is_some());
+        assert_eq!(cache.get(&dropped, false), None);
         assert!(!cache.path(&dropped, Encoding::Br).exists());
     }
 }

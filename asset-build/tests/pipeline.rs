@@ -453,6 +453,126 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     assert!(!cached(&"and changed again ".repeat(50)).exists(), "and the cache");
 }
 
+/// The table and embedded data a build wrote, as the app reads them.
+fn table_of(output: &asset_build::Output) -> &'static asset_runtime::Assets {
+    let table: &'static [u8] = Box::leak(std::fs::read(&output.table_file).unwrap().into_boxed_slice());
+    let embedded: &'static [u8] = match &output.embed_file {
+        Some(path) => Box::leak(std::fs::read(path).unwrap().into_boxed_slice()),
+        None => &[],
+    };
+    Box::leak(Box::new(asset_runtime::Assets::__new(table, embedded, &[], &[])))
+}
+
+#[test]
+fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
+    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let project = Project::new(&[
+        ("assets/a.css", &text),
+        ("assets/img/x.png", "png-ish bytes"),
+        ("assets/tiny.txt", "x"),
+    ]);
+    age(&project.path("assets"));
+    let out = project.output();
+    let zst_files = || -> Vec<String> {
+        let mut names: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .map(|e| e.unwrap().path().strip_prefix(&out).unwrap().display().to_string())
+            .filter(|name| name.ends_with(".zst"))
+            .collect();
+        names.sort();
+        names
+    };
+
+    // Off by default: Brotli and gzip only, and no size in the table.
+    let plain = project.config().precompress(true).embed(true).build().unwrap();
+    let css = project.hashed("a.css");
+    assert!(out.join(format!("{css}.br")).is_file());
+    assert_eq!(zst_files(), Vec::<String>::new());
+    let asset = table_of(&plain).get("a.css").unwrap();
+    assert_eq!(asset.hashed_file().zst_size(), None);
+    assert_eq!(asset.hashed_file().embedded().unwrap().zst, None);
+    let br = std::fs::read(out.join(format!("{css}.br"))).unwrap();
+
+    // On: a .zst beside each .br, which decompresses to the bytes served
+    // under its name; only the zstd variants are compressed (Brotli's and
+    // gzip's were cached), and tiny.txt, which Brotli did not shrink, has
+    // none.
+    let with = project
+        .config()
+        .precompress(true)
+        .embed(true)
+        .zstd(true)
+        .build()
+        .unwrap();
+    assert_eq!(with.files_compressed, 2, "the original and the rewritten CSS");
+    let mut expected = [format!("{css}.zst"), "a.css.zst".to_owned()];
+    expected.sort();
+    assert_eq!(zst_files(), expected);
+    assert_eq!(
+        std::fs::read(out.join(format!("{css}.br"))).unwrap(),
+        br,
+        "Brotli's bytes are the same"
+    );
+    let a_zst = std::fs::read(out.join("a.css.zst")).unwrap();
+    let assets = table_of(&with);
+    let asset = assets.get("a.css").unwrap();
+    for (name, file) in [(css.as_str(), asset.hashed_file()), ("a.css", asset.original_file())] {
+        let zst = std::fs::read(out.join(format!("{name}.zst"))).unwrap();
+        let served = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(zstd::decode_all(zst.as_slice()).unwrap(), served, "{name}");
+        assert!(zst.len() * 100 <= served.len() * 95, "{name}");
+        assert_eq!(file.zst_size(), Some(zst.len() as u64), "{name}");
+        // Embedded too, after the other siblings.
+        let embedded = file.embedded().unwrap();
+        assert_eq!(embedded.zst, Some(zst.as_slice()), "{name}");
+        assert_eq!(embedded.identity, served.as_slice(), "{name}");
+        assert_eq!(embedded.br.map(|b| b.len() as u64), file.br_size(), "{name}");
+    }
+    assert_eq!(assets.get("img/x.png").unwrap().hashed_file().zst_size(), None);
+    assert_eq!(assets.get("tiny.txt").unwrap().hashed_file().zst_size(), None);
+
+    // A rebuild compresses nothing; turning zstd off removes the siblings
+    // and compresses nothing either; turning it on again finds them cached.
+    let again = project
+        .config()
+        .precompress(true)
+        .embed(true)
+        .zstd(true)
+        .build()
+        .unwrap();
+    assert_eq!((again.files_compressed, again.write.written), (0, 0));
+    let off = project.config().precompress(true).embed(true).build().unwrap();
+    assert_eq!(off.files_compressed, 0);
+    assert_eq!(zst_files(), Vec::<String>::new());
+    assert!(out.join(format!("{css}.br")).is_file());
+    assert_eq!(table_of(&off).get("a.css").unwrap().hashed_file().zst_size(), None);
+    let on = project
+        .config()
+        .precompress(true)
+        .embed(true)
+        .zstd(true)
+        .build()
+        .unwrap();
+    assert_eq!(on.files_compressed, 0);
+    assert_eq!(zst_files().len(), 2);
+
+    // Without precompression the option writes nothing.
+    project.config().precompress(false).zstd(true).build().unwrap();
+    assert_eq!(zst_files(), Vec::<String>::new());
+
+    // On from the first build: every variant of a content in one go, the
+    // same bytes.
+    let fresh = Project::new(&[
+        ("assets/a.css", &text),
+        ("assets/img/x.png", "png-ish bytes"),
+        ("assets/tiny.txt", "x"),
+    ]);
+    let first = fresh.config().precompress(true).zstd(true).build().unwrap();
+    assert_eq!(first.files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
+    assert_eq!(std::fs::read(fresh.output().join("a.css.zst")).unwrap(), a_zst);
+    assert!(!fresh.output().join("tiny.txt.zst").exists());
+}
+
 #[test]
 fn a_shared_compression_cache_serves_other_projects_and_clean_builds() {
     let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);

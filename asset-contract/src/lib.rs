@@ -11,6 +11,7 @@
 //!     css/base.d1833e6a1b2c.css     the hashed copy (names)
 //!     css/base.d1833e6a1b2c.css.br  precompressed siblings (encoding)
 //!     css/base.d1833e6a1b2c.css.gz
+//!     css/base.d1833e6a1b2c.css.zst (with zstd on)
 //!     staticfiles.json              logical → hashed names (manifest)
 //! ```
 //!

@@ -34,12 +34,12 @@
 /// First bytes of a table.
 pub const MAGIC: [u8; 8] = *b"ASSETTBL";
 /// Version of the layout; a table of another version is refused at compile
-/// time with a message to rebuild.
-pub const VERSION: u32 = 2;
+/// time with a message to rebuild. Format 3 added the zstd sibling's size.
+pub const VERSION: u32 = 3;
 /// Size of the header.
 pub const HEADER_LEN: usize = 72;
-/// Size of one record.
-pub const RECORD_LEN: usize = 124;
+/// Size of one record: its fields, then two [`file`](mod@file)s.
+pub const RECORD_LEN: usize = record::HASHED_FILE + 2 * file::LEN;
 /// A size field's value when the variant does not exist.
 pub const ABSENT: u64 = u64::MAX;
 
@@ -92,7 +92,7 @@ pub mod record {
     /// The hashed file's [`file`] fields.
     pub const HASHED_FILE: usize = 52;
     /// The original's [`file`] fields.
-    pub const ORIGINAL_FILE: usize = 88;
+    pub const ORIGINAL_FILE: usize = HASHED_FILE + super::file::LEN;
 }
 
 /// Byte offsets of the fields of one file of a record.
@@ -105,11 +105,14 @@ pub mod file {
     pub const BR_SIZE: usize = 12;
     /// `u64`: size of the gzip sibling, or [`ABSENT`](super::ABSENT).
     pub const GZ_SIZE: usize = 20;
+    /// `u64`: size of the zstd sibling, or [`ABSENT`](super::ABSENT).
+    pub const ZST_SIZE: usize = 28;
     /// `u64`: offset of the bytes in the embedded data, or
-    /// [`ABSENT`](super::ABSENT); the Brotli and gzip siblings follow them.
-    pub const EMBEDDED: usize = 28;
+    /// [`ABSENT`](super::ABSENT); the siblings that exist follow them, in
+    /// this order: Brotli, gzip, zstd.
+    pub const EMBEDDED: usize = 36;
     /// Size of the fields.
-    pub const LEN: usize = 36;
+    pub const LEN: usize = 44;
 }
 
 #[inline]

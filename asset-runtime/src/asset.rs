@@ -14,6 +14,7 @@ pub struct FileInfo {
     size: u64,
     br_size: Option<u64>,
     gz_size: Option<u64>,
+    zst_size: Option<u64>,
     embedded: Option<Embedded>,
 }
 
@@ -26,6 +27,8 @@ pub struct Embedded {
     pub br: Option<&'static [u8]>,
     /// Its gzip sibling.
     pub gz: Option<&'static [u8]>,
+    /// Its zstd sibling.
+    pub zst: Option<&'static [u8]>,
 }
 
 impl fmt::Debug for FileInfo {
@@ -35,6 +38,7 @@ impl fmt::Debug for FileInfo {
             .field("size", &self.size)
             .field("br_size", &self.br_size)
             .field("gz_size", &self.gz_size)
+            .field("zst_size", &self.zst_size)
             .field("embedded", &self.embedded.is_some())
             .finish()
     }
@@ -46,16 +50,19 @@ impl FileInfo {
         let table = assets.table();
         let size = table.u64(index, field + file::SIZE);
         let variant = |at: usize| Some(table.u64(index, field + at)).filter(|&s| s != ABSENT);
-        let (br_size, gz_size) = (variant(file::BR_SIZE), variant(file::GZ_SIZE));
+        let (br_size, gz_size, zst_size) = (variant(file::BR_SIZE), variant(file::GZ_SIZE), variant(file::ZST_SIZE));
         let embedded = variant(file::EMBEDDED).map(|start| {
             let data = assets.embedded_data();
             let slice = |start: u64, len: u64| &data[start as usize..(start + len) as usize];
+            // The siblings follow the bytes: Brotli, gzip, zstd.
             let br_start = start + size;
             let gz_start = br_start + br_size.unwrap_or(0);
+            let zst_start = gz_start + gz_size.unwrap_or(0);
             Embedded {
                 identity: slice(start, size),
                 br: br_size.map(|len| slice(br_start, len)),
                 gz: gz_size.map(|len| slice(gz_start, len)),
+                zst: zst_size.map(|len| slice(zst_start, len)),
             }
         });
         FileInfo {
@@ -63,6 +70,7 @@ impl FileInfo {
             size,
             br_size,
             gz_size,
+            zst_size,
             embedded,
         }
     }
@@ -90,6 +98,12 @@ impl FileInfo {
     /// Size of the gzip sibling (`name.gz`), if the build wrote one.
     pub fn gz_size(&self) -> Option<u64> {
         self.gz_size
+    }
+
+    /// Size of the zstd sibling (`name.zst`), if the build wrote one
+    /// (`asset_build::Config::zstd`).
+    pub fn zst_size(&self) -> Option<u64> {
+        self.zst_size
     }
 }
 

@@ -3,8 +3,9 @@
 //! Hashed names never need purging: a new release has new names. What a
 //! CDN may hold stale copies of is what the sync wrote under names that
 //! stay the same from release to release: the unhashed originals (and
-//! their `.br`/`.gz` siblings) and `staticfiles.json`. After a publish, the
-//! sync runs the command given with `--after-publish` ([`SyncOptions::after_publish`](crate::SyncOptions::after_publish))
+//! their `.br`/`.zst`/`.gz` siblings) and `staticfiles.json`. After a
+//! publish, the sync runs the command given with `--after-publish`
+//! ([`SyncOptions::after_publish`](crate::SyncOptions::after_publish))
 //! with those keys on its standard input, one full key (prefix included) a
 //! line, each ending in `\n`, sorted. The same list is in the summary
 //! ([`Summary::changed_unhashed_keys`](crate::Summary::changed_unhashed_keys)),

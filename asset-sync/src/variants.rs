@@ -8,7 +8,8 @@
 //! set of encodings it has any sibling in.
 //!
 //! The sync therefore writes that set with the manifest, as its
-//! *signature* (`v1:br,gz`; `v1:` for none), and reads it back in the same
+//! *signature* (`v1:br,gz`, `v1:br,zst,gz` with zstd siblings; `v1:` for
+//! none), and reads it back in the same
 //! request that reads the manifest. When the signatures match, the siblings
 //! of every file in place are in place too, and a deploy with nothing
 //! changed stays one request. When they differ, the siblings in encodings
@@ -28,6 +29,8 @@ const VERSION: &str = "v1:";
 /// use asset_contract::Encoding;
 /// assert_eq!(asset_sync::variants::signature(&[Encoding::Br, Encoding::Gzip]), "v1:br,gz");
 /// assert_eq!(asset_sync::variants::signature(&[]), "v1:");
+/// let all = [Encoding::Gzip, Encoding::Zstd, Encoding::Br];
+/// assert_eq!(asset_sync::variants::signature(&all), "v1:br,zst,gz");
 /// ```
 pub fn signature(encodings: &[Encoding]) -> String {
     let names: Vec<&str> = Encoding::ALL
@@ -70,5 +73,12 @@ mod tests {
         assert_eq!(missing(&both, Some("v1:br,gz")), []);
         assert_eq!(missing(&both, None), both);
         assert_eq!(missing(&[], Some("v1:br,gz")), []);
+        // zstd turned on later: only its siblings are missing; the
+        // signature of a release without them is unchanged.
+        let all = Encoding::ALL;
+        assert_eq!(parse("v1:br,zst,gz"), Some(all.to_vec()));
+        assert_eq!(missing(&all, Some("v1:br,gz")), [Encoding::Zstd]);
+        assert_eq!(missing(&all, Some(&signature(&all))), []);
+        assert_eq!(missing(&both, Some("v1:br,zst,gz")), []);
     }
 }

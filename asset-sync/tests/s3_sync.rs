@@ -575,6 +575,90 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
 }
 
 #[tokio::test]
+async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let css = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let js = "console.log('a fairly repetitive script');\n".repeat(100);
+    let tree = Tree::new(&[
+        ("a.css", css.as_bytes()),
+        ("app.js", js.as_bytes()),
+        ("img/x.png", b"png"),
+    ]);
+    tree.build_options(true, false);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let before = tree.siblings();
+    assert_eq!(before.len(), 8, "br and gz: {before:?}");
+
+    // zstd turned on: the same release, with a .zst beside each .br.
+    tree.build_options(true, true);
+    let zst: Vec<String> = tree
+        .siblings()
+        .into_iter()
+        .filter(|name| !before.contains(name))
+        .collect();
+    assert_eq!(zst.len(), 4, "{zst:?}");
+    assert!(zst.iter().all(|name| name.ends_with(".zst")), "{zst:?}");
+    server.take_log();
+    let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    // The manifest GET, one PUT per new sibling, the probe, the manifest
+    // PUT: no Brotli or gzip sibling, nor any file, is sent again.
+    let puts: Vec<&String> = log.iter().filter(|l| l.starts_with("PUT ")).collect();
+    assert_eq!(puts.len(), zst.len() + 2, "{log:#?}");
+    assert_eq!(
+        puts.iter().filter(|l| l.contains(".zst")).count(),
+        zst.len(),
+        "{log:#?}"
+    );
+    assert_eq!(summary.requests, zst.len() + 3, "{log:#?}");
+
+    let client = server.client().await;
+    let head = |key: String| {
+        let (client, bucket) = (client.clone(), server.bucket.clone());
+        async move { client.head_object().bucket(bucket).key(key).send().await.unwrap() }
+    };
+    let local = tree.local();
+    for name in ["a.css", "app.js"] {
+        let hashed = &local.manifest.paths[name];
+        for served in [name, hashed.as_str()] {
+            let key = format!("static/{served}.zst");
+            let object = head(key.clone()).await;
+            assert_eq!(object.content_encoding(), Some("zstd"), "{key}");
+            let plain = head(format!("static/{served}")).await;
+            assert!(
+                plain.content_type().is_some_and(|t| t.contains("charset=utf-8")),
+                "{key}"
+            );
+            assert_eq!(object.content_type(), plain.content_type(), "{key}");
+            assert_eq!(object.cache_control(), plain.cache_control(), "{key}");
+            // What the store holds decompresses to the file it is a sibling of.
+            let bytes = server.object(&key).await.unwrap();
+            assert_eq!(
+                zstd::decode_all(bytes.as_slice()).unwrap(),
+                std::fs::read(tree.collected().join(served)).unwrap(),
+                "{key}"
+            );
+        }
+    }
+    server.assert_manifest_complete("static/").await;
+
+    // Published: a redeploy is one request again.
+    let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!((again.uploaded, again.requests), (0, 1));
+
+    // A first deploy of a build with zstd, to another prefix, uploads every
+    // sibling; a redeploy is then one request too.
+    let target = format!("s3://{}/fresh/", server.bucket);
+    let options = SyncOptions::default();
+    let deploy = || asset_sync::sync(&local, &store, &target, "fresh/", &options, &asset_sync::Quiet);
+    let first = deploy().await.unwrap();
+    // Files, siblings, the manifest and its history copy.
+    assert_eq!(first.uploaded, local.objects() + before.len() + zst.len() + 2);
+    assert_eq!(deploy().await.unwrap().requests, 1);
+}
+
+#[tokio::test]
 async fn verify_repairs_what_was_deleted_or_changed_behind_the_sync_s_back() {
     let server = S3Server::start().await;
     let store = server.store().await;

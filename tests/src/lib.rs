@@ -26,3 +26,10 @@ pub mod vite_assets {
 pub mod module_assets {
     asset_runtime::include_assets!("module_assets.rs");
 }
+
+/// The asset table of the zstd tests: a stylesheet with Brotli, gzip and
+/// zstd siblings, and an image with none, embedded (built by this crate's
+/// `build.rs`).
+pub mod zstd_assets {
+    asset_runtime::include_assets!("zstd_assets.rs");
+}

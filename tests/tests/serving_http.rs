@@ -126,6 +126,103 @@ async fn accept_encoding_negotiation_at(base: &str) {
 }
 
 #[tokio::test]
+async fn zstd_is_negotiated_after_brotli_by_q_value() {
+    use end_to_end_tests::zstd_assets::ASSETS;
+    let asset = ASSETS.get("css/panels.css").unwrap();
+    let file = asset.hashed_file();
+    assert!(file.br_size().is_some() && file.gz_size().is_some() && file.zst_size().is_some());
+    let output = ASSETS.output_dir().to_owned();
+    let on_disk = |suffix: &str| std::fs::read(output.join(format!("{}{suffix}", asset.hashed_name()))).unwrap();
+    let identity = on_disk("");
+    assert_eq!(zstd::decode_all(on_disk(".zst").as_slice()).unwrap(), identity);
+
+    for embedded in [true, false] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let service = ServeAssets::new(&ASSETS).prefer_embedded(embedded);
+        tokio::spawn(async move { axum::serve(listener, axum::Router::new().nest_service("/static", service)).await });
+        let base = format!("http://{addr}");
+        let path = format!("/static/{}", asset.hashed_name());
+
+        let cases: [(&str, Option<&str>, &str); 12] = [
+            // What Chrome and Firefox send: Brotli wins the tie.
+            ("gzip, deflate, br, zstd", Some("br"), ".br"),
+            ("gzip, deflate, zstd", Some("zstd"), ".zst"),
+            ("zstd", Some("zstd"), ".zst"),
+            ("ZSTD", Some("zstd"), ".zst"),
+            ("br;q=0.5, zstd", Some("zstd"), ".zst"),
+            ("br;q=0, *", Some("zstd"), ".zst"),
+            ("zstd;q=0.5, gzip;q=0.4", Some("zstd"), ".zst"),
+            // An explicit higher q wins over the order of preference.
+            ("br;q=0.8, zstd;q=0.9, gzip", Some("gzip"), ".gz"),
+            ("br;q=0.9, zstd;q=1", Some("zstd"), ".zst"),
+            ("zstd;q=0, br;q=0, gzip", Some("gzip"), ".gz"),
+            ("zstd;q=0.5, identity", None, ""),
+            ("identity", None, ""),
+        ];
+        for (accept, encoding, suffix) in cases {
+            let what = format!("{accept} (embedded: {embedded})");
+            let (status, headers, body) = get(&base, &path, &[("accept-encoding", accept)]).await;
+            assert_eq!(status, 200, "{what}");
+            assert_eq!(
+                headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+                encoding,
+                "{what}"
+            );
+            assert_eq!(body, on_disk(suffix), "{what}");
+            assert_eq!(h(&headers, "etag"), format!("\"{}{suffix}\"", asset.md5()), "{what}");
+            assert_eq!(h(&headers, "vary"), "Accept-Encoding", "{what}");
+            assert_eq!(h(&headers, "content-type"), "text/css; charset=utf-8", "{what}");
+            assert_eq!(h(&headers, "content-length"), body.len().to_string(), "{what}");
+        }
+
+        let zstd_only = [("accept-encoding", "zstd")];
+        // The zstd representation has its own tag.
+        let tag = format!("\"{}.zst\"", asset.md5());
+        let (status, _, _) = get(&base, &path, &[zstd_only[0], ("if-none-match", &tag)]).await;
+        assert_eq!(status, 304, "embedded: {embedded}");
+        let plain_tag = format!("\"{}\"", asset.md5());
+        let (status, _, _) = get(&base, &path, &[zstd_only[0], ("if-none-match", &plain_tag)]).await;
+        assert_eq!(status, 200, "embedded: {embedded}");
+        // Ranges are of the zstd bytes.
+        let zst = on_disk(".zst");
+        let (status, headers, body) = get(&base, &path, &[zstd_only[0], ("range", "bytes=0-9")]).await;
+        assert_eq!(status, 206, "embedded: {embedded}");
+        assert_eq!(body, &zst[..10]);
+        assert_eq!(h(&headers, "content-encoding"), "zstd");
+        assert_eq!(h(&headers, "content-range"), format!("bytes 0-9/{}", zst.len()));
+        let (status, _, body) = get(
+            &base,
+            &path,
+            &[zstd_only[0], ("range", "bytes=0-9"), ("if-range", &tag)],
+        )
+        .await;
+        assert_eq!((status, body.len()), (StatusCode::PARTIAL_CONTENT, 10));
+        // HEAD gives the length of what GET sends.
+        let head = reqwest::Client::new()
+            .head(format!("{base}{path}"))
+            .header("accept-encoding", "zstd")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(h(head.headers(), "content-length"), zst.len().to_string());
+        assert_eq!(file.zst_size(), Some(zst.len() as u64));
+        // The unhashed name has its own zstd sibling.
+        let (_, headers, body) = get(&base, "/static/css/panels.css", &zstd_only).await;
+        assert_eq!(h(&headers, "content-encoding"), "zstd");
+        assert_eq!(h(&headers, "cache-control"), "public, max-age=60");
+        assert_eq!(
+            zstd::decode_all(body.as_slice()).unwrap(),
+            std::fs::read(output.join("css/panels.css")).unwrap()
+        );
+        // An image has no siblings: identity, and no Vary.
+        let png = ASSETS.get("img/dot.png").unwrap();
+        let (_, headers, _) = get(&base, &format!("/static/{}", png.hashed_name()), &zstd_only).await;
+        assert!(headers.get("content-encoding").is_none() && headers.get("vary").is_none());
+    }
+}
+
+#[tokio::test]
 async fn conditional_requests() {
     let base = &start().await;
     let path = format!("/static/{}", css().hashed_name());

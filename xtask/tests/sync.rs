@@ -38,7 +38,10 @@ fn syncs_the_example_app_to_a_folder_then_does_nothing() {
     let first = xtask(&args);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
-    let collected = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/static/example-app");
+    // The profile folder the xtask binary was built into, whichever the
+    // target folder is (`CARGO_TARGET_DIR` included).
+    let profile_dir = std::path::Path::new(env!("CARGO_BIN_EXE_xtask")).parent().unwrap();
+    let collected = profile_dir.join("static/example-app");
     let files = walk(&collected);
     assert!(
         files > 24,

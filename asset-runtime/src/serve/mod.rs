@@ -21,8 +21,10 @@
 //!   `If-Modified-Since` when serving from a folder (`Last-Modified` is the
 //!   file's time; embedded bytes have none).
 //! - **Encodings.** `Accept-Encoding` is negotiated by q-value between the
-//!   build's Brotli and gzip siblings and identity (ties: br, gzip,
-//!   identity), with `Vary: Accept-Encoding` whenever a sibling exists.
+//!   build's Brotli, zstd (with `asset_build::Config::zstd`) and gzip
+//!   siblings and identity (ties: br, zstd, gzip, identity), with
+//!   `Vary: Accept-Encoding` whenever a sibling exists. Each representation
+//!   has its own `ETag` (`"<md5>.br"`, `"<md5>.zst"`, `"<md5>.gz"`).
 //! - **Methods and ranges.** `GET` and `HEAD`; others get 405 with
 //!   `Allow: GET, HEAD`. A single `Range` gets 206 or 416 (RFC 9110 §14),
 //!   honouring `If-Range`; several ranges get the whole file.
@@ -155,12 +157,20 @@ impl ServeAssets {
             Served::Original => asset.original_file(),
         };
         let embedded = file.embedded().copied().filter(|_| self.prefer_embedded);
-        let (has_br, has_gz) = match &embedded {
-            Some(e) => (e.br.is_some(), e.gz.is_some()),
-            None => (file.br_size().is_some(), file.gz_size().is_some()),
+        let available = match &embedded {
+            Some(e) => negotiate::Available {
+                br: e.br.is_some(),
+                zstd: e.zst.is_some(),
+                gzip: e.gz.is_some(),
+            },
+            None => negotiate::Available {
+                br: file.br_size().is_some(),
+                zstd: file.zst_size().is_some(),
+                gzip: file.gz_size().is_some(),
+            },
         };
         let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
-        let coding = negotiate::choose(accept, has_br, has_gz);
+        let coding = negotiate::choose(accept, available);
         let opened = match &embedded {
             Some(bytes) => open::embedded(bytes, coding),
             None => {
@@ -182,7 +192,7 @@ impl ServeAssets {
             },
             content_type: asset.content_type(),
             coding,
-            vary: has_br || has_gz,
+            vary: available.any(),
         };
         finish(method, headers, &meta, opened).await
     }

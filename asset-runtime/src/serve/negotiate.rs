@@ -6,6 +6,7 @@ use asset_contract::Encoding;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Coding {
     Br,
+    Zstd,
     Gzip,
     Identity,
 }
@@ -15,6 +16,7 @@ impl Coding {
     fn encoding(self) -> Option<Encoding> {
         match self {
             Coding::Br => Some(Encoding::Br),
+            Coding::Zstd => Some(Encoding::Zstd),
             Coding::Gzip => Some(Encoding::Gzip),
             Coding::Identity => None,
         }
@@ -72,25 +74,42 @@ fn parse_q(text: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
+/// The precompressed siblings a file has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Available {
+    pub(crate) br: bool,
+    pub(crate) zstd: bool,
+    pub(crate) gzip: bool,
+}
+
+impl Available {
+    /// Whether there is any (and so `Vary: Accept-Encoding`).
+    pub(crate) fn any(self) -> bool {
+        self.br || self.zstd || self.gzip
+    }
+}
+
 /// The best coding among those available: the highest q-value, and on a
-/// tie Brotli, then gzip, then identity. Without the header, identity.
-/// Identity is acceptable unless `identity;q=0`, or `*;q=0` without
-/// `identity`; if nothing acceptable is available, identity is sent anyway.
-pub(crate) fn choose(header: Option<&str>, br: bool, gzip: bool) -> Coding {
+/// tie Brotli, then zstd, then gzip, then identity (the order of
+/// [`Encoding::ALL`]). Without the header, identity. Identity is
+/// acceptable unless `identity;q=0`, or `*;q=0` without `identity`; if
+/// nothing acceptable is available, identity is sent anyway.
+pub(crate) fn choose(header: Option<&str>, available: Available) -> Coding {
     let Some(header) = header else {
         return Coding::Identity;
     };
     let star = q_of(header, "*");
-    let q = |name: &str, available: bool| {
-        if !available {
+    let q = |coding: Coding, available: bool| {
+        let Some(name) = coding.header().filter(|_| available) else {
             return 0;
-        }
+        };
         q_of(header, name).or(star).unwrap_or(0)
     };
     let identity = q_of(header, "identity").or(star.filter(|q| *q == 0)).unwrap_or(1);
     let candidates = [
-        (Coding::Br, q(Encoding::Br.header_value(), br)),
-        (Coding::Gzip, q(Encoding::Gzip.header_value(), gzip)),
+        (Coding::Br, q(Coding::Br, available.br)),
+        (Coding::Zstd, q(Coding::Zstd, available.zstd)),
+        (Coding::Gzip, q(Coding::Gzip, available.gzip)),
         (Coding::Identity, identity),
     ];
     candidates
@@ -104,22 +123,64 @@ pub(crate) fn choose(header: Option<&str>, br: bool, gzip: bool) -> Coding {
 mod tests {
     use super::*;
 
+    const BR_GZ: Available = Available {
+        br: true,
+        zstd: false,
+        gzip: true,
+    };
+    const ALL: Available = Available {
+        br: true,
+        zstd: true,
+        gzip: true,
+    };
+    const GZ: Available = Available {
+        br: false,
+        zstd: false,
+        gzip: true,
+    };
+    const ZSTD_GZ: Available = Available {
+        br: false,
+        zstd: true,
+        gzip: true,
+    };
+
     #[test]
-    fn prefers_brotli_then_gzip_on_ties() {
-        assert_eq!(choose(Some("gzip, deflate, br"), true, true), Coding::Br);
-        assert_eq!(choose(Some("gzip, br"), false, true), Coding::Gzip);
-        assert_eq!(choose(Some("gzip, br"), false, false), Coding::Identity);
-        assert_eq!(choose(None, true, true), Coding::Identity);
+    fn prefers_brotli_then_zstd_then_gzip_on_ties() {
+        assert_eq!(choose(Some("gzip, deflate, br"), BR_GZ), Coding::Br);
+        assert_eq!(choose(Some("gzip, br"), GZ), Coding::Gzip);
+        assert_eq!(choose(Some("gzip, br"), Available::default()), Coding::Identity);
+        assert_eq!(choose(None, ALL), Coding::Identity);
+        // What Chrome and Firefox send.
+        assert_eq!(choose(Some("gzip, deflate, br, zstd"), ALL), Coding::Br);
+        assert_eq!(choose(Some("gzip, deflate, br, zstd"), ZSTD_GZ), Coding::Zstd);
+        assert_eq!(choose(Some("gzip, deflate, br, zstd"), BR_GZ), Coding::Br);
+        assert_eq!(choose(Some("gzip, zstd"), ALL), Coding::Zstd);
+        assert_eq!(choose(Some("*"), ZSTD_GZ), Coding::Zstd);
+        assert_eq!(choose(Some("zstd"), BR_GZ), Coding::Identity);
     }
 
     #[test]
     fn follows_q_values() {
-        assert_eq!(choose(Some("br;q=0.5, gzip;q=0.8"), true, true), Coding::Gzip);
-        assert_eq!(choose(Some("br;q=0, gzip"), true, true), Coding::Gzip);
-        assert_eq!(choose(Some("*"), true, true), Coding::Br);
-        assert_eq!(choose(Some("identity;q=1, br;q=0.9"), true, true), Coding::Identity);
-        assert_eq!(choose(Some("identity"), true, true), Coding::Identity);
-        assert_eq!(choose(Some("BR;Q=1.000"), true, false), Coding::Br);
-        assert_eq!(choose(Some("br;q=2"), true, false), Coding::Identity);
+        assert_eq!(choose(Some("br;q=0.5, gzip;q=0.8"), BR_GZ), Coding::Gzip);
+        assert_eq!(choose(Some("br;q=0, gzip"), BR_GZ), Coding::Gzip);
+        assert_eq!(choose(Some("*"), BR_GZ), Coding::Br);
+        assert_eq!(choose(Some("identity;q=1, br;q=0.9"), BR_GZ), Coding::Identity);
+        assert_eq!(choose(Some("identity"), BR_GZ), Coding::Identity);
+        assert_eq!(
+            choose(Some("BR;Q=1.000"), Available { gzip: false, ..BR_GZ }),
+            Coding::Br
+        );
+        assert_eq!(
+            choose(Some("br;q=2"), Available { gzip: false, ..BR_GZ }),
+            Coding::Identity
+        );
+        // An explicit higher q wins over the order of preference.
+        assert_eq!(choose(Some("br;q=0.5, zstd;q=0.9, gzip"), ALL), Coding::Gzip);
+        assert_eq!(choose(Some("br;q=0.5, zstd, gzip;q=0.9"), ALL), Coding::Zstd);
+        assert_eq!(choose(Some("br;q=0.9, zstd;q=0.95"), ALL), Coding::Zstd);
+        assert_eq!(choose(Some("zstd;q=0.5, gzip"), ALL), Coding::Gzip);
+        assert_eq!(choose(Some("br;q=0, *"), ALL), Coding::Zstd);
+        assert_eq!(choose(Some("zstd;q=0, br;q=0, *;q=0.5"), ALL), Coding::Gzip);
+        assert_eq!(choose(Some("ZSTD;q=0.7, identity;q=0.6"), ALL), Coding::Zstd);
     }
 }

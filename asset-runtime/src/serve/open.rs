@@ -41,6 +41,7 @@ pub(crate) struct Opened {
 pub(crate) fn embedded(bytes: &Embedded, coding: Coding) -> Opened {
     let slice = match coding {
         Coding::Br => bytes.br.unwrap_or(bytes.identity),
+        Coding::Zstd => bytes.zst.unwrap_or(bytes.identity),
         Coding::Gzip => bytes.gz.unwrap_or(bytes.identity),
         Coding::Identity => bytes.identity,
     };

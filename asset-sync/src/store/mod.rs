@@ -150,7 +150,7 @@ pub struct Put<'a> {
     pub content_type: &'a str,
     /// `Cache-Control`.
     pub cache_control: &'a str,
-    /// `Content-Encoding` of a precompressed file (`br`, `gzip`), else `None`.
+    /// `Content-Encoding` of a precompressed file (`br`, `zstd`, `gzip`), else `None`.
     pub content_encoding: Option<&'a str>,
     /// When the write may happen.
     pub condition: Condition,

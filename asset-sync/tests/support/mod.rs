@@ -514,6 +514,12 @@ impl Tree {
 
     /// Builds, with precompressed siblings or without.
     pub fn build_with(&self, precompress: bool) {
+        self.build_options(precompress, false);
+    }
+
+    /// Builds, with precompressed siblings or without, and with zstd ones
+    /// or without.
+    pub fn build_options(&self, precompress: bool, zstd: bool) {
         asset_build::Config::new()
             .source("assets")
             .dependency_assets(false)
@@ -521,6 +527,7 @@ impl Tree {
             .out_dir(self.dir.path().join("out"))
             .output_dir(self.collected())
             .precompress(precompress)
+            .zstd(zstd)
             .compression_cache(None)
             .cargo_directives(false)
             .build()
@@ -533,7 +540,7 @@ impl Tree {
         let mut out: Vec<String> = walk(&dir)
             .into_iter()
             .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
-            .filter(|name| name.ends_with(".br") || name.ends_with(".gz"))
+            .filter(|name| asset_contract::Encoding::of_sibling(name).is_some())
             .collect();
         out.sort();
         out
