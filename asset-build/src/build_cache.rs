@@ -37,11 +37,11 @@ use crate::dependency_assets::DependencyAssets;
 use crate::generate::NameHash;
 use crate::hash::{Md5Digest, SourceStamp};
 use crate::output::Written;
-use crate::rewrite::RewriteRecord;
+use crate::rewrite::Rewrites;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -73,8 +73,9 @@ pub(crate) struct Body {
     pub(crate) outputs: Written,
     /// Precompressed variants by content MD5 (hex).
     pub(crate) compressed: FxHashMap<String, Variants>,
-    /// CSS/JS files by logical name.
-    pub(crate) rewrites: FxHashMap<String, RewriteRecord>,
+    /// CSS/JS files by logical name, with the settings they were rewritten
+    /// with.
+    pub(crate) rewrites: Rewrites,
     /// Key of the inputs of the generated Rust file last written.
     pub(crate) generated_key: Option<String>,
     /// The perfect hash of the logical names last generated.

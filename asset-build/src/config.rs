@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::collect::Source;
 use crate::error::{Error, Result};
 use crate::importmap::Pin;
+use crate::references::Rules;
 
 /// Configuration of an asset build; [`build`](Config::build) runs it.
 ///
@@ -31,6 +32,7 @@ use crate::importmap::Pin;
 /// | [`dependency_assets`](Config::dependency_assets) | `true` |
 /// | [`static_url`](Config::static_url) | `/static/` |
 /// | [`js_module_imports`](Config::js_module_imports) | `false` |
+/// | [`rules`](Config::rules) | [`Rules::Django52`] |
 /// | [`lenient_references`](Config::lenient_references) | `false` |
 /// | [`hard_links`](Config::hard_links) | `true` |
 /// | [`precompress`](Config::precompress) | on in release builds |
@@ -52,6 +54,7 @@ pub struct Config {
     pub(crate) dependency_assets: bool,
     pub(crate) static_url: String,
     pub(crate) js_module_imports: bool,
+    pub(crate) rules: Rules,
     pub(crate) lenient_references: bool,
     pub(crate) hard_links: bool,
     pub(crate) precompress: Option<bool>,
@@ -85,6 +88,7 @@ impl Config {
             dependency_assets: true,
             static_url: "/static/".to_owned(),
             js_module_imports: false,
+            rules: Rules::Django52,
             lenient_references: false,
             hard_links: true,
             precompress: None,
@@ -224,6 +228,26 @@ impl Config {
     /// `support_js_module_import_aggregation`. Off by default.
     pub fn js_module_imports(&mut self, on: bool) -> &mut Self {
         self.js_module_imports = on;
+        self
+    }
+
+    /// Which version of Django's reference rules to follow:
+    /// [`Rules::Django52`] (the default) or [`Rules::Django61`], where
+    /// references inside CSS and JS comments and string literals are
+    /// skipped and `url()` quotes must match, so a commented-out
+    /// `url(old.png)` or a Tailwind escape such as
+    /// `.tw\:bg-\[url\(\'x\'\)\]` no longer stops the build. The names and
+    /// bytes are those Django 6.1's `collectstatic` gives.
+    ///
+    /// ```no_run
+    /// asset_build::Config::new()
+    ///     .source("assets")
+    ///     .rules(asset_build::Rules::Django61)
+    ///     .build()
+    ///     .unwrap_or_else(asset_build::fail);
+    /// ```
+    pub fn rules(&mut self, rules: Rules) -> &mut Self {
+        self.rules = rules;
         self
     }
 

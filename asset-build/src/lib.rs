@@ -87,6 +87,7 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use output::WriteStats;
 pub use pipeline::Output;
+pub use references::Rules;
 
 /// Builds the assets of one folder (relative to the package) with every
 /// default: the one-call form for `build.rs`.

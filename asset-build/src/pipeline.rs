@@ -137,7 +137,7 @@ fn run(config: &Config) -> Result<Output> {
     cache.body.sources = hash::stamps(&hashed, started);
     let none_racy = cache.body.sources.len() == hashed.len();
 
-    let patterns = Patterns::new(config.js_module_imports);
+    let patterns = Patterns::new(config.js_module_imports, config.rules);
     let options = RewriteOptions {
         patterns: &patterns,
         static_url: &config.static_url,

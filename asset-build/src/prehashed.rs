@@ -142,9 +142,10 @@ impl ViteManifest {
 pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashed> {
     let mut marked: Vec<usize> = Vec::new();
     let mut found = Prehashed::default();
-    {
+    let manifests: Vec<usize> = (0..files.len()).filter(|&i| is_vite_manifest(&files[i].name)).collect();
+    if !manifests.is_empty() {
         let index: FxHashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
-        for file in files.iter().filter(|f| is_vite_manifest(&f.name)) {
+        for file in manifests.iter().map(|&i| &files[i]) {
             let base = &file.name[..file.name.len() - VITE_MANIFEST.len()];
             let chunks = read_vite_manifest(&file.path)?;
             for (key, chunk) in &chunks {

@@ -24,6 +24,31 @@
 //! string (`a.css?v=2`) to a CSS or JS file points at that file's final
 //! hashed name. Django hashes the file's unprocessed content there, a name
 //! no file has.
+//!
+//! # Django 6.1's rules
+//!
+//! With [`Rules::Django61`], the patterns are those of Django 6.1:
+//!
+//! - A match that starts inside a comment or a string literal is left as
+//!   it is. Before each pattern runs, the file is split into "ignored
+//!   blocks" by one regex, scanned left to right:
+//!   - CSS: `/* ... */` comments, backslash escapes (so that a Tailwind
+//!     selector such as `.tw\:bg-\[url\(\'x\'\)\]` opens no string),
+//!     and `'...'` and `"..."` strings on one line;
+//!   - JS: the same, plus `// ...` line comments and `` `...` `` template
+//!     literals.
+//!
+//!   A match strictly inside a block is kept. A source-map comment, whose
+//!   match starts where its comment starts, is still rewritten. An
+//!   unterminated `/*` is not a comment.
+//! - `url()` quotes must match: `url("a.png')` is read as the unquoted
+//!   URL `"a.png'`, which names no file. A `data:` URL holding `url(...)`
+//!   inside quotes stays whole.
+//! - The ES-module patterns no longer need a trailing `;`, stop at the
+//!   first `;`, and leave `import()` of a bare specifier alone.
+//!
+//! A reference cycle is an error with either rules, as in Django, whose
+//! passes give up on it.
 
 use std::borrow::Cow;
 
@@ -31,6 +56,21 @@ use percent_encoding::percent_decode_str;
 use regex::{Captures, Regex};
 
 use crate::error::Result;
+
+/// Which version of Django's reference rules a build follows, set with
+/// [`Config::rules`](crate::Config::rules).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rules {
+    /// Django 5.2's, the default: every match is rewritten, comments and
+    /// strings included, and `url()` quotes need not match.
+    #[default]
+    Django52,
+    /// Django 6.1's: references inside CSS/JS comments and string literals
+    /// are skipped, `url()` quotes must match, and the ES-module patterns
+    /// are 6.1's.
+    Django61,
+}
 
 /// Which set of patterns applies to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +104,9 @@ enum Part {
 struct Pattern {
     regex: Regex,
     template: &'static [Part],
+    /// With Django 6.1's rules: the blocks (comments, strings) in which a
+    /// match is left alone.
+    ignored: Option<Ignored>,
 }
 
 impl Pattern {
@@ -71,8 +114,54 @@ impl Pattern {
         Pattern {
             regex: Regex::new(regex).expect("built-in reference pattern is valid"),
             template,
+            ignored: None,
         }
     }
+
+    fn ignoring(mut self, ignored: Ignored) -> Pattern {
+        self.ignored = Some(ignored);
+        self
+    }
+}
+
+/// Django 6.1's ignored blocks: which regex finds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ignored {
+    Css,
+    Js,
+}
+
+/// The ignored-block regexes, alternatives in Django 6.1's order (the
+/// leftmost match wins, and at one position the first alternative).
+struct IgnoredRegexes {
+    css: Regex,
+    js: Regex,
+}
+
+fn ignored_regexes() -> &'static IgnoredRegexes {
+    static REGEXES: std::sync::OnceLock<IgnoredRegexes> = std::sync::OnceLock::new();
+    REGEXES.get_or_init(|| {
+        let comment = r"/\*.*?\*/";
+        let escape = r"\\.";
+        let strings = r#"'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*""#;
+        let compile = |alternatives: &[&str]| {
+            Regex::new(&format!("(?s){}", alternatives.join("|"))).expect("valid ignored-block regex")
+        };
+        IgnoredRegexes {
+            css: compile(&[comment, escape, strings]),
+            js: compile(&[comment, r"//[^\n]*", escape, strings, r"`(?:[^`\\]|\\.)*`"]),
+        }
+    })
+}
+
+/// The spans of the ignored blocks of `text`, in order.
+fn ignored_blocks(text: &str, ignored: Ignored) -> Vec<(usize, usize)> {
+    let regexes = ignored_regexes();
+    let regex = match ignored {
+        Ignored::Css => &regexes.css,
+        Ignored::Js => &regexes.js,
+    };
+    regex.find_iter(text).map(|m| (m.start(), m.end())).collect()
 }
 
 use Part::{Group, Lit};
@@ -83,10 +172,50 @@ pub(crate) struct Patterns {
     css: Vec<Pattern>,
     js: Vec<Pattern>,
     scheme: Regex,
+    /// What they were built from: `(js_module_imports, rules)`.
+    built_from: (bool, Rules),
 }
 
 impl Patterns {
-    pub(crate) fn new(js_module_imports: bool) -> Patterns {
+    pub(crate) fn new(js_module_imports: bool, rules: Rules) -> Patterns {
+        let mut patterns = match rules {
+            Rules::Django52 => Patterns::django52(js_module_imports),
+            Rules::Django61 => Patterns::django61(js_module_imports),
+        };
+        patterns.built_from = (js_module_imports, rules);
+        patterns
+    }
+
+    /// Names the set of patterns: a rewrite recorded with other patterns
+    /// is not one these would make.
+    pub(crate) fn describe(&self) -> String {
+        format!("{:?}", self.built_from)
+    }
+
+    /// Django 6.1's: the same CSS patterns but `url()`, whose quotes must
+    /// match (Django's `(?P<quote>['"]?)...(?P=quote)`, written as three
+    /// alternatives tried in the order its backtracking tries them), and
+    /// every pattern blind to comments and strings.
+    fn django61(js_module_imports: bool) -> Patterns {
+        let mut css = vec![Pattern::new(
+            r#"(?i)(?P<matched>url\((?:'\s*(?P<url_sq>.*?)'\)|"\s*(?P<url_dq>.*?)"\)|\s*(?P<url>.*?)\)))"#,
+            &[Lit("url(\""), Group("url"), Lit("\")")],
+        )];
+        let django52 = Patterns::django52(false);
+        css.extend(django52.css.into_iter().skip(1));
+        let mut js = django52.js;
+        if js_module_imports {
+            js.extend(js_module_patterns_61());
+        }
+        Patterns {
+            css: css.into_iter().map(|p| p.ignoring(Ignored::Css)).collect(),
+            js: js.into_iter().map(|p| p.ignoring(Ignored::Js)).collect(),
+            scheme: django52.scheme,
+            built_from: (js_module_imports, Rules::Django61),
+        }
+    }
+
+    fn django52(js_module_imports: bool) -> Patterns {
         let css = vec![
             Pattern::new(
                 r#"(?i)(?P<matched>url\(['"]{0,1}\s*(?P<url>.*?)["']{0,1}\))"#,
@@ -112,6 +241,7 @@ impl Patterns {
             css,
             js,
             scheme: Regex::new("^[a-z]+:").expect("valid"),
+            built_from: (js_module_imports, Rules::Django52),
         }
     }
 
@@ -156,6 +286,35 @@ fn js_module_patterns() -> Vec<Pattern> {
     ]
 }
 
+/// Django 6.1's ES-module patterns: no trailing `;`, never past a `;`,
+/// and `import()` only of `./`, `../` or `/` paths.
+fn js_module_patterns_61() -> Vec<Pattern> {
+    vec![
+        Pattern::new(
+            r#"(?i)(?P<matched>import(?P<import>[\s\{][^;]*?|\*\s*as\s*\w+)\s*from\s*['"](?P<url>[./].*?)["'])"#,
+            &[Lit("import"), Group("import"), Lit(" from \""), Group("url"), Lit("\"")],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>export(?P<exports>[\s\{][^;]*?)\s*from\s*["'](?P<url>[./].*?)["'])"#,
+            &[
+                Lit("export"),
+                Group("exports"),
+                Lit(" from \""),
+                Group("url"),
+                Lit("\""),
+            ],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>import\s*['"](?P<url>[./].*?)["'])"#,
+            &[Lit("import\""), Group("url"), Lit("\"")],
+        ),
+        Pattern::new(
+            r#"(?i)(?P<matched>import\(["'](?P<url>[./].*?)["']\))"#,
+            &[Lit("import(\""), Group("url"), Lit("\")")],
+        ),
+    ]
+}
+
 /// One reference found in a file, resolved to the logical name it points at.
 #[derive(Debug)]
 pub(crate) struct Reference<'a> {
@@ -192,8 +351,24 @@ pub(crate) fn rewrite(
     for pattern in patterns.for_kind(kind) {
         let mut out = String::with_capacity(text.len() + 64);
         let mut last = 0;
+        // Recomputed for each pattern, on the text as rewritten so far.
+        let blocks = pattern.ignored.map(|ignored| ignored_blocks(&text, ignored));
+        let mut block = 0;
         for caps in pattern.regex.captures_iter(&text) {
             let whole = caps.get(0).expect("group 0 always matches");
+            if let Some(blocks) = &blocks {
+                // Django's `start < pos < end`: a match that starts where a
+                // comment starts (a source map) is not inside it.
+                while block < blocks.len() && blocks[block].1 <= whole.start() {
+                    block += 1;
+                }
+                if blocks
+                    .get(block)
+                    .is_some_and(|&(start, end)| start < whole.start() && whole.start() < end)
+                {
+                    continue;
+                }
+            }
             out.push_str(&text[last..whole.start()]);
             last = whole.end();
             let line = 1 + text[..whole.start()].bytes().filter(|&b| b == b'\n').count();
@@ -222,7 +397,11 @@ fn convert(
     resolve: &mut dyn FnMut(&Reference<'_>) -> Result<Resolution>,
 ) -> Result<Option<String>> {
     let matched = caps.name("matched").map_or("", |m| m.as_str());
-    let url = caps.name("url").map_or("", |m| m.as_str());
+    // Django 6.1's `url()` has one group per kind of quote.
+    let url = ["url", "url_dq", "url_sq"]
+        .into_iter()
+        .find_map(|group| caps.name(group))
+        .map_or("", |m| m.as_str());
     if scheme.is_match(url) || url.starts_with("//") {
         return Ok(None);
     }
@@ -401,7 +580,7 @@ mod never_panics {
             js_modules in any::<bool>(),
         ) {
             static PATTERNS: std::sync::OnceLock<[Patterns; 2]> = std::sync::OnceLock::new();
-            let patterns = &PATTERNS.get_or_init(|| [Patterns::new(false), Patterns::new(true)])[usize::from(js_modules)];
+            let patterns = &PATTERNS.get_or_init(|| [Patterns::new(false, Rules::Django52), Patterns::new(true, Rules::Django52)])[usize::from(js_modules)];
             for kind in [FileKind::Css, FileKind::Js] {
                 let _ = rewrite(&content, &source, kind, patterns, &static_url, &mut |r| match answer {
                     0 => Ok(Resolution::Hashed(format!("{}.0123456789ab", r.target))),
@@ -421,7 +600,7 @@ mod tests {
 
     /// Rewrites with a resolver that hashes every target to `<root>.HASH<ext>`.
     fn rewrite_all(content: &str, source: &str, kind: FileKind) -> (String, Vec<String>) {
-        let patterns = Patterns::new(true);
+        let patterns = Patterns::new(true, Rules::Django52);
         let mut seen = Vec::new();
         let out = rewrite(content, source, kind, &patterns, "/static/", &mut |r| {
             seen.push(format!("{}:{}", r.line, r.target));
@@ -482,7 +661,7 @@ mod tests {
 
     #[test]
     fn resolver_errors_propagate() {
-        let patterns = Patterns::new(false);
+        let patterns = Patterns::new(false, Rules::Django52);
         let err = rewrite(
             "a{b:url(x.png)}",
             "a.css",

@@ -27,8 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::asset::{Asset, Served, ServedBytes};
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
-use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes};
+use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes, update_field};
 use crate::references::{FileKind, Patterns, Reference, Resolution, rewrite};
+use md5::{Digest as _, Md5};
 
 /// How a reference resolved when a CSS/JS file was last scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,13 +64,32 @@ pub(crate) struct RewriteOptions<'a> {
     pub(crate) lenient: bool,
 }
 
+impl RewriteOptions<'_> {
+    /// Digest of every setting a rewrite depends on besides the files.
+    fn key(&self) -> Md5Digest {
+        let mut h = Md5::new();
+        update_field(&mut h, self.patterns.describe().as_bytes());
+        update_field(&mut h, self.static_url.as_bytes());
+        h.update([u8::from(self.lenient)]);
+        h.finalize().into()
+    }
+}
+
+/// The records of the last build's CSS/JS files, and the settings they
+/// were made with: records made with other settings are not reused.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Rewrites {
+    settings: Md5Digest,
+    pub(crate) records: FxHashMap<String, RewriteRecord>,
+}
+
 /// What this stage gives the next: every asset, named, in collection order.
 pub(crate) struct Named {
     pub(crate) assets: Vec<Asset>,
     /// Lenient missing references.
     pub(crate) warnings: Vec<String>,
     /// Records of every CSS/JS file, for the next build.
-    pub(crate) records: FxHashMap<String, RewriteRecord>,
+    pub(crate) records: Rewrites,
     /// How many CSS/JS files were read and rewritten.
     pub(crate) rewritten: usize,
 }
@@ -136,8 +156,14 @@ impl<'a> Lookup<'a> {
 pub(crate) fn rewrite_all(
     hashed_files: Vec<Hashed>,
     options: &RewriteOptions<'_>,
-    mut previous: FxHashMap<String, RewriteRecord>,
+    previous: Rewrites,
 ) -> Result<Named> {
+    let settings = options.key();
+    let mut previous = if previous.settings == settings {
+        previous.records
+    } else {
+        FxHashMap::default()
+    };
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
@@ -257,7 +283,7 @@ pub(crate) fn rewrite_all(
     Ok(Named {
         assets,
         warnings,
-        records,
+        records: Rewrites { settings, records },
         rewritten,
     })
 }

@@ -681,3 +681,31 @@ fn generated_table_names_every_asset() {
     assert_eq!(names, ["css/a.css", "my photo.png"]);
     assert!(assets.get("css/b.css").is_none());
 }
+
+#[test]
+fn changing_a_rewrite_setting_rewrites_again() {
+    let project = Project::new(&[
+        ("assets/js/app.js", "import { a } from \"./lib.js\";\n"),
+        ("assets/js/lib.js", "export const a = 1;\n"),
+    ]);
+    project.build().unwrap();
+    assert_eq!(
+        project.read_output(&project.hashed("js/app.js")),
+        "import { a } from \"./lib.js\";\n"
+    );
+    // Same files, ES-module imports on: the import is rewritten, not taken
+    // from the last build's record.
+    age(project.path("assets").as_path());
+    project.config().js_module_imports(true).build().unwrap();
+    let lib = project.hashed("js/lib.js");
+    assert_eq!(
+        project.read_output(&project.hashed("js/app.js")),
+        format!("import {{ a }} from \"./{}\";\n", lib.rsplit('/').next().unwrap())
+    );
+    // And back.
+    project.build().unwrap();
+    assert_eq!(
+        project.read_output(&project.hashed("js/app.js")),
+        "import { a } from \"./lib.js\";\n"
+    );
+}
