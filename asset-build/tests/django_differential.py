@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run Django 5.2's collectstatic over many source trees, in one process.
+"""Run Django's collectstatic over many source trees, in one process.
 
 Reads a JSON list of jobs on stdin, each ``{"src": DIR, "root": DIR}``,
 and, for each, runs ``collectstatic --noinput --clear`` with
@@ -16,11 +16,13 @@ the file system; the files, their bytes, the ``paths`` mapping and the
 ``hash`` are the same with the stock finder.
 
 Used by ``tests/django_differential.rs``; run with the Python of a
-virtualenv that has ``Django==5.2.*``.
+virtualenv that has ``Django==5.2.*`` (or the version in
+``ASSET_DJANGO_VERSION``, such as ``6.1``).
 """
 
 import io
 import json
+import os
 import sys
 import time
 
@@ -38,8 +40,9 @@ class SortedFileSystemFinder(FileSystemFinder):
 
 
 def main():
-    if django.VERSION[:2] != (5, 2):
-        sys.exit("error: Django 5.2.x is required, found %s" % django.get_version())
+    wanted = os.environ.get("ASSET_DJANGO_VERSION", "5.2")
+    if "%d.%d" % django.VERSION[:2] != wanted:
+        sys.exit("error: Django %s.x is required, found %s" % (wanted, django.get_version()))
     jobs = json.load(sys.stdin)
     settings.configure(
         DEBUG=False,

@@ -22,10 +22,18 @@
 //!
 //! `ASSET_DJANGO_SEED` sets the first tree's seed (default 1), so a
 //! reported tree can be built again on its own.
+//!
+//! With `ASSET_DJANGO_RULES=6.1` and a Python (3.12 or later) with Django
+//! 6.1, the trees also hold the forms Django 6.1 reads differently
+//! (references in comments and strings, mismatched `url()` quotes, a
+//! Tailwind escape, a `data:` URL holding `url()`, a source-map line inside
+//! a comment), and asset-build runs with `Rules::Django61`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use asset_build::Rules;
 
 /// A deterministic generator of trees (xorshift64*).
 struct Gen(u64);
@@ -65,8 +73,11 @@ fn relative(from: &str, to: &str) -> String {
 }
 
 /// One generated tree: relative name → bytes.
-fn tree(seed: u64) -> BTreeMap<String, Vec<u8>> {
+fn tree(seed: u64, rules: Rules) -> BTreeMap<String, Vec<u8>> {
     let mut g = Gen::new(seed);
+    // Forms whose handling Django 6.1 changed are generated for it only, so
+    // that Django 5.2's trees stay those of earlier runs.
+    let newer = rules == Rules::Django61;
     let mut names: Vec<String> = Vec::new();
     let mut add = |g: &mut Gen, ext: &str| {
         let name = format!("{}{}{}.{ext}", g.pick(FOLDERS), g.pick(STEMS), g.below(3));
@@ -177,10 +188,14 @@ fn tree(seed: u64) -> BTreeMap<String, Vec<u8>> {
                     5 => format!("@import '{url}';\n"),
                     _ => format!("@import url({url});\n"),
                 };
+                let rule = if newer { hide(&mut g, rule, text.len()) } else { rule };
                 text.push_str(&rule);
             } else {
                 text.push_str(&format!("var u{} = \"{url}\";\n", text.len()));
             }
+        }
+        if newer {
+            text.push_str(&newer_forms(&mut g, is_css, text.len()));
         }
         let map = format!("{name}.map");
         if maps.contains(&map) {
@@ -272,13 +287,59 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// With Django 6.1's rules, a CSS rule as generated, or sometimes the same
+/// rule inside a comment or a string, where Django 6.1 leaves it alone, or
+/// with mismatched `url()` quotes, which it refuses.
+fn hide(g: &mut Gen, rule: String, at: usize) -> String {
+    let line = rule.trim_end();
+    match g.below(20) {
+        0 => format!("/* {line} */\n"),
+        1 => format!("/*\n  {line}\n*/\n"),
+        2 => format!(".s{at}::after {{ content: \"{}\"; }}\n", line.replace('"', "'")),
+        3 => format!(".s{at}::after {{ content: '{}'; }}\n", line.replace('\'', "\"")),
+        4 => format!(".c{at} {{ color: red; }} /* {line} */ .d{at} {{ color: blue; }}\n"),
+        // Mismatched quotes: rare, as they stop the whole tree.
+        5 if rule.contains("url(\"") && g.chance(30) => rule.replacen("\")", "')", 1),
+        6 if rule.contains("url('") && g.chance(30) => rule.replacen("')", "\")", 1),
+        _ => rule,
+    }
+}
+
+/// With Django 6.1's rules, lines only it reads differently from 5.2:
+/// references to missing files in comments and strings, a Tailwind escape,
+/// a `data:` URL holding `url()`, a source-map line inside a comment.
+fn newer_forms(g: &mut Gen, is_css: bool, at: usize) -> String {
+    if !g.chance(40) {
+        return String::new();
+    }
+    if !is_css {
+        return match g.below(3) {
+            0 => "/*\n//# sourceMappingURL=gone.js.map\n*/\n".to_owned(),
+            1 => format!("var s{at} = \"//# sourceMappingURL=gone.js.map\";\n"),
+            _ => format!("// url(gone{at}.png) and /* open\nvar t{at} = `url(\"x\")`;\n"),
+        };
+    }
+    match g.below(5) {
+        0 => format!("/* .old{at} {{ background: url(img/gone.png); }} */\n"),
+        1 => format!(".s{at}::after {{ content: \"url(gone.png)\"; }}\n"),
+        2 => format!(".tw\\:bg-\\[url\\(\\'gone{at}.png\\'\\)\\] {{ color: red; }}\n"),
+        3 => format!(".n{at} {{ background: url(\"data:image/svg+xml,url(%23b) url(%23c)\"); }}\n"),
+        _ => format!("/* @import url(\"gone{at}.css\"); */\n"),
+    }
+}
+
 #[test]
-#[ignore = "needs a Python with Django 5.2 in ASSET_DJANGO_PYTHON; run by .ci/run"]
+#[ignore = "needs a Python with Django 5.2 (or 6.1) in ASSET_DJANGO_PYTHON; run by .ci/run"]
 fn generated_trees_build_as_django_builds_them() {
     let python = PathBuf::from(
         std::env::var("ASSET_DJANGO_PYTHON")
             .expect("set ASSET_DJANGO_PYTHON to the python of a virtualenv with Django 5.2 (see this file's docs)"),
     );
+    let (rules, django) = match std::env::var("ASSET_DJANGO_RULES").as_deref() {
+        Ok("6.1") => (Rules::Django61, "6.1"),
+        Ok("5.2") | Err(_) => (Rules::Django52, "5.2"),
+        Ok(other) => panic!("ASSET_DJANGO_RULES is 5.2 or 6.1, not {other}"),
+    };
     let count = env_number("ASSET_DJANGO_TREES", 300);
     let first = env_number("ASSET_DJANGO_SEED", 1);
     let work = tempfile::tempdir().unwrap();
@@ -288,7 +349,7 @@ fn generated_trees_build_as_django_builds_them() {
     for &seed in &seeds {
         let dir = work.path().join(seed.to_string());
         let src = dir.join("src");
-        for (name, bytes) in tree(seed) {
+        for (name, bytes) in tree(seed, rules) {
             let path = src.join(&name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, bytes).unwrap();
@@ -302,6 +363,7 @@ fn generated_trees_build_as_django_builds_them() {
             .compression_cache(None)
             .precompress(false)
             .hard_links(false)
+            .rules(rules)
             .cargo_directives(false)
             .build();
         ours.push(result.map(drop).map_err(|e| e.to_string()));
@@ -313,6 +375,7 @@ fn generated_trees_build_as_django_builds_them() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/django_differential.py");
     let mut child = Command::new(&python)
         .arg(&script)
+        .env("ASSET_DJANGO_VERSION", django)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -340,7 +403,7 @@ fn generated_trees_build_as_django_builds_them() {
             (Err(e), true) => Some(format!("we failed ({e}), Django built it")),
         };
         if let Some(difference) = difference {
-            let files: Vec<String> = tree(*seed)
+            let files: Vec<String> = tree(*seed, rules)
                 .into_iter()
                 .filter(|(n, _)| n.ends_with(".css") || n.ends_with(".js"))
                 .map(|(n, b)| format!("--- {n}\n{}", String::from_utf8_lossy(&b)))
@@ -349,7 +412,7 @@ fn generated_trees_build_as_django_builds_them() {
         }
     }
     println!(
-        "{} trees: {built} built alike, {failed} refused by both, {} differences",
+        "Django {django}: {} trees: {built} built alike, {failed} refused by both, {} differences",
         seeds.len(),
         differences.len()
     );
