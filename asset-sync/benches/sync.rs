@@ -15,6 +15,9 @@
 //!   same folder to another prefix of the same bucket, if `rclone` is
 //!   installed.
 //!
+//! `ASSET_BENCH_SYNC_ARGS` adds arguments to every `asset-sync` run (the
+//! CLI mode), such as `--sign-payload`.
+//!
 //! `ASSET_BENCH_SOURCES` sets the number of source files (each is collected
 //! under two names: its hashed name and its original). Files are 1,000 to
 //! 4,000 bytes. The trees and the server's objects go to the temporary
@@ -366,6 +369,14 @@ mod cli {
 
     /// The `asset-sync` command for `target` (a prefix of the bucket), with
     /// the credentials in the environment as the AWS chain reads them.
+    /// `ASSET_BENCH_SYNC_ARGS`: more arguments for every `asset-sync` run
+    /// (split at spaces), such as `--sign-payload` to compare signings.
+    fn extra_sync_args() -> Vec<String> {
+        std::env::var("ASSET_BENCH_SYNC_ARGS")
+            .map(|args| args.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
     fn ours(server: &S3Server, source: &Path, prefix: &str, extra: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_asset-sync"));
         command
@@ -380,6 +391,7 @@ mod cli {
                 "us-east-1",
             ])
             .args(["--no-sdk-checksums", "--json"])
+            .args(extra_sync_args())
             .args(extra);
         for var in AWS_VARIABLES {
             command.env_remove(var);

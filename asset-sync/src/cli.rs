@@ -22,7 +22,7 @@ use crate::target::Target;
 /// Values not given fall back to the package's
 /// `[package.metadata.asset-sync]` table (keys named like the options:
 /// `target`, `endpoint-url`, `path-style`, `region`, `concurrency`,
-/// `max-age`, `prune`, `keep`, `min-age`, `sdk-checksums`, `acl`,
+/// `max-age`, `prune`, `keep`, `min-age`, `sdk-checksums`, `sign-payload`, `acl`,
 /// `storage-class`, `after-publish`), then to the defaults shown.
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
@@ -110,6 +110,12 @@ pub struct SyncArgs {
     /// Content-MD5 still protects every upload.
     #[arg(long)]
     pub no_sdk_checksums: bool,
+
+    /// Hash every upload's body for its signature. By default an upload carrying
+    /// Content-MD5 (a signed header the store checks) is signed as UNSIGNED-PAYLOAD;
+    /// use this for a store that refuses that.
+    #[arg(long)]
+    pub sign_payload: bool,
 
     /// Canned ACL for every object, e.g. public-read.
     #[arg(long)]
@@ -229,6 +235,7 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
                 profile: args.aws_profile.clone(),
                 path_style: args.path_style || settings.bool("path-style") == Some(true),
                 sdk_checksums: !args.no_sdk_checksums && settings.bool("sdk-checksums") != Some(false),
+                sign_payload: args.sign_payload || settings.bool("sign-payload") == Some(true),
                 ..S3Options::default()
             };
             s3.settings.acl = args.acl.clone().or_else(|| settings.str("acl"));

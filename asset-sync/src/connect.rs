@@ -7,7 +7,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
 
-use crate::store::{Dialect, RequestCounter, S3Settings, S3Store};
+use crate::store::{Dialect, RequestCounter, S3Settings, S3Store, UnsignedMd5Puts};
 
 /// How to reach the bucket.
 #[derive(Debug, Clone)]
@@ -27,6 +27,12 @@ pub struct S3Options {
     /// `request_checksum_calculation` and `response_checksum_validation` to
     /// `WhenRequired` (Content-MD5 still protects every upload).
     pub sdk_checksums: bool,
+    /// Hash every request body for its SigV4 signature. Off by default: a
+    /// `PUT` carrying `Content-MD5` (every single-part upload) is signed as
+    /// `UNSIGNED-PAYLOAD`, its integrity resting on that signed header,
+    /// which saves hashing every body; turn this on for a store that
+    /// refuses unsigned payloads.
+    pub sign_payload: bool,
     /// Attempts per request, with the SDK's backoff between them.
     pub max_attempts: u32,
     /// First backoff between attempts (it grows, with jitter).
@@ -52,6 +58,7 @@ impl Default for S3Options {
             profile: None,
             path_style: false,
             sdk_checksums: true,
+            sign_payload: false,
             max_attempts: 5,
             initial_backoff: Duration::from_secs(1),
             static_credentials: None,
@@ -95,6 +102,9 @@ pub async fn connect(bucket: &str, options: &S3Options) -> S3Store {
         );
     if sdk.region().is_none() {
         config = config.region(Region::new("us-east-1"));
+    }
+    if !options.sign_payload {
+        config = config.interceptor(UnsignedMd5Puts);
     }
     if !options.sdk_checksums {
         config = config

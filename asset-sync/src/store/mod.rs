@@ -89,7 +89,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 pub use folder::FolderStore;
-pub(crate) use s3::Dialect;
+pub(crate) use s3::{Dialect, UnsignedMd5Puts};
 pub use s3::{S3Settings, S3Store};
 
 use crate::error::Result;

@@ -7,6 +7,7 @@ mod checksum;
 mod conditions;
 mod error;
 mod multipart;
+mod unsigned;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,6 +20,7 @@ use aws_sdk_s3::types::{Delete, Object, ObjectCannedAcl, ObjectIdentifier, Stora
 use self::checksum::{md5_base64, md5_file};
 pub(crate) use self::conditions::Dialect;
 use self::conditions::{GenerationReader, Header, IF_GENERATION_MATCH};
+pub(crate) use self::unsigned::UnsignedMd5Puts;
 use super::{Body, Condition, DELETE_BATCH, Fetched, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
 use crate::error::{Error, Result};
 

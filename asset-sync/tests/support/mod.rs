@@ -155,6 +155,8 @@ const CONDITION_HEADERS: [&str; 3] = ["if-match", "if-none-match", "x-goog-if-ge
 #[derive(Default)]
 struct Front {
     log: Mutex<Vec<String>>,
+    /// `PUT`s whose body was not hashed for the signature.
+    unsigned_puts: std::sync::atomic::AtomicUsize,
     faults: Mutex<Option<Faults>>,
     attempts: Mutex<HashMap<String, u32>>,
     block_manifest: AtomicBool,
@@ -220,6 +222,13 @@ impl Front {
             })
             .collect();
         self.log.lock().unwrap().push(format!("{key}{crc}{conditions}"));
+        if req.method() == hyper::Method::PUT
+            && headers
+                .get("x-amz-content-sha256")
+                .is_some_and(|v| v.as_bytes() == b"UNSIGNED-PAYLOAD")
+        {
+            self.unsigned_puts.fetch_add(1, Ordering::Relaxed);
+        }
         let attempt = {
             let mut map = self.attempts.lock().unwrap();
             let n = map.entry(key.clone()).or_default();
@@ -394,6 +403,11 @@ impl S3Server {
 
     pub fn set_faults(&self, faults: Option<Faults>) {
         *self.front.faults.lock().unwrap() = faults;
+    }
+
+    /// `PUT`s signed with `UNSIGNED-PAYLOAD` so far.
+    pub fn unsigned_puts(&self) -> usize {
+        self.front.unsigned_puts.load(Ordering::Relaxed)
     }
 
     /// Requests seen since the last call.
