@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 
 use asset_build::Error;
 use md5::Digest as _;
-use support::{Project, age};
+use support::{Project, age, compressible};
 
 #[test]
 fn missing_source_folder_is_named() {
@@ -393,12 +393,7 @@ fn hashed_copies_of_plain_files_are_hard_links() {
 
 #[test]
 fn precompressed_siblings_are_written_cached_and_removed() {
-    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
-    let project = Project::new(&[
-        ("assets/a.css", &text),
-        ("assets/img/x.png", "png-ish bytes"),
-        ("assets/tiny.txt", "x"),
-    ]);
+    let project = compressible();
     age(&project.path("assets"));
     let first = project.config().precompress(true).build().unwrap();
     let css = project.hashed("a.css");
@@ -465,12 +460,7 @@ fn table_of(output: &asset_build::Output) -> &'static asset_runtime::Assets {
 
 #[test]
 fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
-    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
-    let project = Project::new(&[
-        ("assets/a.css", &text),
-        ("assets/img/x.png", "png-ish bytes"),
-        ("assets/tiny.txt", "x"),
-    ]);
+    let project = compressible();
     age(&project.path("assets"));
     let out = project.output();
     let zst_files = || -> Vec<String> {
@@ -562,11 +552,7 @@ fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
 
     // On from the first build: every variant of a content in one go, the
     // same bytes.
-    let fresh = Project::new(&[
-        ("assets/a.css", &text),
-        ("assets/img/x.png", "png-ish bytes"),
-        ("assets/tiny.txt", "x"),
-    ]);
+    let fresh = compressible();
     let first = fresh.config().precompress(true).zstd(true).build().unwrap();
     assert_eq!(first.files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
     assert_eq!(std::fs::read(fresh.output().join("a.css.zst")).unwrap(), a_zst);

@@ -542,13 +542,7 @@ async fn prune_never_deletes_the_current_release_s_history_nor_young_history() {
 async fn siblings_that_appear_after_publishing_are_uploaded_once() {
     let server = S3Server::start().await;
     let store = server.store().await;
-    let css = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
-    let js = "console.log('a fairly repetitive script');\n".repeat(100);
-    let tree = Tree::new(&[
-        ("a.css", css.as_bytes()),
-        ("app.js", js.as_bytes()),
-        ("img/x.png", b"png"),
-    ]);
+    let tree = compressible_tree();
     server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let before = tree.local().manifest_bytes;
 
@@ -588,6 +582,7 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
 
     // A new release with precompression on uploads the new files with
     // their siblings, and the siblings of unchanged files are not sent again.
+    let css = std::fs::read_to_string(tree.dir.path().join("assets/a.css")).unwrap();
     tree.write("a.css", format!("{css}.more {{}}\n").as_bytes());
     tree.build_with(true);
     server.take_log();
@@ -609,13 +604,7 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
 async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd() {
     let server = S3Server::start().await;
     let store = server.store().await;
-    let css = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
-    let js = "console.log('a fairly repetitive script');\n".repeat(100);
-    let tree = Tree::new(&[
-        ("a.css", css.as_bytes()),
-        ("app.js", js.as_bytes()),
-        ("img/x.png", b"png"),
-    ]);
+    let tree = compressible_tree();
     tree.build_options(true, false);
     server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let before = tree.siblings();

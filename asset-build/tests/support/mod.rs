@@ -79,3 +79,14 @@ pub fn age(dir: &Path) {
         }
     }
 }
+
+/// A stylesheet worth compressing, an image and a file too small to
+/// compress.
+pub fn compressible() -> Project {
+    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    Project::new(&[
+        ("assets/a.css", &text),
+        ("assets/img/x.png", "png-ish bytes"),
+        ("assets/tiny.txt", "x"),
+    ])
+}

@@ -569,6 +569,18 @@ impl Tree {
     }
 }
 
+/// A stylesheet and a script worth compressing, and an image, built
+/// without precompression.
+pub fn compressible_tree() -> Tree {
+    let css = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let js = "console.log('a fairly repetitive script');\n".repeat(100);
+    Tree::new(&[
+        ("a.css", css.as_bytes()),
+        ("app.js", js.as_bytes()),
+        ("img/x.png", b"png"),
+    ])
+}
+
 /// A generated tree of `n` CSS files, each referring to its own image.
 pub fn many_files(n: usize) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
