@@ -187,23 +187,19 @@ async fn headers_follow_the_kind_of_name() {
         .await
         .unwrap();
 
-    let client = server.client().await;
-    let bucket = server.bucket.clone();
-    let head = |key: String| {
-        let (client, bucket) = (client.clone(), bucket.clone());
-        async move { client.head_object().bucket(bucket).key(key).send().await.unwrap() }
-    };
-    let hashed = head(format!("static/{hashed_css}")).await;
+    let hashed = server.head(&format!("static/{hashed_css}")).await;
     assert_eq!(hashed.content_type(), Some("text/css; charset=utf-8"));
     assert_eq!(hashed.cache_control(), Some("public, max-age=31536000, immutable"));
-    let original = head("static/css/a.css".to_owned()).await;
+    let original = server.head("static/css/a.css").await;
     assert_eq!(original.cache_control(), Some("public, max-age=120"));
-    let png = head(format!("static/{}", local.manifest.paths["img/x.png"])).await;
+    let png = server
+        .head(&format!("static/{}", local.manifest.paths["img/x.png"]))
+        .await;
     assert_eq!(png.content_type(), Some("image/png"));
-    let br = head(format!("static/{hashed_css}.br")).await;
+    let br = server.head(&format!("static/{hashed_css}.br")).await;
     assert_eq!(br.content_encoding(), Some("br"));
     assert_eq!(br.content_type(), Some("text/css; charset=utf-8"));
-    let manifest = head("static/staticfiles.json".to_owned()).await;
+    let manifest = server.head("static/staticfiles.json").await;
     assert_eq!(manifest.content_type(), Some("application/json; charset=utf-8"));
     assert_eq!(manifest.cache_control(), Some("public, max-age=120"));
 }
@@ -265,14 +261,7 @@ async fn a_name_that_was_already_hashed_is_one_immutable_object() {
     // Two names each for the Vite manifest and the icon, one for the chunk.
     assert_eq!(summary.uploaded, 5 + 2, "{log:#?}");
 
-    let client = server.client().await;
-    let head = client
-        .head_object()
-        .bucket(&server.bucket)
-        .key("static/assets/main-Bx9_k-2Q.js")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head("static/assets/main-Bx9_k-2Q.js").await;
     assert_eq!(head.cache_control(), Some("public, max-age=31536000, immutable"));
     assert_eq!(head.content_type(), Some("text/javascript; charset=utf-8"));
 
@@ -285,7 +274,9 @@ async fn a_name_that_was_already_hashed_is_one_immutable_object() {
     };
     let summary = server.sync(&store, &tree, &verified).await.unwrap();
     assert_eq!(summary.uploaded, 0);
-    client
+    server
+        .client()
+        .await
         .delete_object()
         .bucket(&server.bucket)
         .key("static/assets/main-Bx9_k-2Q.js")
@@ -296,13 +287,7 @@ async fn a_name_that_was_already_hashed_is_one_immutable_object() {
     let summary = server.sync(&store, &tree, &verified).await.unwrap();
     let log = server.take_log();
     assert_eq!(summary.uploaded, 1, "{log:#?}");
-    let head = client
-        .head_object()
-        .bucket(&server.bucket)
-        .key("static/assets/main-Bx9_k-2Q.js")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head("static/assets/main-Bx9_k-2Q.js").await;
     assert_eq!(head.cache_control(), Some("public, max-age=31536000, immutable"));
 }
 
@@ -633,19 +618,14 @@ async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd
     );
     assert_eq!(summary.requests, zst.len() + 3, "{log:#?}");
 
-    let client = server.client().await;
-    let head = |key: String| {
-        let (client, bucket) = (client.clone(), server.bucket.clone());
-        async move { client.head_object().bucket(bucket).key(key).send().await.unwrap() }
-    };
     let local = tree.local();
     for name in ["a.css", "app.js"] {
         let hashed = &local.manifest.paths[name];
         for served in [name, hashed.as_str()] {
             let key = format!("static/{served}.zst");
-            let object = head(key.clone()).await;
+            let object = server.head(&key).await;
             assert_eq!(object.content_encoding(), Some("zstd"), "{key}");
-            let plain = head(format!("static/{served}")).await;
+            let plain = server.head(&format!("static/{served}")).await;
             assert!(
                 plain.content_type().is_some_and(|t| t.contains("charset=utf-8")),
                 "{key}"

@@ -465,6 +465,13 @@ impl S3Server {
             .clone()
     }
 
+    /// The headers of the object at `key`, which must exist.
+    pub async fn head(&self, key: &str) -> aws_sdk_s3::operation::head_object::HeadObjectOutput {
+        let client = self.client().await;
+        let head = client.head_object().bucket(&self.bucket).key(key).send().await;
+        head.unwrap_or_else(|e| panic!("HEAD {key}: {e:?}"))
+    }
+
     /// Syncs `tree` to this server's bucket under `static/`.
     pub async fn sync(&self, store: &Store, tree: &Tree, options: &SyncOptions) -> asset_sync::Result<Summary> {
         let target = format!("s3://{}/static/", self.bucket);
