@@ -178,49 +178,18 @@ pub(crate) struct Patterns {
 
 impl Patterns {
     pub(crate) fn new(js_module_imports: bool, rules: Rules) -> Patterns {
-        let mut patterns = match rules {
-            Rules::Django52 => Patterns::django52(js_module_imports),
-            Rules::Django61 => Patterns::django61(js_module_imports),
+        let newer = rules == Rules::Django61;
+        let url = if newer {
+            // Quotes must match: Django 6.1's `(?P<quote>['"]?)...(?P=quote)`,
+            // written as three alternatives tried in the order its
+            // backtracking tries them (the `regex` crate has no
+            // back-references).
+            r#"(?i)(?P<matched>url\((?:'\s*(?P<url_sq>.*?)'\)|"\s*(?P<url_dq>.*?)"\)|\s*(?P<url>.*?)\)))"#
+        } else {
+            r#"(?i)(?P<matched>url\(['"]{0,1}\s*(?P<url>.*?)["']{0,1}\))"#
         };
-        patterns.built_from = (js_module_imports, rules);
-        patterns
-    }
-
-    /// Names the set of patterns: a rewrite recorded with other patterns
-    /// is not one these would make.
-    pub(crate) fn describe(&self) -> String {
-        format!("{:?}", self.built_from)
-    }
-
-    /// Django 6.1's: the same CSS patterns but `url()`, whose quotes must
-    /// match (Django's `(?P<quote>['"]?)...(?P=quote)`, written as three
-    /// alternatives tried in the order its backtracking tries them), and
-    /// every pattern blind to comments and strings.
-    fn django61(js_module_imports: bool) -> Patterns {
-        let mut css = vec![Pattern::new(
-            r#"(?i)(?P<matched>url\((?:'\s*(?P<url_sq>.*?)'\)|"\s*(?P<url_dq>.*?)"\)|\s*(?P<url>.*?)\)))"#,
-            &[Lit("url(\""), Group("url"), Lit("\")")],
-        )];
-        let django52 = Patterns::django52(false);
-        css.extend(django52.css.into_iter().skip(1));
-        let mut js = django52.js;
-        if js_module_imports {
-            js.extend(js_module_patterns_61());
-        }
-        Patterns {
-            css: css.into_iter().map(|p| p.ignoring(Ignored::Css)).collect(),
-            js: js.into_iter().map(|p| p.ignoring(Ignored::Js)).collect(),
-            scheme: django52.scheme,
-            built_from: (js_module_imports, Rules::Django61),
-        }
-    }
-
-    fn django52(js_module_imports: bool) -> Patterns {
-        let css = vec![
-            Pattern::new(
-                r#"(?i)(?P<matched>url\(['"]{0,1}\s*(?P<url>.*?)["']{0,1}\))"#,
-                &[Lit("url(\""), Group("url"), Lit("\")")],
-            ),
+        let mut css = vec![
+            Pattern::new(url, &[Lit("url(\""), Group("url"), Lit("\")")]),
             Pattern::new(
                 r#"(?i)(?P<matched>@import\s*["']\s*(?P<url>.*?)["'])"#,
                 &[Lit("@import url(\""), Group("url"), Lit("\")")],
@@ -234,15 +203,28 @@ impl Patterns {
             r"(?im)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$",
             &[Lit("//# sourceMappingURL="), Group("url")],
         )];
-        if js_module_imports {
-            js.extend(js_module_patterns());
+        match (js_module_imports, newer) {
+            (false, _) => {}
+            (true, false) => js.extend(js_module_patterns()),
+            (true, true) => js.extend(js_module_patterns_61()),
+        }
+        if newer {
+            // Every pattern is blind to comments and strings.
+            css = css.into_iter().map(|p| p.ignoring(Ignored::Css)).collect();
+            js = js.into_iter().map(|p| p.ignoring(Ignored::Js)).collect();
         }
         Patterns {
             css,
             js,
             scheme: Regex::new("^[a-z]+:").expect("valid"),
-            built_from: (js_module_imports, Rules::Django52),
+            built_from: (js_module_imports, rules),
         }
+    }
+
+    /// Names the set of patterns: a rewrite recorded with other patterns
+    /// is not one these would make.
+    pub(crate) fn describe(&self) -> String {
+        format!("{:?}", self.built_from)
     }
 
     fn for_kind(&self, kind: FileKind) -> &[Pattern] {
