@@ -201,8 +201,14 @@ fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
 /// enters the folder, then keeps the manifest only (a folder's entries
 /// are checked as they are listed).
 fn is_vite_path(rel: &str) -> bool {
-    let rel = rel.strip_suffix("/manifest.json").unwrap_or(rel);
-    rel == ".vite" || rel.ends_with("/.vite")
+    rel == ".vite" || rel.ends_with("/.vite") || is_vite_manifest(rel)
+}
+
+/// Whether a name is a Vite manifest: [`VITE_MANIFEST`] at the top of a
+/// folder or below it.
+pub(crate) fn is_vite_manifest(name: &str) -> bool {
+    name.strip_suffix(VITE_MANIFEST)
+        .is_some_and(|base| base.is_empty() || base.ends_with('/'))
 }
 
 /// `path` relative to `root` as text, read off the bytes (walkdir's paths

@@ -28,7 +28,7 @@ use globset::GlobSet;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
-use crate::collect::{SourceFile, VITE_MANIFEST};
+use crate::collect::{SourceFile, VITE_MANIFEST, is_vite_manifest};
 use crate::error::{Error, Result};
 
 /// One chunk or asset of a Vite manifest (`build.manifest: true`): the
@@ -176,13 +176,6 @@ pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashe
         }
     }
     Ok(found)
-}
-
-/// Whether a logical name is a Vite manifest: `.vite/manifest.json` at
-/// the top of a folder or below it.
-fn is_vite_manifest(name: &str) -> bool {
-    name.strip_suffix(VITE_MANIFEST)
-        .is_some_and(|base| base.is_empty() || base.ends_with('/'))
 }
 
 /// Reads a Vite manifest, checking that every import names an entry.
