@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 
 use asset_build::Error;
 use md5::Digest as _;
-use support::{Project, age, compressible};
+use support::{Project, age, assets_of, compressible};
 
 #[test]
 fn missing_source_folder_is_named() {
@@ -448,16 +448,6 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     assert!(!cached(&"and changed again ".repeat(50)).exists(), "and the cache");
 }
 
-/// The table and embedded data a build wrote, as the app reads them.
-fn table_of(output: &asset_build::Output) -> &'static asset_runtime::Assets {
-    let table: &'static [u8] = Box::leak(std::fs::read(&output.table_file).unwrap().into_boxed_slice());
-    let embedded: &'static [u8] = match &output.embed_file {
-        Some(path) => Box::leak(std::fs::read(path).unwrap().into_boxed_slice()),
-        None => &[],
-    };
-    Box::leak(Box::new(asset_runtime::Assets::__new(table, embedded, &[], &[])))
-}
-
 #[test]
 fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
     let project = compressible();
@@ -478,7 +468,7 @@ fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
     let css = project.hashed("a.css");
     assert!(out.join(format!("{css}.br")).is_file());
     assert_eq!(zst_files(), Vec::<String>::new());
-    let asset = table_of(&plain).get("a.css").unwrap();
+    let asset = assets_of(&plain).get("a.css").unwrap();
     assert_eq!(asset.hashed_file().zst_size(), None);
     assert_eq!(asset.hashed_file().embedded().unwrap().zst, None);
     let br = std::fs::read(out.join(format!("{css}.br"))).unwrap();
@@ -504,7 +494,7 @@ fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
         "Brotli's bytes are the same"
     );
     let a_zst = std::fs::read(out.join("a.css.zst")).unwrap();
-    let assets = table_of(&with);
+    let assets = assets_of(&with);
     let asset = assets.get("a.css").unwrap();
     for (name, file) in [(css.as_str(), asset.hashed_file()), ("a.css", asset.original_file())] {
         let zst = std::fs::read(out.join(format!("{name}.zst"))).unwrap();
@@ -535,7 +525,7 @@ fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
     assert_eq!(off.files_compressed, 0);
     assert_eq!(zst_files(), Vec::<String>::new());
     assert!(out.join(format!("{css}.br")).is_file());
-    assert_eq!(table_of(&off).get("a.css").unwrap().hashed_file().zst_size(), None);
+    assert_eq!(assets_of(&off).get("a.css").unwrap().hashed_file().zst_size(), None);
     let on = project
         .config()
         .precompress(true)
@@ -650,9 +640,7 @@ fn generated_table_names_every_asset() {
         text.contains("include_bytes!") && text.contains("macro_rules! asset"),
         "{text}"
     );
-    let table: &'static [u8] = Box::leak(std::fs::read(&output.table_file).unwrap().into_boxed_slice());
-    let assets: &'static asset_runtime::Assets =
-        Box::leak(Box::new(asset_runtime::Assets::__new(table, &[], &[], &[])));
+    let assets = assets_of(&output);
     assert_eq!(assets.len(), 2);
     let hashed = project.hashed("my photo.png");
     let photo = assets.get("my photo.png").unwrap();

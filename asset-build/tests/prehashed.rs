@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use asset_build::Error;
-use support::Project;
+use support::{Project, beside_generated};
 
 const VITE_MANIFEST: &str = r#"{
   "src/main.js": {
@@ -262,9 +262,7 @@ fn a_bad_prehashed_glob_is_named() {
 fn the_vite_entries_file_comes_and_goes_with_the_vite_manifest() {
     let project = vite_project();
     let output = project.build().unwrap();
-    let mut vite_file = output.generated_file.as_os_str().to_owned();
-    vite_file.push(".vite");
-    let vite_file = std::path::PathBuf::from(vite_file);
+    let vite_file = beside_generated(&output, ".vite");
     let data = std::fs::read(&vite_file).unwrap();
     assert!(data.starts_with(b"ASTVITE1"));
     let rust = std::fs::read_to_string(&output.generated_file).unwrap();

@@ -15,7 +15,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use support::Project;
+use support::{Project, assets_of};
 
 fn dist() -> PathBuf {
     let dist = std::env::var_os("ASSET_VITE_DIST")
@@ -131,15 +131,7 @@ fn a_real_vite_build_is_collected_as_it_is() {
 /// tags of `src/main.js` link its CSS, load its script and preload the
 /// chunk it shares with `src/admin.js`, all under Vite's names.
 fn entry_tags(output: &asset_build::Output, dist: &Path) {
-    let read = |path: PathBuf| -> &'static [u8] { Box::leak(std::fs::read(path).unwrap().into_boxed_slice()) };
-    let mut vite_file = output.generated_file.as_os_str().to_owned();
-    vite_file.push(".vite");
-    let assets: &'static asset_runtime::Assets = Box::leak(Box::new(asset_runtime::Assets::__new(
-        read(output.table_file.clone()),
-        &[],
-        read(PathBuf::from(vite_file)),
-        &[],
-    )));
+    let assets = assets_of(output);
     let bytes = std::fs::read(dist.join(".vite/manifest.json")).unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let main = &manifest["src/main.js"];

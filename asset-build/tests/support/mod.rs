@@ -90,3 +90,28 @@ pub fn compressible() -> Project {
         ("assets/tiny.txt", "x"),
     ])
 }
+
+/// A data file the build writes beside its generated Rust file
+/// (`assets.rs` + `suffix`, such as `.vite`).
+pub fn beside_generated(output: &Output, suffix: &str) -> PathBuf {
+    let mut path = output.generated_file.as_os_str().to_owned();
+    path.push(suffix);
+    PathBuf::from(path)
+}
+
+/// The assets a build generated, as the app reads them: the table, and the
+/// embedded data, Vite entries and import map where the build wrote them.
+pub fn assets_of(output: &Output) -> &'static asset_runtime::Assets {
+    let read = |path: Option<PathBuf>| -> &'static [u8] {
+        match path.filter(|p| p.exists()) {
+            Some(path) => Box::leak(std::fs::read(path).unwrap().into_boxed_slice()),
+            None => &[],
+        }
+    };
+    Box::leak(Box::new(asset_runtime::Assets::__new(
+        read(Some(output.table_file.clone())),
+        read(output.embed_file.clone()),
+        read(Some(beside_generated(output, ".vite"))),
+        read(Some(beside_generated(output, ".importmap"))),
+    )))
+}
