@@ -48,6 +48,7 @@
 //! [`templates::minijinja`](crate::templates) and
 //! [`templates::tera`](crate::templates).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use asset_contract::importmap::Pins;
@@ -108,25 +109,25 @@ impl ImportMap {
 
     /// The pinned modules, each once, in specifier order.
     fn modules(&self) -> Vec<Asset> {
-        let mut modules: Vec<Asset> = Vec::with_capacity(self.len());
-        for (_, asset) in self.iter() {
-            if !modules.contains(&asset) {
-                modules.push(asset);
-            }
-        }
-        modules
+        let mut seen: HashSet<u32> = HashSet::with_capacity(self.len());
+        self.iter()
+            .map(|(_, asset)| asset)
+            .filter(|asset| seen.insert(asset.index()))
+            .collect()
     }
 
     /// The map as JSON: `imports` (specifiers, then unhashed URLs), and
     /// `integrity` outside dev mode. Safe to put inside a `<script>`.
     pub fn json(&self) -> String {
         let mut imports: Vec<(String, &'static str)> = self.iter().map(|(s, a)| (s.to_owned(), a.url())).collect();
+        // A specifier spelled like a URL keeps its own entry.
+        let specifiers: HashSet<&str> = self.pins.iter().map(|(s, _)| s).collect();
         let base = settings().base_url_or(self.assets.default_base_url()).to_owned();
         let modules = self.modules();
         for asset in &modules {
             let mut unhashed = base.clone();
             push_encoded_path(&mut unhashed, asset.name());
-            if unhashed != asset.url() && !imports.iter().any(|(key, _)| *key == unhashed) {
+            if unhashed != asset.url() && !specifiers.contains(unhashed.as_str()) {
                 imports.push((unhashed, asset.url()));
             }
         }
