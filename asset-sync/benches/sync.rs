@@ -18,6 +18,14 @@
 //! `ASSET_BENCH_SYNC_ARGS` adds arguments to every `asset-sync` run (the
 //! CLI mode), such as `--sign-payload`.
 //!
+//! `ASSET_BENCH_FIRST_DEPLOYS=N` (CLI mode) measures only the first deploy
+//! against rclone: N rounds, each an `rclone sync --checksum` and a first
+//! deploy by `asset-sync` to fresh prefixes, one after the other, and
+//! prints each round's ratio and their median. Wall times on a shared
+//! machine vary between runs far more than within a round.
+//! `ASSET_BENCH_COMPARE_BIN` adds another `asset-sync` binary to each
+//! round.
+//!
 //! `ASSET_BENCH_SOURCES` sets the number of source files (each is collected
 //! under two names: its hashed name and its original). Files are 1,000 to
 //! 4,000 bytes. The trees and the server's objects go to the temporary
@@ -160,7 +168,13 @@ fn main() {
             bytes as f64 / 1e6,
             start.elapsed().as_secs_f64()
         );
-        if cli {
+        let first_deploys: usize = std::env::var("ASSET_BENCH_FIRST_DEPLOYS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if cli && first_deploys > 0 {
+            cli::first_deploys(&server, &tree, first_deploys).await;
+        } else if cli {
             cli::run_cases(&server, &tree, &files).await;
         } else {
             in_process(&server, &tree, &files).await;
@@ -467,6 +481,67 @@ mod cli {
                 cpu: run.cpu,
                 rss_mb: run.peak_rss_kb as f64 / 1024.0,
             }
+        }
+    }
+
+    /// `ASSET_BENCH_FIRST_DEPLOYS=N`: N rounds of a first deploy by each
+    /// tool, to fresh prefixes, and the median of the rounds' ratios. With
+    /// `ASSET_BENCH_COMPARE_BIN=<path>`, each round also runs that
+    /// `asset-sync` binary, so two builds are compared in the same rounds.
+    pub async fn first_deploys(server: &S3Server, tree: &Tree, rounds: usize) {
+        assert!(rclone_installed(), "rclone is not installed (apt-get install rclone)");
+        let scratch = tempfile::tempdir().unwrap();
+        let source: PathBuf = tree.collected();
+        let other = std::env::var_os("ASSET_BENCH_COMPARE_BIN").map(PathBuf::from);
+        let mut programs = vec![("ours", PathBuf::from(env!("CARGO_BIN_EXE_asset-sync")))];
+        if let Some(other) = other {
+            println!("other: {}", other.display());
+            programs.push(("other", other));
+        }
+        let mut ratios = vec![Vec::new(); programs.len()];
+        for round in 0..rounds {
+            let theirs = run(
+                server,
+                rclone(server, &source, &format!("rclone{round}/"), &[]),
+                scratch.path(),
+            )
+            .await;
+            print!(
+                "round {}: rclone {:.1} s (CPU {:.1} s)",
+                round + 1,
+                theirs.wall.as_secs_f64(),
+                theirs.cpu.as_secs_f64()
+            );
+            for (i, (label, program)) in programs.iter().enumerate() {
+                let mut command = ours(server, &source, &format!("{label}{round}/"), &[]);
+                let mut with_program = Command::new(program);
+                with_program.args(command.get_args());
+                for (key, value) in command.get_envs() {
+                    match value {
+                        Some(value) => with_program.env(key, value),
+                        None => with_program.env_remove(key),
+                    };
+                }
+                command = with_program;
+                let mine = run(server, command, scratch.path()).await;
+                let ratio = mine.wall.as_secs_f64() / theirs.wall.as_secs_f64();
+                ratios[i].push(ratio);
+                print!(
+                    "; {label} {:.1} s (CPU {:.1} s) = {ratio:.2}x",
+                    mine.wall.as_secs_f64(),
+                    mine.cpu.as_secs_f64()
+                );
+            }
+            println!();
+        }
+        for ((label, _), mut ratios) in programs.iter().zip(ratios) {
+            ratios.sort_by(f64::total_cmp);
+            let median = ratios[ratios.len() / 2];
+            let verdict = if median <= 0.5 { "met" } else { "MISSED" };
+            println!(
+                "first deploy ({label}) vs rclone sync --checksum, median of {rounds} rounds: {median:.2}x \
+                 (target <= 0.5x: {verdict})"
+            );
         }
     }
 
