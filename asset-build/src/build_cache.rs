@@ -21,13 +21,18 @@
 //! The file is binary ([`postcard`]), behind a magic number and a format
 //! version, in two parts: a small [`Head`] (the [`Finished`] record and the
 //! dependency crates' folders), which is all a build with nothing to do
-//! decodes, then the stages' records ([`Body`]), decoded only when the
+//! decodes, then the stages' records ([`Body`]) in a few sections, each
+//! encoded on its own so that they are encoded and decoded on all cores.
+//! The body is decoded on another thread from the moment the file is read,
+//! while the build lists the source folders, and waited for only when the
 //! stages run. One that is missing, unreadable, of another version or
 //! truncated is an empty cache, and the build does everything again. It is
 //! replaced atomically, so a killed build leaves the previous one whole.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -41,17 +46,24 @@ use crate::rewrite::Rewrites;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 9;
+const VERSION: u32 = 10;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
 pub(crate) struct BuildCache {
     pub(crate) head: Head,
     pub(crate) body: Body,
-    /// The stored file, whose body (from `body_at`) is not decoded until
-    /// [`read_body`](Self::read_body).
-    unread: Vec<u8>,
-    body_at: usize,
+    /// The body as stored, until [`read_body`](Self::read_body).
+    stored: Option<StoredBody>,
+}
+
+/// The stored body, and the thread decoding it.
+#[derive(Debug)]
+struct StoredBody {
+    /// The whole file; the body starts at `at`.
+    bytes: Arc<Vec<u8>>,
+    at: usize,
+    decoding: Option<JoinHandle<Option<Body>>>,
 }
 
 /// What a build needs before it knows whether it has anything to do.
@@ -65,7 +77,7 @@ pub(crate) struct Head {
 }
 
 /// The records of the stages, read when a build runs them.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct Body {
     /// Source files as the hash stage last read them.
     pub(crate) sources: FxHashMap<OsString, SourceStamp>,
@@ -102,9 +114,9 @@ pub(crate) struct Finished {
 }
 
 impl BuildCache {
-    /// Loads the cache's head; the body stays undecoded until
-    /// [`read_body`](Self::read_body). A missing, unreadable or outdated
-    /// cache is empty.
+    /// Loads the cache's head and starts decoding the body on another
+    /// thread ([`read_body`](Self::read_body) waits for it). A missing,
+    /// unreadable or outdated cache is empty.
     pub(crate) fn load(out_dir: &Path) -> BuildCache {
         let Ok(bytes) = std::fs::read(out_dir.join(CACHE_FILE)) else {
             return BuildCache::default();
@@ -113,40 +125,127 @@ impl BuildCache {
             .strip_prefix(MAGIC.as_slice())
             .and_then(|rest| rest.strip_prefix(VERSION.to_le_bytes().as_slice()))
             .and_then(|rest| postcard::take_from_bytes::<Head>(rest).ok());
-        match head {
-            Some((head, body)) => BuildCache {
-                head,
-                body: Body::default(),
-                body_at: bytes.len() - body.len(),
-                unread: bytes,
-            },
-            None => BuildCache::default(),
+        let Some((head, body)) = head else {
+            return BuildCache::default();
+        };
+        let at = bytes.len() - body.len();
+        let bytes = Arc::new(bytes);
+        let shared = Arc::clone(&bytes);
+        // A build with nothing to do never waits for it.
+        let decoding = std::thread::Builder::new()
+            .name("asset-build-cache".to_owned())
+            .spawn(move || Body::decode(&shared[at..]))
+            .ok();
+        BuildCache {
+            head,
+            body: Body::default(),
+            stored: Some(StoredBody { bytes, at, decoding }),
         }
     }
 
-    /// Decodes the stages' records; undecodable ones are empty, and the
-    /// build does everything again.
+    /// Waits for the stages' records to be decoded; undecodable ones are
+    /// empty, and the build does everything again.
     pub(crate) fn read_body(&mut self) {
-        let unread = std::mem::take(&mut self.unread);
-        self.body = postcard::from_bytes(&unread[self.body_at..]).unwrap_or_default();
+        let Some(stored) = self.stored.take() else {
+            return;
+        };
+        let body = match stored.decoding {
+            Some(thread) => thread.join().ok().flatten(),
+            None => Body::decode(&stored.bytes[stored.at..]),
+        };
+        self.body = body.unwrap_or_default();
     }
 
-    /// Saves the cache. A failure only costs speed on the next run, so it
-    /// is returned for the caller to report as a warning.
-    pub(crate) fn save(&self, out_dir: &Path) -> std::io::Result<()> {
+    /// Saves the cache, with the sections encoded early if given (of the
+    /// records the body holds now). A failure only costs speed on the next
+    /// run, so it is returned for the caller to report as a warning.
+    pub(crate) fn save(&self, out_dir: &Path, early: Option<EarlySections>) -> std::io::Result<()> {
         let mut bytes = Vec::with_capacity(1 << 20);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&VERSION.to_le_bytes());
-        let bytes = postcard::to_extend(&self.head, bytes).map_err(std::io::Error::other)?;
-        let bytes = if self.unread.is_empty() {
-            postcard::to_extend(&self.body, bytes).map_err(std::io::Error::other)?
-        } else {
+        let mut bytes = postcard::to_extend(&self.head, bytes).map_err(std::io::Error::other)?;
+        match &self.stored {
             // The body was never read: keep it as it was stored.
-            let mut bytes = bytes;
-            bytes.extend_from_slice(&self.unread[self.body_at..]);
-            bytes
-        };
+            Some(stored) => bytes.extend_from_slice(&stored.bytes[stored.at..]),
+            None => self.body.encode(&mut bytes, early)?,
+        }
         crate::fs::write_atomic(&out_dir.join(CACHE_FILE), &bytes)
+    }
+}
+
+/// The body's sections besides the three large ones.
+type Rest = (FxHashMap<String, Variants>, Option<String>, Option<NameHash>);
+
+/// The body's sources and rewrites sections, encoded while the later
+/// stages run: neither changes after the rewrite stage.
+pub(crate) struct EarlySections {
+    sources: postcard::Result<Vec<u8>>,
+    rewrites: postcard::Result<Vec<u8>>,
+}
+
+impl EarlySections {
+    /// Encodes them; `save` must then be given the same records.
+    pub(crate) fn encode(sources: &FxHashMap<OsString, SourceStamp>, rewrites: &Rewrites) -> EarlySections {
+        let (sources, rewrites) = rayon::join(|| postcard::to_allocvec(sources), || postcard::to_allocvec(rewrites));
+        EarlySections { sources, rewrites }
+    }
+}
+
+impl Body {
+    /// Appends the body: four sections (sources, outputs, rewrites, the
+    /// rest), each a little-endian `u64` length then its postcard bytes,
+    /// encoded on all cores.
+    fn encode(&self, out: &mut Vec<u8>, early: Option<EarlySections>) -> std::io::Result<()> {
+        fn section<T: Serialize>(value: &T) -> postcard::Result<Vec<u8>> {
+            postcard::to_allocvec(value)
+        }
+        let rest = (&self.compressed, &self.generated_key, &self.name_hash);
+        let ((sources, outputs), (rewrites, rest)) = match early {
+            Some(early) => {
+                let (outputs, rest) = rayon::join(|| section(&self.outputs), || section(&rest));
+                ((early.sources, outputs), (early.rewrites, rest))
+            }
+            None => rayon::join(
+                || rayon::join(|| section(&self.sources), || section(&self.outputs)),
+                || rayon::join(|| section(&self.rewrites), || section(&rest)),
+            ),
+        };
+        for part in [sources, outputs, rewrites, rest] {
+            let part = part.map_err(std::io::Error::other)?;
+            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            out.extend_from_slice(&part);
+        }
+        Ok(())
+    }
+
+    /// Decodes what [`encode`](Self::encode) wrote, on all cores; `None`
+    /// if any section is damaged.
+    fn decode(bytes: &[u8]) -> Option<Body> {
+        let mut sections = [&[][..]; 4];
+        let mut rest = bytes;
+        for section in &mut sections {
+            let (len, after) = rest.split_first_chunk::<8>()?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+            if after.len() < len {
+                return None;
+            }
+            (*section, rest) = after.split_at(len);
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        let [sources, outputs, rewrites, others] = sections;
+        let (sources, outputs) = (postcard::from_bytes(sources), postcard::from_bytes(outputs));
+        let (rewrites, others) = (postcard::from_bytes(rewrites), postcard::from_bytes::<Rest>(others));
+        let (compressed, generated_key, name_hash) = others.ok()?;
+        Some(Body {
+            sources: sources.ok()?,
+            outputs: outputs.ok()?,
+            compressed,
+            rewrites: rewrites.ok()?,
+            generated_key,
+            name_hash,
+        })
     }
 }
 
@@ -159,7 +258,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = BuildCache::default();
         cache.body.generated_key = Some("key".to_owned());
-        cache.save(dir.path()).unwrap();
+        let stamp = SourceStamp {
+            size: 3,
+            mtime_ns: 4,
+            md5: [5; 16],
+            integrity: "sha384-x".to_owned(),
+        };
+        cache.body.sources.insert("a.css".into(), stamp);
+        cache.body.outputs.dir = dir.path().to_owned();
+        cache.save(dir.path(), None).unwrap();
+        let mut loaded = BuildCache::load(dir.path());
+        loaded.read_body();
+        assert_eq!(loaded.body.sources[std::ffi::OsStr::new("a.css")].md5, [5; 16]);
+        assert_eq!(loaded.body.outputs.dir, dir.path());
         let read = |dir: &Path| {
             let mut cache = BuildCache::load(dir);
             cache.read_body();
@@ -167,7 +278,7 @@ mod tests {
         };
         assert_eq!(read(dir.path()).as_deref(), Some("key"));
         // A cache saved without its body read keeps it.
-        BuildCache::load(dir.path()).save(dir.path()).unwrap();
+        BuildCache::load(dir.path()).save(dir.path(), None).unwrap();
         assert_eq!(read(dir.path()).as_deref(), Some("key"));
 
         let path = dir.path().join(CACHE_FILE);

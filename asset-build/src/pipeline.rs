@@ -5,6 +5,10 @@
 //! collect ─ SourceFile ─▶ hash ─ Hashed ─▶ rewrite ─ Asset ─▶ compress ─ Compressed ─▶ write ─▶ generate
 //! ```
 //!
+//! Writing the output folder and generating the table run side by side
+//! (the embedded data, which reads the written files, comes after both),
+//! beside the encoding of the records that no longer change.
+//!
 //! Between rewrite and the stages that read bytes, the pipeline asks which
 //! outputs are stale and which contents need compressing, and has the
 //! rewrite stage render again only the CSS/JS files whose names came from
@@ -20,7 +24,7 @@ use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 use md5::{Digest as _, Md5};
 
 use crate::asset::{Asset, ServedBytes};
-use crate::build_cache::{BuildCache, Finished};
+use crate::build_cache::{Body, BuildCache, EarlySections, Finished};
 use crate::cargo_directives;
 use crate::collect::{self, Source};
 use crate::compress::{self, Compressed};
@@ -183,32 +187,46 @@ fn run(config: &Config) -> Result<Output> {
             .map(|a| (a.name().to_owned(), a.hashed_name.clone()))
             .collect(),
     );
-    let write = write(
-        config,
-        &output_dir,
-        &variants,
-        &assets,
-        &compressed,
-        &manifest,
-        &mut cache,
-    )?;
-
     let vite = prehashed.vite_entries(&mut warnings);
-    let generated = generate(
-        config,
-        &out_dir,
-        &output_dir,
-        &sources,
-        (
-            &assets,
-            Pages {
-                vite: &vite,
-                pins: &pins,
-            },
-        ),
-        &compressed,
-        &mut cache,
-    )?;
+    // Writing the output folder, generating the table and encoding the
+    // records that no longer change need each other's results only at the
+    // end: they run side by side.
+    let Body {
+        sources: stamps,
+        rewrites,
+        outputs,
+        generated_key,
+        name_hash,
+        ..
+    } = &mut cache.body;
+    let (early, (write, generated)) = rayon::join(
+        || EarlySections::encode(stamps, rewrites),
+        || {
+            rayon::join(
+                || write(config, &output_dir, &variants, &assets, &compressed, &manifest, outputs),
+                || {
+                    let pages = Pages {
+                        vite: &vite,
+                        pins: &pins,
+                    };
+                    let cached = (generated_key, name_hash);
+                    generate(
+                        config,
+                        &out_dir,
+                        &output_dir,
+                        &sources,
+                        (&assets, pages),
+                        &compressed,
+                        cached,
+                    )
+                },
+            )
+        },
+    );
+    let (write, generated) = (write?, generated?);
+    if let (Some(path), Some(parts)) = (&generated.embed, &generated.embed_parts) {
+        fs::write_concatenated(path, parts)?;
+    }
 
     cache.head.finished = none_racy.then(|| Finished {
         inputs,
@@ -229,8 +247,8 @@ fn run(config: &Config) -> Result<Output> {
         manifest_hash: manifest.hash.clone(),
         warnings: warnings.clone(),
     });
-    save(config, &cache, &out_dir, &mut warnings);
-    Ok(Output {
+    save(config, &cache, &out_dir, Some(early), &mut warnings);
+    let output = Output {
         files_compressed: compressed.computed,
         compress_seconds,
         manifest_path: output_dir.join(MANIFEST_NAME),
@@ -242,14 +260,26 @@ fn run(config: &Config) -> Result<Output> {
         files_hashed,
         files_rewritten: named.rewritten,
         write,
-        manifest_hash: manifest.hash,
+        manifest_hash: manifest.hash.clone(),
         warnings,
-    })
+    };
+    free_in_background((cache, assets, compressed, manifest));
+    Ok(output)
+}
+
+/// Frees `records` on another thread: at tens of thousands of assets the
+/// build's records take tens of milliseconds to free, which the build has
+/// no reason to wait for (a build script's process exits without waiting).
+fn free_in_background<T: Send + 'static>(records: T) {
+    // If no thread can be started, `records` is freed here.
+    let _ = std::thread::Builder::new()
+        .name("asset-build-free".to_owned())
+        .spawn(move || drop(records));
 }
 
 /// Saves the cache (a failure is a warning), then prints the warnings.
-fn save(config: &Config, cache: &BuildCache, out_dir: &Path, warnings: &mut Vec<String>) {
-    if let Err(e) = cache.save(out_dir) {
+fn save(config: &Config, cache: &BuildCache, out_dir: &Path, early: Option<EarlySections>, warnings: &mut Vec<String>) {
+    if let Err(e) = cache.save(out_dir, early) {
         warnings.push(format!(
             "could not save the build cache in `{}` ({e}); the next build rehashes every file",
             out_dir.display()
@@ -281,7 +311,7 @@ fn unchanged(
     // `cargo metadata` ran again (a manifest was touched) and found the same
     // folders: keep its answer for the next build.
     if cache.head.dependency_assets != dependencies_before {
-        save(config, cache, out_dir, &mut warnings);
+        save(config, cache, out_dir, None, &mut warnings);
     } else {
         emit(config, &warnings);
     }
@@ -420,7 +450,7 @@ fn write(
     assets: &[Asset],
     compressed: &Compressed,
     manifest: &Manifest,
-    cache: &mut BuildCache,
+    written: &mut output::Written,
 ) -> Result<WriteStats> {
     let originals: Vec<OutFile<'_>> = assets
         .iter()
@@ -456,7 +486,7 @@ fn write(
         output_dir,
         &[&originals, &hashed, &siblings],
         &manifest.to_json(),
-        &mut cache.body.outputs,
+        written,
         config.hard_links,
     )
 }
@@ -466,12 +496,16 @@ struct Generated {
     rust: PathBuf,
     table: PathBuf,
     embed: Option<PathBuf>,
+    /// With `embed`, when the embedded data must be written again: the
+    /// output files it is made of, read once the output folder is written.
+    embed_parts: Option<Vec<PathBuf>>,
     vite: Option<PathBuf>,
     importmap: Option<PathBuf>,
 }
 
-/// Writes the table (when its inputs changed), the embedded data (with
-/// `embed`) and the Rust file that includes them (when its text changed).
+/// Writes the table (when its inputs changed) and the Rust file that
+/// includes it (when its text changed); with `embed`, says which output
+/// files the embedded data is to be made of, once they are written.
 fn generate(
     config: &Config,
     out_dir: &Path,
@@ -479,7 +513,7 @@ fn generate(
     sources: &[Source],
     (assets, pages): (&[Asset], Pages<'_>),
     compressed: &Compressed,
-    cache: &mut BuildCache,
+    (generated_key, name_hash): (&mut Option<String>, &mut Option<NameHash>),
 ) -> Result<Generated> {
     let mut sorted: Vec<&Asset> = assets.iter().collect();
     sorted.sort_unstable_by(|a, b| a.name().cmp(b.name()));
@@ -523,17 +557,18 @@ fn generate(
     let paths = generate::data_paths(&rust);
     let key = generate::key(&entries, &info, &paths.table);
     let present = paths.table.is_file() && (!config.embed || paths.embed.is_file());
-    if cache.body.generated_key.as_deref() != Some(key.as_str()) || !present {
-        let name_hash = NameHash::of(&entries, cache.body.name_hash.take());
-        let generated = generate::generate(&entries, &info, &name_hash);
-        cache.body.name_hash = Some(name_hash);
+    let mut embed_parts = None;
+    if generated_key.as_deref() != Some(key.as_str()) || !present {
+        let hash = NameHash::of(&entries, name_hash.take());
+        let generated = generate::generate(&entries, &info, &hash);
+        *name_hash = Some(hash);
         fs::write_if_changed(&paths.table, &generated.table)?;
         if config.embed {
-            fs::write_concatenated(&paths.embed, &generated.embed)?;
+            embed_parts = Some(generated.embed);
         } else {
             let _ = std::fs::remove_file(&paths.embed);
         }
-        cache.body.generated_key = Some(key);
+        *generated_key = Some(key);
     }
     // Small, and cheap to compute: written whenever their bytes change,
     // and removed when empty.
@@ -549,6 +584,7 @@ fn generate(
         rust,
         table: paths.table,
         embed: config.embed.then_some(paths.embed),
+        embed_parts,
         vite,
         importmap,
     })
