@@ -6,14 +6,14 @@
 //! [`RACY_WINDOW_NS`] before the build started may change again within the
 //! same timestamp tick, so its digest is not recorded for the next build.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::Path;
 
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use sha2::Sha384;
 
@@ -78,23 +78,52 @@ pub(crate) fn hash_all(
     Ok((results.into_iter().map(|(h, _)| h).collect(), read))
 }
 
-/// The stamps to record for the next build: every file not modified within
-/// [`RACY_WINDOW_NS`] of `started_ns`.
-pub(crate) fn stamps(hashed: &[Hashed], started_ns: u64) -> FxHashMap<OsString, SourceStamp> {
+/// Brings the recorded stamps up to date with this build: every file not
+/// modified within [`RACY_WINDOW_NS`] of `started_ns` is recorded with its
+/// digests; files modified within it, and files no longer collected, are
+/// dropped. Entries that are already right stay as they are, so a rebuild
+/// costs a lookup per file rather than a copy of every path. Returns
+/// whether every file was recorded.
+pub(crate) fn update_stamps(stamps: &mut FxHashMap<OsString, SourceStamp>, hashed: &[Hashed], started_ns: u64) -> bool {
     let racy_before = started_ns.saturating_sub(RACY_WINDOW_NS);
-    hashed
-        .iter()
-        .filter(|h| (h.source.mtime_ns as u64) < racy_before)
-        .map(|h| {
-            let stamp = SourceStamp {
-                size: h.source.size,
-                mtime_ns: h.source.mtime_ns as u64,
-                md5: h.digest.md5,
-                integrity: h.digest.integrity.clone(),
-            };
-            (h.source.path.as_os_str().to_owned(), stamp)
-        })
-        .collect()
+    let mut racy = false;
+    let mut recorded = 0;
+    for h in hashed {
+        let path = h.source.path.as_os_str();
+        let mtime_ns = h.source.mtime_ns as u64;
+        if mtime_ns >= racy_before {
+            racy = true;
+            stamps.remove(path);
+            continue;
+        }
+        recorded += 1;
+        let current = |s: &SourceStamp| {
+            s.size == h.source.size
+                && s.mtime_ns == mtime_ns
+                && s.md5 == h.digest.md5
+                && s.integrity == h.digest.integrity
+        };
+        let stamp = || SourceStamp {
+            size: h.source.size,
+            mtime_ns,
+            md5: h.digest.md5,
+            integrity: h.digest.integrity.clone(),
+        };
+        match stamps.get_mut(path) {
+            Some(s) if current(s) => {}
+            Some(s) => *s = stamp(),
+            None => {
+                stamps.insert(path.to_owned(), stamp());
+            }
+        }
+    }
+    if stamps.len() != recorded {
+        // Files collected by the last build and not by this one (or a
+        // path collected twice, which the retain leaves as it is).
+        let collected: FxHashSet<&OsStr> = hashed.iter().map(|h| h.source.path.as_os_str()).collect();
+        stamps.retain(|path, _| collected.contains(path.as_os_str()));
+    }
+    !racy
 }
 
 /// An MD5 digest.
@@ -163,6 +192,55 @@ mod tests {
 
     fn digest_of(s: &str) -> Md5Digest {
         md5_bytes(s.as_bytes())
+    }
+
+    fn hashed(path: &str, mtime_ns: u64, content: &str) -> Hashed {
+        Hashed {
+            source: SourceFile {
+                name: path.to_owned(),
+                path: path.into(),
+                folder: 0,
+                relative_start: 0,
+                size: content.len() as u64,
+                mtime_ns: u128::from(mtime_ns),
+                prehashed: false,
+            },
+            digest: Digest {
+                md5: digest_of(content),
+                integrity: integrity(content.as_bytes()),
+            },
+        }
+    }
+
+    #[test]
+    fn stamps_follow_the_files_of_each_build() {
+        let started = 10 * RACY_WINDOW_NS;
+        let mut stamps = FxHashMap::default();
+        let first = [hashed("a", 1, "a"), hashed("b", 1, "b"), hashed("c", 1, "c")];
+        assert!(update_stamps(&mut stamps, &first, started));
+        assert_eq!(stamps.len(), 3);
+        assert_eq!(stamps[OsStr::new("b")].md5, digest_of("b"));
+
+        // `a` unchanged, `b` edited, `c` gone, `d` new, `e` modified just
+        // before the build started (not recorded).
+        let second = [
+            hashed("a", 1, "a"),
+            hashed("b", 2, "b2"),
+            hashed("d", 1, "d"),
+            hashed("e", started - 1, "e"),
+        ];
+        assert!(!update_stamps(&mut stamps, &second, started), "e is racy");
+        let mut paths: Vec<&OsStr> = stamps.keys().map(|p| p.as_os_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["a", "b", "d"]);
+        let b = &stamps[OsStr::new("b")];
+        assert_eq!((b.size, b.mtime_ns, b.md5), (2, 2, digest_of("b2")));
+        assert_eq!(b.integrity, integrity(b"b2"));
+
+        // A racy file that was recorded before is dropped.
+        let third = [hashed("a", started - 1, "a2")];
+        assert!(!update_stamps(&mut stamps, &third, started));
+        assert!(stamps.is_empty());
     }
 
     #[test]

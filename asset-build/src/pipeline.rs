@@ -138,8 +138,7 @@ fn run(config: &Config) -> Result<Output> {
     let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
     let pins = importmap::resolve(&config.pins, files.iter().map(|f| f.name.as_str()))?;
     let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources)?;
-    cache.body.sources = hash::stamps(&hashed, started);
-    let none_racy = cache.body.sources.len() == hashed.len();
+    let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
 
     let patterns = Patterns::new(config.js_module_imports, config.rules);
     let options = RewriteOptions {

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, Served, ServedBytes};
@@ -159,7 +159,7 @@ pub(crate) fn rewrite_all(
     previous: Rewrites,
 ) -> Result<Named> {
     let settings = options.key();
-    let mut previous = if previous.settings == settings {
+    let previous = if previous.settings == settings {
         previous.records
     } else {
         FxHashMap::default()
@@ -241,10 +241,11 @@ pub(crate) fn rewrite_all(
         }
     }
     drop(scanned);
+    // The records reused stay where they are; new ones replace theirs.
+    let mut records = previous;
     let mut rewritten = 0;
-    let mut records = FxHashMap::default();
-    records.reserve(outcome.iter().flatten().count());
-    let assets = hashed_files
+    let mut named = 0;
+    let assets: Vec<Asset> = hashed_files
         .into_iter()
         .zip(hashed)
         .zip(outcome)
@@ -253,33 +254,41 @@ pub(crate) fn rewrite_all(
             let Some(outcome) = outcome else {
                 return Asset::plain(file, name);
             };
-            let (record, bytes) = match outcome {
+            named += 1;
+            let (served, bytes) = match outcome {
                 Some((record, bytes)) => {
                     rewritten += 1;
-                    (record, ServedBytes::Rewritten(bytes))
+                    let served = served_digest(&record);
+                    records.insert(file.source.name.clone(), record);
+                    (served, ServedBytes::Rewritten(bytes))
                 }
                 None => {
-                    let record = previous.remove(&file.source.name).expect("a reused record exists");
-                    (record, ServedBytes::NotRendered)
+                    let record = &records[&file.source.name];
+                    (served_digest(record), ServedBytes::NotRendered)
                 }
             };
-            let served = Served {
-                digest: Digest {
-                    md5: record.served_md5,
-                    integrity: record.integrity.clone(),
-                },
-                size: record.size,
-                bytes,
-            };
-            records.insert(file.source.name.clone(), record);
             Asset {
                 source: file.source,
                 original: file.digest,
                 hashed_name: name,
-                served,
+                served: Served {
+                    digest: served.0,
+                    size: served.1,
+                    bytes,
+                },
             }
         })
         .collect();
+    if records.len() != named {
+        // Records of files that are no longer collected, or no longer
+        // rewritten.
+        let current: FxHashSet<&str> = assets
+            .iter()
+            .filter(|a| !matches!(a.served.bytes, ServedBytes::Original))
+            .map(Asset::name)
+            .collect();
+        records.retain(|name, _| current.contains(name.as_str()));
+    }
     Ok(Named {
         assets,
         warnings,
@@ -337,6 +346,15 @@ fn render(
         })
     })?;
     Ok(text.into_bytes())
+}
+
+/// The digest and size of the bytes a record says a file is served with.
+fn served_digest(record: &RewriteRecord) -> (Digest, u64) {
+    let digest = Digest {
+        md5: record.served_md5,
+        integrity: record.integrity.clone(),
+    };
+    (digest, record.size)
 }
 
 /// MD5 over the current hashed names of the files a CSS/JS file refers to
