@@ -200,17 +200,16 @@ impl Body {
             postcard::to_allocvec(value)
         }
         let rest = (&self.compressed, &self.generated_key, &self.name_hash);
-        let ((sources, outputs), (rewrites, rest)) = match early {
-            Some(early) => {
-                let (outputs, rest) = rayon::join(|| section(&self.outputs), || section(&rest));
-                ((early.sources, outputs), (early.rewrites, rest))
-            }
-            None => rayon::join(
-                || rayon::join(|| section(&self.sources), || section(&self.outputs)),
-                || rayon::join(|| section(&self.rewrites), || section(&rest)),
-            ),
-        };
-        for part in [sources, outputs, rewrites, rest] {
+        let ((early, outputs), rest) = rayon::join(
+            || {
+                rayon::join(
+                    || early.unwrap_or_else(|| EarlySections::encode(&self.sources, &self.rewrites)),
+                    || section(&self.outputs),
+                )
+            },
+            || section(&rest),
+        );
+        for part in [early.sources, outputs, early.rewrites, rest] {
             let part = part.map_err(std::io::Error::other)?;
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(&part);

@@ -381,8 +381,6 @@ mod cli {
         (code, usage)
     }
 
-    /// The `asset-sync` command for `target` (a prefix of the bucket), with
-    /// the credentials in the environment as the AWS chain reads them.
     /// `ASSET_BENCH_SYNC_ARGS`: more arguments for every `asset-sync` run
     /// (split at spaces), such as `--sign-payload` to compare signings.
     fn extra_sync_args() -> Vec<String> {
@@ -391,8 +389,21 @@ mod cli {
             .unwrap_or_default()
     }
 
+    /// The `asset-sync` command for `prefix` of the bucket, with the
+    /// credentials in the environment as the AWS chain reads them.
     fn ours(server: &S3Server, source: &Path, prefix: &str, extra: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_asset-sync"));
+        sync_command(
+            Path::new(env!("CARGO_BIN_EXE_asset-sync")),
+            server,
+            source,
+            prefix,
+            extra,
+        )
+    }
+
+    /// The same command, run by the `asset-sync` binary at `program`.
+    fn sync_command(program: &Path, server: &S3Server, source: &Path, prefix: &str, extra: &[&str]) -> Command {
+        let mut command = Command::new(program);
         command
             .arg(format!("s3://{}/{prefix}", server.bucket))
             .arg("--source")
@@ -513,16 +524,7 @@ mod cli {
                 theirs.cpu.as_secs_f64()
             );
             for (i, (label, program)) in programs.iter().enumerate() {
-                let mut command = ours(server, &source, &format!("{label}{round}/"), &[]);
-                let mut with_program = Command::new(program);
-                with_program.args(command.get_args());
-                for (key, value) in command.get_envs() {
-                    match value {
-                        Some(value) => with_program.env(key, value),
-                        None => with_program.env_remove(key),
-                    };
-                }
-                command = with_program;
+                let command = sync_command(program, server, &source, &format!("{label}{round}/"), &[]);
                 let mine = run(server, command, scratch.path()).await;
                 let ratio = mine.wall.as_secs_f64() / theirs.wall.as_secs_f64();
                 ratios[i].push(ratio);
