@@ -174,9 +174,22 @@ pub(crate) fn compress_all(
     let dir = cache.dir();
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let zstd = plan.zstd;
-    let results: Vec<(Md5Digest, Variants)> = plan
-        .todo
+    let mut todo = plan.todo;
+    // Largest first, each content on its own: Brotli 11 takes seconds on a
+    // file of a megabyte, and one left for the end would leave a core idle
+    // that long.
+    let size = |todo: &Todo| {
+        let asset = &assets[todo.asset];
+        if todo.served {
+            asset.served.size
+        } else {
+            asset.source.size
+        }
+    };
+    todo.sort_by_key(|todo| std::cmp::Reverse(size(todo)));
+    let results: Vec<(Md5Digest, Variants)> = todo
         .par_iter()
+        .with_max_len(1)
         .map(|todo| {
             let asset = &assets[todo.asset];
             let owned;

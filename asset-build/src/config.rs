@@ -28,6 +28,7 @@ use crate::references::Rules;
 /// | [`source`](Config::source), [`source_with_prefix`](Config::source_with_prefix) | none; [`build()`](crate::build) uses one folder |
 /// | [`ignore`](Config::ignore) | `.*`, `*~`, `CVS` (see [`default_ignore`](Config::default_ignore)) |
 /// | [`prehashed`](Config::prehashed) | none; Vite's output and `*-<digest>.digested.*` are recognized anyway |
+/// | [`integrity`](Config::integrity) | stylesheets and scripts (`.css`, `.js`, `.mjs`) only |
 /// | [`pin`](Config::pin), [`pin_all_from`](Config::pin_all_from) | no import map |
 /// | [`dependency_assets`](Config::dependency_assets) | `true` |
 /// | [`static_url`](Config::static_url) | `/static/` |
@@ -50,6 +51,7 @@ pub struct Config {
     pub(crate) ignore: Vec<String>,
     pub(crate) default_ignore: bool,
     pub(crate) prehashed: Vec<String>,
+    pub(crate) integrity: Vec<String>,
     pub(crate) pins: Vec<Pin>,
     pub(crate) dependency_assets: bool,
     pub(crate) static_url: String,
@@ -84,6 +86,7 @@ impl Config {
             ignore: Vec::new(),
             default_ignore: true,
             prehashed: Vec::new(),
+            integrity: Vec::new(),
             pins: Vec::new(),
             dependency_assets: true,
             static_url: "/static/".to_owned(),
@@ -161,6 +164,28 @@ impl Config {
     /// ```
     pub fn prehashed(&mut self, pattern: &str) -> &mut Self {
         self.prehashed.push(pattern.to_owned());
+        self
+    }
+
+    /// Also gives an integrity value (`sha384-…`, from
+    /// [`Asset::integrity`](https://docs.rs/asset-runtime)) to the files
+    /// matching a glob (tried against the logical name, `*` also matching
+    /// `/`). Stylesheets and scripts (`.css`, `.js`, `.mjs`) always have
+    /// one: they are what a page loads with an `integrity` attribute. The
+    /// others' is empty unless a glob names them, so that a build does not
+    /// spend a SHA-384 of every image and font: name them if a page
+    /// preloads them with `integrity`, or fetches them with `fetch(url, {
+    /// integrity })`.
+    ///
+    /// ```no_run
+    /// asset_build::Config::new()
+    ///     .source("assets")
+    ///     .integrity("fonts/*.woff2")
+    ///     .build()
+    ///     .unwrap_or_else(asset_build::fail);
+    /// ```
+    pub fn integrity(&mut self, pattern: &str) -> &mut Self {
+        self.integrity.push(pattern.to_owned());
         self
     }
 

@@ -87,11 +87,13 @@ pub(crate) fn key(entries: &[Entry<'_>], info: &TableInfo<'_>, table_file: &Path
         update_field(&mut h, folder.as_os_str().as_encoded_bytes());
     }
     // The content type follows from the name (and this crate's version),
-    // the integrity value from the served bytes, whose MD5 is here.
+    // the integrity value from the served bytes, whose MD5 is here, and
+    // whether there is one.
     for e in entries {
         for s in [e.name, e.hashed] {
             update_field(&mut h, s.as_bytes());
         }
+        h.update([u8::from(e.integrity.is_empty())]);
         h.update(e.folder.to_le_bytes());
         h.update((e.source.len() as u64).to_le_bytes());
         for r in [&e.served, &e.original] {

@@ -1,16 +1,21 @@
-//! Step 2: the MD5 (for names) and SHA-384 (for integrity values) of every
-//! collected file, read once, on all cores.
+//! Step 2: the MD5 (for names) of every collected file, and the SHA-384
+//! (for integrity values) of those a page loads with an `integrity`
+//! attribute ([`IntegrityFor`]), read once, on all cores.
 //!
 //! A file whose (path, size, modification time) match what the last build
 //! recorded ([`SourceStamp`]) is not read again. A file modified less than
 //! [`RACY_WINDOW_NS`] before the build started may change again within the
 //! same timestamp tick, so its digest is not recorded for the next build.
+//! The bytes of the files the rewrite stage reads next (CSS and JS) are
+//! kept for it, so that no file is read twice.
 
+use std::cell::RefCell;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::Path;
 
 use base64::Engine as _;
+use globset::GlobSet;
 use md5::{Digest as _, Md5};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,7 +33,8 @@ pub(crate) const RACY_WINDOW_NS: u64 = 50_000_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Digest {
     pub(crate) md5: Md5Digest,
-    /// `sha384-<base64>`, for `integrity` attributes.
+    /// `sha384-<base64>`, for `integrity` attributes; empty for a file that
+    /// does not carry one ([`IntegrityFor`]).
     pub(crate) integrity: String,
 }
 
@@ -38,6 +44,30 @@ pub(crate) struct Digest {
 pub(crate) struct Hashed {
     pub(crate) source: SourceFile,
     pub(crate) digest: Digest,
+    /// Its bytes, when it was read and the next stage reads it too.
+    pub(crate) bytes: Option<Vec<u8>>,
+}
+
+/// Which files carry an integrity value: the stylesheets and scripts a page
+/// loads with an `integrity` attribute (`.css`, `.js`, `.mjs`), and the
+/// files matching [`Config::integrity`](crate::Config::integrity). Images,
+/// fonts and the rest are not hashed with SHA-384: browsers check no
+/// `integrity` on them unless asked to.
+pub(crate) struct IntegrityFor {
+    also: GlobSet,
+}
+
+impl IntegrityFor {
+    /// Stylesheets and scripts, and the files matching `also`.
+    pub(crate) fn new(also: GlobSet) -> IntegrityFor {
+        IntegrityFor { also }
+    }
+
+    /// Whether the file of this logical name carries an integrity value.
+    pub(crate) fn wants(&self, name: &str) -> bool {
+        [".css", ".js", ".mjs"].iter().any(|ext| name.ends_with(ext))
+            || (!self.also.is_empty() && self.also.is_match(name))
+    }
 }
 
 /// A source file as last hashed, recorded for the next build.
@@ -50,28 +80,47 @@ pub(crate) struct SourceStamp {
 }
 
 /// Hashes every file, reusing the recorded digests of files whose size and
-/// modification time did not change. Also returns how many files were read.
+/// modification time did not change. Keeps the bytes of the files read for
+/// which `keep` is true. Also returns how many files were read.
 pub(crate) fn hash_all(
     files: Vec<SourceFile>,
     previous: &FxHashMap<OsString, SourceStamp>,
+    integrity_for: &IntegrityFor,
+    keep: &(dyn Fn(&SourceFile) -> bool + Sync),
 ) -> Result<(Vec<Hashed>, usize)> {
     let results: Vec<(Hashed, bool)> = files
         .into_par_iter()
+        // Small batches, so that a core that is done takes files from the
+        // other's share instead of waiting for it.
+        .with_max_len(16)
         .map(|source| {
-            let (digest, read) = match previous.get(source.path.as_os_str()) {
-                Some(s) if s.size == source.size && u128::from(s.mtime_ns) == source.mtime_ns => (
-                    Digest {
+            let with_integrity = integrity_for.wants(&source.name);
+            let recorded = previous.get(source.path.as_os_str()).filter(|s| {
+                s.size == source.size
+                    && u128::from(s.mtime_ns) == source.mtime_ns
+                    // Recorded by a build that did not want it.
+                    && (!with_integrity || !s.integrity.is_empty())
+            });
+            let hashed = match recorded {
+                Some(s) => Hashed {
+                    digest: Digest {
                         md5: s.md5,
-                        integrity: s.integrity.clone(),
+                        integrity: if with_integrity {
+                            s.integrity.clone()
+                        } else {
+                            String::new()
+                        },
                     },
-                    false,
-                ),
-                _ => {
-                    let (md5, integrity) = digest_file(&source.path)?;
-                    (Digest { md5, integrity }, true)
+                    source,
+                    bytes: None,
+                },
+                None => {
+                    let (digest, bytes) = digest_file(&source.path, source.size, with_integrity, keep(&source))?;
+                    Hashed { source, digest, bytes }
                 }
             };
-            Ok((Hashed { source, digest }, read))
+            let read = recorded.is_none();
+            Ok((hashed, read))
         })
         .collect::<Result<_>>()?;
     let read = results.iter().filter(|(_, read)| *read).count();
@@ -152,21 +201,56 @@ fn sri_text(digest: &[u8]) -> String {
     format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(digest))
 }
 
-/// MD5 and integrity value of a file's content, read once, in chunks.
-pub(crate) fn digest_file(path: &Path) -> Result<(Md5Digest, String)> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+thread_local! {
+    /// Each thread's buffer for reading the files whose bytes are not kept.
+    static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// MD5 of a file's content, and its integrity value if `with_integrity`;
+/// the bytes too if `keep` (read whole), else read in chunks into a buffer
+/// each thread reuses.
+pub(crate) fn digest_file(
+    path: &Path,
+    size_hint: u64,
+    with_integrity: bool,
+    keep: bool,
+) -> Result<(Digest, Option<Vec<u8>>)> {
+    let read_error = |e| Error::io("read", path, e);
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
     let mut md5 = Md5::new();
-    let mut sha = Sha384::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io("read", path, e))?;
-        if n == 0 {
-            break;
+    let mut sha = with_integrity.then(Sha384::new);
+    let mut feed = |bytes: &[u8]| {
+        md5.update(bytes);
+        if let Some(sha) = &mut sha {
+            sha.update(bytes);
         }
-        md5.update(&buf[..n]);
-        sha.update(&buf[..n]);
-    }
-    Ok((md5.finalize().into(), sri_text(&sha.finalize())))
+    };
+    let bytes = if keep {
+        let mut bytes = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0).saturating_add(1));
+        file.read_to_end(&mut bytes).map_err(read_error)?;
+        feed(&bytes);
+        Some(bytes)
+    } else {
+        READ_BUFFER.with_borrow_mut(|buf| {
+            if buf.is_empty() {
+                buf.resize(256 * 1024, 0);
+            }
+            loop {
+                let n = file.read(buf).map_err(read_error)?;
+                if n == 0 {
+                    break;
+                }
+                feed(&buf[..n]);
+            }
+            Ok::<_, Error>(())
+        })?;
+        None
+    };
+    let digest = Digest {
+        md5: md5.finalize().into(),
+        integrity: sha.map(|sha| sri_text(&sha.finalize())).unwrap_or_default(),
+    };
+    Ok((digest, bytes))
 }
 
 /// Lowercase hex of a digest.
@@ -209,6 +293,7 @@ mod tests {
                 md5: digest_of(content),
                 integrity: integrity(content.as_bytes()),
             },
+            bytes: None,
         }
     }
 

@@ -37,7 +37,7 @@ use crate::hash;
 use crate::importmap;
 use crate::output::{self, Content, OutFile, WriteStats};
 use crate::prehashed;
-use crate::references::Patterns;
+use crate::references::{FileKind, Patterns};
 use crate::rewrite::{self, RewriteOptions};
 use crate::variant_cache::{self, VariantCache};
 
@@ -99,6 +99,7 @@ fn run(config: &Config) -> Result<Output> {
 
     let ignore = collect::ignore_set(&config.ignore, config.default_ignore)?;
     let prehashed_globs = collect::glob_set("prehashed", &config.prehashed)?;
+    let integrity_for = hash::IntegrityFor::new(collect::glob_set("integrity", &config.integrity)?);
     let collected = collect::collect(&sources, &ignore)?;
     let precompress = config
         .precompress
@@ -137,7 +138,9 @@ fn run(config: &Config) -> Result<Output> {
     let mut files = collected.files;
     let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
     let pins = importmap::resolve(&config.pins, files.iter().map(|f| f.name.as_str()))?;
-    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources)?;
+    // The rewrite stage reads the CSS/JS files that are read here.
+    let rewritten = |f: &collect::SourceFile| !f.prehashed && FileKind::of(&f.name).is_some();
+    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &integrity_for, &rewritten)?;
     let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
 
     let patterns = Patterns::new(config.js_module_imports, config.rules);
@@ -466,6 +469,8 @@ fn write(
             name: &a.hashed_name,
             content: match &a.served.bytes {
                 ServedBytes::Original => Content::Link(a.name()),
+                // Rewritten to the same bytes: nothing it refers to moved.
+                ServedBytes::Rewritten(_) if a.served.digest.md5 == a.original.md5 => Content::Link(a.name()),
                 ServedBytes::Rewritten(bytes) => Content::Bytes(bytes),
                 ServedBytes::NotRendered => Content::Current,
             },

@@ -331,11 +331,13 @@ pub(crate) fn rewrite(
 ) -> Result<String> {
     let mut text: Cow<'_, str> = Cow::Borrowed(content);
     for pattern in patterns.for_kind(kind) {
-        let mut out = String::with_capacity(text.len() + 64);
+        let mut out = String::new();
         let mut last = 0;
         // Recomputed for each pattern, on the text as rewritten so far.
         let blocks = pattern.ignored.map(|ignored| ignored_blocks(&text, ignored));
         let mut block = 0;
+        // Lines counted up to `counted` (matches come in order).
+        let (mut counted, mut line) = (0, 1);
         for caps in pattern.regex.captures_iter(&text) {
             let whole = caps.get(0).expect("group 0 always matches");
             if let Some(blocks) = &blocks {
@@ -351,9 +353,16 @@ pub(crate) fn rewrite(
                     continue;
                 }
             }
+            if out.capacity() == 0 {
+                out.reserve(text.len() + 64);
+            }
             out.push_str(&text[last..whole.start()]);
             last = whole.end();
-            let line = 1 + text[..whole.start()].bytes().filter(|&b| b == b'\n').count();
+            line += text.as_bytes()[counted..whole.start()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted = whole.start();
             match convert(&caps, line, source, pattern, &patterns.scheme, static_url, resolve)? {
                 Some(replacement) => out.push_str(&replacement),
                 None => out.push_str(&caps["matched"]),

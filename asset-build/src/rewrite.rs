@@ -154,7 +154,7 @@ impl<'a> Lookup<'a> {
 /// Names every file, rewriting CSS/JS; `previous` are the last build's
 /// records (those still valid move into [`Named::records`]).
 pub(crate) fn rewrite_all(
-    hashed_files: Vec<Hashed>,
+    mut hashed_files: Vec<Hashed>,
     options: &RewriteOptions<'_>,
     previous: Rewrites,
 ) -> Result<Named> {
@@ -164,6 +164,8 @@ pub(crate) fn rewrite_all(
     } else {
         FxHashMap::default()
     };
+    // The bytes the hash stage read, so that no file is read twice.
+    let read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
@@ -173,12 +175,13 @@ pub(crate) fn rewrite_all(
         .map(|f| if f.prehashed { None } else { FileKind::of(&f.name) })
         .collect();
 
-    let scanned: Vec<Option<Scanned>> = (0..files.len())
+    let scanned: Vec<Option<Scanned>> = read
         .into_par_iter()
-        .map(|i| match kinds[i] {
+        .enumerate()
+        .map(|(i, read)| match kinds[i] {
             Some(kind) => {
                 let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
-                scan(files[i], kind, cached, &lookup, &kinds, options).map(Some)
+                scan(files[i], read, kind, cached, &lookup, &kinds, options).map(Some)
             }
             None => Ok(None),
         })
@@ -214,18 +217,25 @@ pub(crate) fn rewrite_all(
                     return Ok((i, None));
                 }
                 let text = match &s.text {
-                    Some(text) => text.clone(),
-                    None => read_text(files[i])?,
+                    Some(text) => Cow::Borrowed(text.as_str()),
+                    None => Cow::Owned(read_text(files[i], None)?),
                 };
                 let bytes = render(&text, files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?;
-                let digest = md5_bytes(&bytes);
+                // Most scripts refer to nothing: their bytes are the
+                // source's, whose digests are known.
+                let (digest, integrity) = if bytes == text.as_bytes() {
+                    let source = &hashed_files[i].digest;
+                    (source.md5, source.integrity.clone())
+                } else {
+                    (md5_bytes(&bytes), crate::hash::integrity(&bytes))
+                };
                 let record = RewriteRecord {
                     source_md5: digests[i],
                     references: s.references.to_vec(),
                     targets_key,
                     hashed: hashed_name(&files[i].name, &digest),
                     served_md5: digest,
-                    integrity: crate::hash::integrity(&bytes),
+                    integrity,
                     size: bytes.len() as u64,
                     warnings: s.warnings.to_vec(),
                 };
@@ -317,7 +327,10 @@ pub(crate) fn render_needed(assets: &mut [Asset], needed: &[usize], options: &Re
         .map(|&i| {
             let file = &assets[i].source;
             let kind = FileKind::of(&file.name).expect("only CSS/JS files are rendered");
-            Ok((i, render(&read_text(file)?, file, kind, &lookup, &names, options)?))
+            Ok((
+                i,
+                render(&read_text(file, None)?, file, kind, &lookup, &names, options)?,
+            ))
         })
         .collect::<Result<_>>()?;
     for (i, bytes) in rendered {
@@ -371,8 +384,13 @@ fn targets_key(targets: &[Option<usize>], hashed: &[Option<String>]) -> Md5Diges
     h.finalize().into()
 }
 
-fn read_text(file: &SourceFile) -> Result<String> {
-    let bytes = std::fs::read(&file.path).map_err(|e| Error::io("read", &file.path, e))?;
+/// A CSS/JS file's text: `read` (its bytes, read by the hash stage), or
+/// the file read now.
+fn read_text(file: &SourceFile, read: Option<Vec<u8>>) -> Result<String> {
+    let bytes = match read {
+        Some(bytes) => bytes,
+        None => std::fs::read(&file.path).map_err(|e| Error::io("read", &file.path, e))?,
+    };
     String::from_utf8(bytes).map_err(|_| Error::NotUtf8 {
         name: file.name.clone(),
         path: file.path.clone(),
@@ -384,6 +402,7 @@ fn read_text(file: &SourceFile) -> Result<String> {
 /// reading and scanning it.
 fn scan<'p>(
     file: &SourceFile,
+    read: Option<Vec<u8>>,
     kind: FileKind,
     cached: Option<&'p RewriteRecord>,
     lookup: &Lookup<'_>,
@@ -418,7 +437,7 @@ fn scan<'p>(
             });
         }
     }
-    let text = read_text(file)?;
+    let text = read_text(file, read)?;
     let mut references = Vec::new();
     let mut targets = Vec::new();
     let mut warnings = Vec::new();

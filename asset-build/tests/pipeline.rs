@@ -379,10 +379,29 @@ fn deleted_and_renamed_files_leave_the_output() {
 
 #[test]
 fn hashed_copies_of_plain_files_are_hard_links() {
-    let project = Project::new(&[("assets/logo.png", "png bytes"), ("assets/a.css", "a{}")]);
+    let project = Project::new(&[
+        ("assets/logo.png", "png bytes"),
+        ("assets/a.css", "a{}"),
+        ("assets/b.css", "b{background:url(logo.png)}"),
+    ]);
     project.build().unwrap();
     let meta = |rel: &str| std::fs::metadata(project.output().join(rel)).unwrap();
     assert_eq!(meta("logo.png").ino(), meta(&project.hashed("logo.png")).ino());
+    // CSS that refers to nothing is served as it is: one file, two names.
+    assert_eq!(meta("a.css").ino(), meta(&project.hashed("a.css")).ino());
+    assert_ne!(meta("b.css").ino(), meta(&project.hashed("b.css")).ino());
+
+    // Once it refers to something, its two names part: neither file is
+    // edited in place, so the original keeps the source's bytes.
+    std::fs::write(project.path("assets/a.css"), "a{background:url(logo.png)}").unwrap();
+    project.build().unwrap();
+    let read = |rel: &str| std::fs::read_to_string(project.output().join(rel)).unwrap();
+    assert_eq!(read("a.css"), "a{background:url(logo.png)}");
+    let logo = project.hashed("logo.png");
+    assert_eq!(
+        read(&project.hashed("a.css")),
+        format!("a{{background:url(\"{logo}\")}}")
+    );
     assert_ne!(meta("a.css").ino(), meta(&project.hashed("a.css")).ino());
 
     let copies = Project::new(&[("assets/logo.png", "png bytes")]);
@@ -654,6 +673,46 @@ fn generated_table_names_every_asset() {
     let names: Vec<&str> = assets.iter().map(|a| a.name()).collect();
     assert_eq!(names, ["css/a.css", "my photo.png"]);
     assert!(assets.get("css/b.css").is_none());
+}
+
+#[test]
+fn integrity_values_are_for_scripts_stylesheets_and_the_files_asked_for() {
+    let project = Project::new(&[
+        ("assets/css/a.css", "a{}"),
+        ("assets/js/app.js", "x"),
+        ("assets/js/m.mjs", "x"),
+        ("assets/img/logo.png", "png bytes"),
+        ("assets/fonts/f.woff2", "woff2 bytes"),
+    ]);
+    age(project.path("assets").as_path());
+    let integrity = |output: &asset_build::Output, name: &str| assets_of(output).get(name).unwrap().integrity();
+    // `printf 'a{}' | openssl dgst -sha384 -binary | base64`, and so on.
+    let css = "sha384-m4Zcd9m9Kerya2aMKZ9CuL1yv7QLjdpmEo79GaQCk1uO2U4trsxWuyqSJsOzpOru";
+    let x = "sha384-11LCxR+6DimqGQVwqdQlPkQHegWNMpf6OlYw1b0BJiL5fCisrtMTtcg7uZDKp9qF";
+    let font = "sha384-wnGGInq5fNBdGacCcviNkY6h0RQ+kPmjdp9c5EWgqMXTkayOG6WgUntuD/6e54cl";
+
+    let output = project.build().unwrap();
+    assert_eq!(integrity(&output, "css/a.css"), css);
+    assert_eq!(integrity(&output, "js/app.js"), x);
+    assert_eq!(integrity(&output, "js/m.mjs"), x);
+    assert_eq!(integrity(&output, "img/logo.png"), "");
+    assert_eq!(integrity(&output, "fonts/f.woff2"), "");
+
+    // Asked for: the font is read again (its recorded digest has no
+    // integrity value), nothing else is.
+    let output = project.config().integrity("fonts/*").build().unwrap();
+    assert_eq!(output.files_hashed, 1);
+    assert_eq!(integrity(&output, "fonts/f.woff2"), font);
+    assert_eq!(integrity(&output, "img/logo.png"), "");
+    assert_eq!(integrity(&output, "css/a.css"), css);
+
+    // No longer asked for: gone, with nothing read.
+    let output = project.build().unwrap();
+    assert_eq!(output.files_hashed, 0);
+    assert_eq!(integrity(&output, "fonts/f.woff2"), "");
+
+    let message = project.config().integrity("a[").build().unwrap_err().to_string();
+    assert!(message.contains("`a[`") && message.contains("integrity"), "{message}");
 }
 
 #[test]

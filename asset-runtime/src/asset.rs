@@ -194,6 +194,10 @@ impl Asset {
 
     /// Subresource-integrity value of the hashed file, `sha384-<base64>`,
     /// for `<script integrity="...">` and `<link integrity="...">`.
+    ///
+    /// Stylesheets and scripts (`.css`, `.js`, `.mjs`) have one; other
+    /// files have one only if the build named them (`asset_build::Config::
+    /// integrity`), and an empty string otherwise.
     pub fn integrity(&self) -> &'static str {
         self.str(record::INTEGRITY)
     }
