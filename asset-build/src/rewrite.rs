@@ -101,6 +101,9 @@ type Rewritten = (RewriteRecord, Vec<u8>);
 struct Scanned<'p> {
     /// The content, when it was read in this build.
     text: Option<String>,
+    /// The rewritten content, when the scan could produce it: every file
+    /// it refers to was named before the scan (none is CSS/JS).
+    rendered: Option<String>,
     references: Cow<'p, [(String, TargetKind)]>,
     /// Per reference, the index of the file it names, if it names one.
     targets: Vec<Option<usize>>,
@@ -175,18 +178,8 @@ pub(crate) fn rewrite_all(
         .map(|f| if f.prehashed { None } else { FileKind::of(&f.name) })
         .collect();
 
-    let scanned: Vec<Option<Scanned>> = read
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, read)| match kinds[i] {
-            Some(kind) => {
-                let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
-                scan(files[i], read, kind, cached, &lookup, &kinds, options).map(Some)
-            }
-            None => Ok(None),
-        })
-        .collect::<Result<_>>()?;
-
+    // Files that are not CSS/JS are named from their bytes; CSS/JS files
+    // once the files they refer to are.
     let mut hashed: Vec<Option<String>> = files
         .iter()
         .zip(&digests)
@@ -197,6 +190,19 @@ pub(crate) fn rewrite_all(
             Some(_) => None,
         })
         .collect();
+
+    let mut scanned: Vec<Option<Scanned>> = read
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, read)| match kinds[i] {
+            Some(kind) => {
+                let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
+                scan(files[i], read, kind, cached, &lookup, &hashed, options).map(Some)
+            }
+            None => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+
     // Per CSS/JS file, once named: `None` when its record is reused.
     let mut outcome: Vec<Option<Option<Rewritten>>> = (0..files.len()).map(|_| None).collect();
     let mut warnings: Vec<String> = Vec::new();
@@ -205,9 +211,14 @@ pub(crate) fn rewrite_all(
     }
 
     for level in levels(&scanned, &files)? {
+        // The scan's own output, where it is final.
+        let level: Vec<(usize, Option<String>)> = level
+            .into_iter()
+            .map(|i| (i, scanned[i].as_mut().and_then(|s| s.rendered.take())))
+            .collect();
         let results: Vec<(usize, Option<Rewritten>)> = level
-            .par_iter()
-            .map(|&i| {
+            .into_par_iter()
+            .map(|(i, rendered)| {
                 let s = scanned[i].as_ref().expect("levels hold only scanned files");
                 let targets_key = targets_key(&s.targets, &hashed);
                 let cached = previous
@@ -220,7 +231,10 @@ pub(crate) fn rewrite_all(
                     Some(text) => Cow::Borrowed(text.as_str()),
                     None => Cow::Owned(read_text(files[i], None)?),
                 };
-                let bytes = render(&text, files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?;
+                let bytes = match rendered {
+                    Some(rendered) => rendered.into_bytes(),
+                    None => render(&text, files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?,
+                };
                 // Most scripts refer to nothing: their bytes are the
                 // source's, whose digests are known.
                 let (digest, integrity) = if bytes == text.as_bytes() {
@@ -406,15 +420,16 @@ fn scan<'p>(
     kind: FileKind,
     cached: Option<&'p RewriteRecord>,
     lookup: &Lookup<'_>,
-    kinds: &[Option<FileKind>],
+    hashed: &[Option<String>],
     options: &RewriteOptions<'_>,
 ) -> Result<Scanned<'p>> {
+    // The CSS/JS files referred to: those not named yet.
     let deps_of = |targets: &[Option<usize>]| {
         let mut deps: Vec<usize> = targets
             .iter()
             .flatten()
             .copied()
-            .filter(|&t| kinds[t].is_some())
+            .filter(|&t| hashed[t].is_none())
             .collect();
         deps.sort_unstable();
         deps.dedup();
@@ -430,6 +445,7 @@ fn scan<'p>(
         if unchanged {
             return Ok(Scanned {
                 text: None,
+                rendered: None,
                 deps: deps_of(&targets),
                 targets,
                 references: Cow::Borrowed(&record.references),
@@ -441,12 +457,20 @@ fn scan<'p>(
     let mut references = Vec::new();
     let mut targets = Vec::new();
     let mut warnings = Vec::new();
+    let mut final_output = true;
     let mut resolve = |r: &Reference<'_>| -> Result<Resolution> {
         let (found, index) = lookup.find(&r.target);
         references.push((r.target.clone(), found));
         targets.push(index);
         match found {
-            TargetKind::File => Ok(Resolution::Hashed(r.target.clone())),
+            TargetKind::File => match index.and_then(|t| hashed[t].as_ref()) {
+                Some(name) => Ok(Resolution::Hashed(name.clone())),
+                None => {
+                    // A CSS/JS file, named later: this output is not final.
+                    final_output = false;
+                    Ok(Resolution::Hashed(r.target.clone()))
+                }
+            },
             TargetKind::Folder => Ok(Resolution::Folder),
             TargetKind::Missing if options.lenient => {
                 warnings.push(format!(
@@ -463,7 +487,7 @@ fn scan<'p>(
             }),
         }
     };
-    rewrite(
+    let output = rewrite(
         &text,
         &file.name,
         kind,
@@ -473,6 +497,7 @@ fn scan<'p>(
     )?;
     Ok(Scanned {
         text: Some(text),
+        rendered: final_output.then_some(output),
         deps: deps_of(&targets),
         targets,
         references: Cow::Owned(references),
