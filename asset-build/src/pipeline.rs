@@ -37,7 +37,7 @@ use crate::hash;
 use crate::importmap;
 use crate::output::{self, Content, OutFile, WriteStats};
 use crate::prehashed;
-use crate::references::{FileKind, Patterns};
+use crate::references::Patterns;
 use crate::rewrite::{self, RewriteOptions};
 use crate::variant_cache::{self, VariantCache};
 
@@ -139,7 +139,7 @@ fn run(config: &Config) -> Result<Output> {
     let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
     let pins = importmap::resolve(&config.pins, files.iter().map(|f| f.name.as_str()))?;
     // The rewrite stage reads the CSS/JS files that are read here.
-    let rewritten = |f: &collect::SourceFile| !f.prehashed && FileKind::of(&f.name).is_some();
+    let rewritten = |f: &collect::SourceFile| rewrite::kind_of(f).is_some();
     let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &integrity_for, &rewritten)?;
     let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
 

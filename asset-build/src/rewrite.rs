@@ -154,6 +154,12 @@ impl<'a> Lookup<'a> {
     }
 }
 
+/// How this stage reads a file: CSS or JS, rewritten; `None` for the
+/// others, and for a file already hashed, which is served as it is.
+pub(crate) fn kind_of(file: &SourceFile) -> Option<FileKind> {
+    if file.prehashed { None } else { FileKind::of(&file.name) }
+}
+
 /// Names every file, rewriting CSS/JS; `previous` are the last build's
 /// records (those still valid move into [`Named::records`]).
 pub(crate) fn rewrite_all(
@@ -172,11 +178,7 @@ pub(crate) fn rewrite_all(
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
-    // A file already hashed is served as it is: never rewritten.
-    let kinds: Vec<Option<FileKind>> = files
-        .iter()
-        .map(|f| if f.prehashed { None } else { FileKind::of(&f.name) })
-        .collect();
+    let kinds: Vec<Option<FileKind>> = files.iter().map(|f| kind_of(f)).collect();
 
     // Files that are not CSS/JS are named from their bytes; CSS/JS files
     // once the files they refer to are.
