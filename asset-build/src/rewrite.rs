@@ -342,7 +342,7 @@ pub(crate) fn render_needed(assets: &mut [Asset], needed: &[usize], options: &Re
         .par_iter()
         .map(|&i| {
             let file = &assets[i].source;
-            let kind = FileKind::of(&file.name).expect("only CSS/JS files are rendered");
+            let kind = kind_of(file).expect("only CSS/JS files are rendered");
             Ok((
                 i,
                 render(&read_text(file, None)?, file, kind, &lookup, &names, options)?,
