@@ -160,16 +160,24 @@ impl BuildCache {
     /// records the body holds now). A failure only costs speed on the next
     /// run, so it is returned for the caller to report as a warning.
     pub(crate) fn save(&self, out_dir: &Path, early: Option<EarlySections>) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(1 << 20);
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&VERSION.to_le_bytes());
-        let mut bytes = postcard::to_extend(&self.head, bytes).map_err(std::io::Error::other)?;
+        let mut head = Vec::with_capacity(1 << 12);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&VERSION.to_le_bytes());
+        let head = postcard::to_extend(&self.head, head).map_err(std::io::Error::other)?;
+        let path = out_dir.join(CACHE_FILE);
         match &self.stored {
             // The body was never read: keep it as it was stored.
-            Some(stored) => bytes.extend_from_slice(&stored.bytes[stored.at..]),
-            None => self.body.encode(&mut bytes, early)?,
+            Some(stored) => crate::fs::write_atomic_parts(&path, &[&head, &stored.bytes[stored.at..]]),
+            None => {
+                let sections = self.body.encode(early)?;
+                let lengths = sections.each_ref().map(|s| (s.len() as u64).to_le_bytes());
+                let mut parts: Vec<&[u8]> = vec![&head];
+                for (length, section) in lengths.iter().zip(&sections) {
+                    parts.extend([length.as_slice(), section.as_slice()]);
+                }
+                crate::fs::write_atomic_parts(&path, &parts)
+            }
         }
-        crate::fs::write_atomic(&out_dir.join(CACHE_FILE), &bytes)
     }
 }
 
@@ -192,10 +200,10 @@ impl EarlySections {
 }
 
 impl Body {
-    /// Appends the body: four sections (sources, outputs, rewrites, the
-    /// rest), each a little-endian `u64` length then its postcard bytes,
-    /// encoded on all cores.
-    fn encode(&self, out: &mut Vec<u8>, early: Option<EarlySections>) -> std::io::Result<()> {
+    /// The body's four sections (sources, outputs, rewrites, the rest),
+    /// each the postcard bytes of its records, encoded on all cores. Stored
+    /// one after another, each after its length as a little-endian `u64`.
+    fn encode(&self, early: Option<EarlySections>) -> std::io::Result<[Vec<u8>; 4]> {
         fn section<T: Serialize>(value: &T) -> postcard::Result<Vec<u8>> {
             postcard::to_allocvec(value)
         }
@@ -209,12 +217,13 @@ impl Body {
             },
             || section(&rest),
         );
-        for part in [early.sources, outputs, early.rewrites, rest] {
-            let part = part.map_err(std::io::Error::other)?;
-            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            out.extend_from_slice(&part);
-        }
-        Ok(())
+        let encoded = |part: postcard::Result<Vec<u8>>| part.map_err(std::io::Error::other);
+        Ok([
+            encoded(early.sources)?,
+            encoded(outputs)?,
+            encoded(early.rewrites)?,
+            encoded(rest)?,
+        ])
     }
 
     /// Decodes what [`encode`](Self::encode) wrote, on all cores; `None`

@@ -53,15 +53,19 @@ pub(crate) const VITE_MANIFEST: &str = ".vite/manifest.json";
 
 /// The ignore globs, compiled (Django's fnmatch: `*` matches `/` too).
 pub(crate) struct Ignore {
-    set: GlobSet,
-    /// How many of the patterns, first in `set`, are the defaults.
-    defaults: usize,
+    /// The defaults ([`DEFAULT_IGNORE`]), tried on a path's last part only:
+    /// where one matches a path relative to its folder (`.git/x`, `a/b~`,
+    /// `CVS`), it also matches that path's last part or a parent's, which
+    /// the walk skipped.
+    defaults: GlobSet,
+    /// The user's patterns, tried on the last part and the relative path.
+    user: GlobSet,
 }
 
 impl Ignore {
     /// Whether the user's patterns, not only the defaults, match.
-    fn user_match(&self, candidate: &str) -> bool {
-        self.set.matches(candidate).iter().any(|&i| i >= self.defaults)
+    fn user_match<P: AsRef<Path>>(&self, candidate: P) -> bool {
+        !self.user.is_empty() && self.user.is_match(candidate)
     }
 }
 
@@ -73,11 +77,9 @@ pub(crate) fn ignore_set(patterns: &[String], default_ignore: bool) -> Result<Ig
         .filter(|_| default_ignore)
         .map(|p| p.to_string())
         .collect();
-    let default_count = defaults.len();
-    let all: Vec<String> = defaults.into_iter().chain(patterns.iter().cloned()).collect();
     Ok(Ignore {
-        set: glob_set("ignore", &all)?,
-        defaults: default_count,
+        defaults: glob_set("ignore", &defaults)?,
+        user: glob_set("ignore", patterns)?,
     })
 }
 
@@ -134,7 +136,11 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
     let mut out = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name()
+        // By file name. The entries sorted together are those of one
+        // folder, whose paths are that folder's path joined with their
+        // names: comparing the paths' bytes orders them as their names,
+        // without taking each path apart to find its name.
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|entry| entry.depth() == 0 || !is_ignored(root, entry.path(), ignore));
     for entry in walker {
@@ -177,10 +183,10 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
 }
 
 fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
-    let set = &ignore.set;
+    let defaults = &ignore.defaults;
     if let Some(rel) = relative_text(root, path) {
         let base = rel.rsplit(['/', std::path::MAIN_SEPARATOR]).next().unwrap_or(rel);
-        if ignore.defaults > 0 {
+        if !defaults.is_empty() {
             if is_vite_path(rel) {
                 // A Vite output folder's `.vite/manifest.json` is collected:
                 // only the user's own patterns skip it.
@@ -191,10 +197,12 @@ fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
                 return true;
             }
         }
-        return set.is_match(base) || set.is_match(rel);
+        return defaults.is_match(base) || ignore.user_match(base) || ignore.user_match(rel);
     }
-    let base_hit = path.file_name().is_some_and(|name| set.is_match(Path::new(name)));
-    base_hit || path.strip_prefix(root).is_ok_and(|rel| set.is_match(rel))
+    let base_hit = path
+        .file_name()
+        .is_some_and(|name| defaults.is_match(Path::new(name)) || ignore.user_match(Path::new(name)));
+    base_hit || path.strip_prefix(root).is_ok_and(|rel| ignore.user_match(rel))
 }
 
 /// Whether `rel` is a `.vite` folder or the manifest in one: the walk
@@ -247,4 +255,61 @@ fn relative_name(root: &Path, path: &Path) -> Result<String> {
         name.push_str(part);
     }
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for name in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, name).unwrap();
+        }
+        dir
+    }
+
+    fn names(dir: &Path, ignore: &Ignore) -> Vec<String> {
+        let source = Source {
+            dir: dir.to_owned(),
+            prefix: String::new(),
+        };
+        let collected = collect(&[source], ignore).unwrap();
+        collected.files.into_iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    fn walks_each_folder_in_name_order() {
+        // `a` < `a-c.css` < `a.css`, and a folder's files come where the
+        // folder does, as a walk sorting each folder by file name gives.
+        let dir = tree(&["a.css", "a-c.css", "a/b.css", "a/a/z.css", "b.css", "B.css"]);
+        let ignore = ignore_set(&[], true).unwrap();
+        assert_eq!(
+            names(dir.path(), &ignore),
+            ["B.css", "a/a/z.css", "a/b.css", "a-c.css", "a.css", "b.css"]
+        );
+    }
+
+    #[test]
+    fn default_patterns_skip_hidden_backup_and_cvs_names_at_any_depth() {
+        let dir = tree(&[
+            "keep.css",
+            ".hidden.css",
+            "sub/.hidden.css",
+            ".git/config",
+            "sub/.cache/x.css",
+            "notes.txt~",
+            "sub/notes.txt~",
+            "CVS/Entries",
+            "sub/CVS/Entries",
+            "sub/keep.css",
+            "sub/skip/x.css",
+        ]);
+        let ignore = ignore_set(&["sub/skip/*".to_owned()], true).unwrap();
+        assert_eq!(names(dir.path(), &ignore), ["keep.css", "sub/keep.css"]);
+        let none = ignore_set(&[], false).unwrap();
+        assert_eq!(names(dir.path(), &none).len(), 11);
+    }
 }

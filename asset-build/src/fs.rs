@@ -18,17 +18,54 @@ pub(crate) fn temp_path(dest: &Path) -> PathBuf {
 
 /// Writes `path` by writing a temporary file beside it and renaming it.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// Like [`write_atomic`], with the bytes of `parts` one after another
+/// (without first copying them into one buffer).
+pub(crate) fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::Write as _;
     let temp = temp_path(path);
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
+    let write = || {
+        let mut file = std::fs::File::create(&temp)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        drop(file);
+        std::fs::rename(&temp, path)
+    };
+    write().inspect_err(|_| {
         let _ = std::fs::remove_file(&temp);
     })
+}
+
+/// Whether the file at `path` holds exactly `bytes`, read in pieces (a
+/// table of megabytes is compared without a second copy of it).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buffer[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Like [`write_atomic`], but leaves the file alone when it already holds
 /// these bytes. Returns whether it wrote.
 pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+    if holds(path, bytes) {
         return Ok(false);
     }
     write_atomic(path, bytes).map_err(|e| Error::io("write", path, e))?;

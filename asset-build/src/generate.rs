@@ -33,6 +33,7 @@ use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LE
 use asset_contract::url::push_encoded_path;
 use asset_contract::{importmap, vite};
 use md5::{Digest as _, Md5};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compress::Variants;
@@ -262,39 +263,49 @@ impl Embedding {
     }
 }
 
-/// The string area, with the offsets of strings already in it.
-#[derive(Default)]
-struct Strings {
-    bytes: Vec<u8>,
-    interned: HashMap<String, u32>,
-    digests: HashMap<Md5Digest, u32>,
+/// The string area, written at the end of the table as it grows: offsets
+/// are relative to its start. Remembers the strings many entries share.
+struct Strings<'a> {
+    /// Where the string area starts in the table.
+    start: usize,
+    interned: FxHashMap<&'a str, u32>,
+    digests: FxHashMap<Md5Digest, u32>,
 }
 
-impl Strings {
-    fn push(&mut self, s: &str) -> (u32, u32) {
-        let at = offset(self.bytes.len());
-        self.bytes.extend_from_slice(s.as_bytes());
+impl<'a> Strings<'a> {
+    fn new(start: usize, entries: usize) -> Self {
+        let mut digests = FxHashMap::default();
+        digests.reserve(entries);
+        Strings {
+            start,
+            interned: FxHashMap::default(),
+            digests,
+        }
+    }
+
+    fn push(&self, out: &mut Vec<u8>, s: &str) -> (u32, u32) {
+        let at = offset(out.len() - self.start);
+        out.extend_from_slice(s.as_bytes());
         (at, offset(s.len()))
     }
 
-    /// Stores a string that many entries share (content types, digests) once.
-    fn intern(&mut self, s: &str) -> (u32, u32) {
+    /// Stores a string that many entries share (content types) once.
+    fn intern(&mut self, out: &mut Vec<u8>, s: &'a str) -> (u32, u32) {
         if let Some(&at) = self.interned.get(s) {
             return (at, offset(s.len()));
         }
-        let span = self.push(s);
-        self.interned.insert(s.to_owned(), span.0);
+        let span = self.push(out, s);
+        self.interned.insert(s, span.0);
         span
     }
 
     /// Stores the hex of a digest once; returns its offset.
-    fn digest(&mut self, md5: &Md5Digest) -> u32 {
-        if let Some(&at) = self.digests.get(md5) {
-            return at;
-        }
-        let at = self.push(&hex(md5)).0;
-        self.digests.insert(*md5, at);
-        at
+    fn digest(&mut self, out: &mut Vec<u8>, md5: &Md5Digest) -> u32 {
+        *self.digests.entry(*md5).or_insert_with(|| {
+            let at = offset(out.len() - self.start);
+            out.extend_from_slice(hex(md5).as_bytes());
+            at
+        })
     }
 }
 
@@ -329,8 +340,10 @@ fn table_bytes(
     let name_slots = name_disps + name_hash.disps.len() * 8;
     let folders = name_slots + count * 4;
     let strings_at = folders + info.folders.len() * 8;
-    let mut out = vec![0u8; strings_at];
-    let mut strings = Strings::default();
+    // Names, URLs, digests and integrity values: about 160 bytes an entry.
+    let mut out = Vec::with_capacity(strings_at + count * 192);
+    out.resize(strings_at, 0);
+    let mut strings = Strings::new(strings_at, count);
 
     out[header::MAGIC..header::MAGIC + MAGIC.len()].copy_from_slice(&MAGIC);
     put_u32(&mut out, header::VERSION, VERSION);
@@ -343,9 +356,9 @@ fn table_bytes(
     put_u32(&mut out, header::FOLDERS, offset(folders));
     put_u32(&mut out, header::FOLDERS_LEN, offset(info.folders.len()));
     put_u32(&mut out, header::STRINGS, offset(strings_at));
-    let span = strings.push(info.static_url);
+    let span = strings.push(&mut out, info.static_url);
     put_span(&mut out, header::BASE_URL, span);
-    let span = strings.push(&info.output_dir.display().to_string());
+    let span = strings.push(&mut out, &info.output_dir.display().to_string());
     put_span(&mut out, header::OUTPUT_DIR, span);
 
     for (i, (d1, d2)) in name_hash.disps.iter().enumerate() {
@@ -356,41 +369,44 @@ fn table_bytes(
         put_u32(&mut out, name_slots + slot * 4, *index);
     }
     for (i, folder) in info.folders.iter().enumerate() {
-        let span = strings.push(&folder.display().to_string());
+        let span = strings.push(&mut out, &folder.display().to_string());
         put_span(&mut out, folders + i * 8, span);
     }
 
     let mut url = String::new();
     for (i, e) in entries.iter().enumerate() {
         let at = records + i * RECORD_LEN;
-        let name = strings.push(e.name);
+        let name = strings.push(&mut out, e.name);
         put_span(&mut out, at + record::NAME, name);
         // The URL ends with the hashed name, percent-encoded: point the
         // hashed name into it when the encoding left it unchanged.
         url.clear();
         url.push_str(info.static_url);
         push_encoded_path(&mut url, e.hashed);
-        let url_span = strings.push(&url);
+        let url_span = strings.push(&mut out, &url);
         put_span(&mut out, at + record::URL, url_span);
         let hashed_span = if url.ends_with(e.hashed) {
             (url_span.0 + url_span.1 - offset(e.hashed.len()), offset(e.hashed.len()))
         } else {
-            strings.push(e.hashed)
+            strings.push(&mut out, e.hashed)
         };
         put_span(&mut out, at + record::HASHED_NAME, hashed_span);
-        put_span(&mut out, at + record::CONTENT_TYPE, strings.intern(e.content_type));
-        put_span(&mut out, at + record::INTEGRITY, strings.push(e.integrity));
+        let content_type = strings.intern(&mut out, e.content_type);
+        put_span(&mut out, at + record::CONTENT_TYPE, content_type);
+        let integrity = strings.push(&mut out, e.integrity);
+        put_span(&mut out, at + record::INTEGRITY, integrity);
         put_u32(&mut out, at + record::FOLDER, e.folder);
         // The relative source path is the end of the logical name.
         let source_span = if e.name.ends_with(e.source) {
             (name.0 + name.1 - offset(e.source.len()), offset(e.source.len()))
         } else {
-            strings.push(e.source)
+            strings.push(&mut out, e.source)
         };
         put_span(&mut out, at + record::SOURCE, source_span);
         for (field, r) in [(record::HASHED_FILE, &e.served), (record::ORIGINAL_FILE, &e.original)] {
             let at = at + field;
-            put_u32(&mut out, at + file::MD5, strings.digest(&r.md5));
+            let md5 = strings.digest(&mut out, &r.md5);
+            put_u32(&mut out, at + file::MD5, md5);
             put_u64(&mut out, at + file::SIZE, r.size);
             put_u64(&mut out, at + file::BR_SIZE, r.variants.br.map_or(ABSENT, |v| v.size));
             put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz.map_or(ABSENT, |v| v.size));
@@ -400,7 +416,6 @@ fn table_bytes(
             put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
         }
     }
-    out.extend_from_slice(&strings.bytes);
     debug_assert!({
         layout::check(&out);
         true

@@ -559,10 +559,14 @@ fn generate(
         folders: &folders,
     };
     let paths = generate::data_paths(&rust);
-    let key = generate::key(&entries, &info, &paths.table);
+    // With `embed`, the key spares an unchanged table the concatenation
+    // of every output file. Without it, computing the key costs about a
+    // third of computing the table, which is compared with the file
+    // before it is written anyway: the table is computed every time.
+    let key = config.embed.then(|| generate::key(&entries, &info, &paths.table));
     let present = paths.table.is_file() && (!config.embed || paths.embed.is_file());
     let mut embed_parts = None;
-    if generated_key.as_deref() != Some(key.as_str()) || !present {
+    if key.is_none() || *generated_key != key || !present {
         let hash = NameHash::of(&entries, name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
         *name_hash = Some(hash);
@@ -572,7 +576,7 @@ fn generate(
         } else {
             let _ = std::fs::remove_file(&paths.embed);
         }
-        *generated_key = Some(key);
+        *generated_key = key;
     }
     // Small, and cheap to compute: written whenever their bytes change,
     // and removed when empty.
