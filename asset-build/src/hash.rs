@@ -46,6 +46,9 @@ pub(crate) struct Hashed {
     pub(crate) digest: Digest,
     /// Its bytes, when it was read and the next stage reads it too.
     pub(crate) bytes: Option<Vec<u8>>,
+    /// Whether its MD5 is the one the last build recorded for this path
+    /// (`false` when there was no record).
+    pub(crate) same_md5: bool,
 }
 
 /// Which files carry an integrity value: the stylesheets and scripts a page
@@ -113,10 +116,19 @@ pub(crate) fn hash_all(
                     },
                     source,
                     bytes: None,
+                    same_md5: true,
                 },
                 None => {
                     let (digest, bytes) = digest_file(&source.path, source.size, with_integrity, keep(&source))?;
-                    Hashed { source, digest, bytes }
+                    let same_md5 = previous
+                        .get(source.path.as_os_str())
+                        .is_some_and(|s| s.md5 == digest.md5);
+                    Hashed {
+                        source,
+                        digest,
+                        bytes,
+                        same_md5,
+                    }
                 }
             };
             let read = recorded.is_none();
@@ -294,6 +306,7 @@ mod tests {
                 integrity: integrity(content.as_bytes()),
             },
             bytes: None,
+            same_md5: false,
         }
     }
 

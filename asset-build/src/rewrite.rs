@@ -14,6 +14,10 @@
 //! names did not change keeps its recorded name ([`RewriteRecord`]) and is
 //! not read at all; its rewritten bytes are produced again
 //! ([`render_needed`]) only if its output must be written or compressed.
+//! When the collected names are those of the last build, each reference
+//! still names the file it named, which the record keeps by index: only
+//! the files an edit can reach up the references are looked at, and the
+//! others keep their names without a lookup or a digest.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -55,7 +59,14 @@ pub(crate) struct RewriteRecord {
     pub(crate) integrity: String,
     pub(crate) size: u64,
     pub(crate) warnings: Vec<String>,
+    /// Per reference, the index in collection order of the file it names,
+    /// or [`NO_FILE`]: valid as long as the collected names are those of
+    /// [`Rewrites::names`].
+    pub(crate) targets: Vec<u32>,
 }
+
+/// In [`RewriteRecord::targets`], a reference that names no file.
+const NO_FILE: u32 = u32::MAX;
 
 /// Settings of the rewrite step.
 pub(crate) struct RewriteOptions<'a> {
@@ -80,6 +91,10 @@ impl RewriteOptions<'_> {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Rewrites {
     settings: Md5Digest,
+    /// Digest of the collected names, and of how each is read, in
+    /// collection order ([`names_key`]): while they are the same, every
+    /// reference names the file it named.
+    names: Md5Digest,
     pub(crate) records: FxHashMap<String, RewriteRecord>,
 }
 
@@ -96,6 +111,14 @@ pub(crate) struct Named {
 
 /// A CSS/JS file rewritten in this build: its new record and bytes.
 type Rewritten = (RewriteRecord, Vec<u8>);
+
+/// What became of a CSS/JS file.
+enum Outcome {
+    /// Its record still holds: with its references' targets as found
+    /// again, if it was scanned.
+    Kept(Option<Vec<u32>>),
+    Rewritten(Rewritten),
+}
 
 /// A CSS/JS file's references, from a scan or borrowed from the cache.
 struct Scanned<'p> {
@@ -168,28 +191,39 @@ pub(crate) fn rewrite_all(
     previous: Rewrites,
 ) -> Result<Named> {
     let settings = options.key();
-    let previous = if previous.settings == settings {
-        previous.records
+    let (previous, previous_names) = if previous.settings == settings {
+        (previous.records, Some(previous.names))
     } else {
-        FxHashMap::default()
+        (FxHashMap::default(), None)
     };
     // The bytes the hash stage read, so that no file is read twice.
     let read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
-    let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
     let kinds: Vec<Option<FileKind>> = files.iter().map(|f| kind_of(f)).collect();
+    let names = names_key(&files, &kinds);
+    let visit = match previous_names {
+        Some(before) if before == names => {
+            let same_md5: Vec<bool> = hashed_files.iter().map(|h| h.same_md5).collect();
+            to_visit(&files, &kinds, &digests, &same_md5, &previous)
+        }
+        _ => kinds.iter().map(Option::is_some).collect(),
+    };
+    let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
 
     // Files that are not CSS/JS are named from their bytes; CSS/JS files
-    // once the files they refer to are.
+    // whose record holds, by it; the others once the files they refer to
+    // are.
     let mut hashed: Vec<Option<String>> = files
         .iter()
         .zip(&digests)
         .zip(&kinds)
-        .map(|((file, digest), kind)| match kind {
+        .enumerate()
+        .map(|(i, ((file, digest), kind))| match kind {
             _ if file.prehashed => Some(file.name.clone()),
             None => Some(hashed_name(&file.name, digest)),
-            Some(_) => None,
+            Some(_) if visit[i] => None,
+            Some(_) => Some(previous[&file.name].hashed.clone()),
         })
         .collect();
 
@@ -197,19 +231,27 @@ pub(crate) fn rewrite_all(
         .into_par_iter()
         .enumerate()
         .map(|(i, read)| match kinds[i] {
-            Some(kind) => {
+            Some(kind) if visit[i] => {
                 let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
                 scan(files[i], read, kind, cached, &lookup, &hashed, options).map(Some)
             }
-            None => Ok(None),
+            _ => Ok(None),
         })
         .collect::<Result<_>>()?;
 
-    // Per CSS/JS file, once named: `None` when its record is reused.
-    let mut outcome: Vec<Option<Option<Rewritten>>> = (0..files.len()).map(|_| None).collect();
+    // Per CSS/JS file, once named.
+    let mut outcome: Vec<Option<Outcome>> = (0..files.len())
+        .map(|i| (kinds[i].is_some() && !visit[i]).then_some(Outcome::Kept(None)))
+        .collect();
     let mut warnings: Vec<String> = Vec::new();
-    for s in scanned.iter().flatten() {
-        warnings.extend(s.warnings.iter().cloned());
+    for (i, s) in scanned.iter().enumerate() {
+        match s {
+            Some(s) => warnings.extend(s.warnings.iter().cloned()),
+            None if matches!(outcome[i], Some(Outcome::Kept(None))) => {
+                warnings.extend(previous[&files[i].name].warnings.iter().cloned());
+            }
+            None => {}
+        }
     }
 
     for level in levels(&scanned, &files)? {
@@ -218,7 +260,7 @@ pub(crate) fn rewrite_all(
             .into_iter()
             .map(|i| (i, scanned[i].as_mut().and_then(|s| s.rendered.take())))
             .collect();
-        let results: Vec<(usize, Option<Rewritten>)> = level
+        let results: Vec<(usize, Outcome)> = level
             .into_par_iter()
             .map(|(i, rendered)| {
                 let s = scanned[i].as_ref().expect("levels hold only scanned files");
@@ -227,7 +269,7 @@ pub(crate) fn rewrite_all(
                     .get(&files[i].name)
                     .is_some_and(|r| r.source_md5 == digests[i] && r.targets_key == targets_key);
                 if cached {
-                    return Ok((i, None));
+                    return Ok((i, Outcome::Kept(Some(packed(&s.targets)))));
                 }
                 let text = match &s.text {
                     Some(text) => Cow::Borrowed(text.as_str()),
@@ -254,14 +296,15 @@ pub(crate) fn rewrite_all(
                     integrity,
                     size: bytes.len() as u64,
                     warnings: s.warnings.to_vec(),
+                    targets: packed(&s.targets),
                 };
-                Ok((i, Some((record, bytes))))
+                Ok((i, Outcome::Rewritten((record, bytes))))
             })
             .collect::<Result<_>>()?;
         for (i, new) in results {
             hashed[i] = Some(match &new {
-                Some((record, _)) => record.hashed.clone(),
-                None => previous[&files[i].name].hashed.clone(),
+                Outcome::Rewritten((record, _)) => record.hashed.clone(),
+                Outcome::Kept(_) => previous[&files[i].name].hashed.clone(),
             });
             outcome[i] = Some(new);
         }
@@ -282,14 +325,17 @@ pub(crate) fn rewrite_all(
             };
             named += 1;
             let (served, bytes) = match outcome {
-                Some((record, bytes)) => {
+                Outcome::Rewritten((record, bytes)) => {
                     rewritten += 1;
                     let served = served_digest(&record);
                     records.insert(file.source.name.clone(), record);
                     (served, ServedBytes::Rewritten(bytes))
                 }
-                None => {
-                    let record = &records[&file.source.name];
+                Outcome::Kept(targets) => {
+                    let record = records.get_mut(&file.source.name).expect("a kept file has a record");
+                    if let Some(targets) = targets {
+                        record.targets = targets;
+                    }
                     (served_digest(record), ServedBytes::NotRendered)
                 }
             };
@@ -318,9 +364,93 @@ pub(crate) fn rewrite_all(
     Ok(Named {
         assets,
         warnings,
-        records: Rewrites { settings, records },
+        records: Rewrites {
+            settings,
+            names,
+            records,
+        },
         rewritten,
     })
+}
+
+/// Digest of the collected names and of how each is read (as CSS, as JS,
+/// as it is, or as a file already hashed), in collection order: what every
+/// reference's resolution depends on besides the settings.
+fn names_key(files: &[&SourceFile], kinds: &[Option<FileKind>]) -> Md5Digest {
+    let mut h = Md5::new();
+    for (file, kind) in files.iter().zip(kinds) {
+        update_field(&mut h, file.name.as_bytes());
+        h.update([match kind {
+            _ if file.prehashed => 3,
+            None => 0,
+            Some(FileKind::Css) => 1,
+            Some(FileKind::Js) => 2,
+        }]);
+    }
+    h.finalize().into()
+}
+
+/// With the names of the last build ([`names_key`]), which CSS/JS files
+/// must be looked at again: those without a record or with other content,
+/// those referring to a file whose MD5 may have changed (the hash stage
+/// says which kept theirs), and, up the chains, those referring to a
+/// CSS/JS file looked at again. The others keep their records' names
+/// without a lookup, a digest or a read.
+fn to_visit(
+    files: &[&SourceFile],
+    kinds: &[Option<FileKind>],
+    digests: &[Md5Digest],
+    same_md5: &[bool],
+    previous: &FxHashMap<String, RewriteRecord>,
+) -> Vec<bool> {
+    let n = files.len();
+    let mut visit = vec![false; n];
+    // (CSS/JS file referred to, CSS/JS file referring to it).
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    for i in (0..n).filter(|&i| kinds[i].is_some()) {
+        let record = previous
+            .get(&files[i].name)
+            .filter(|r| r.source_md5 == digests[i] && r.targets.len() == r.references.len());
+        let Some(record) = record else {
+            visit[i] = true;
+            continue;
+        };
+        for &t in &record.targets {
+            let Some(t) = (t != NO_FILE).then_some(t as usize) else {
+                continue;
+            };
+            match kinds.get(t) {
+                None => visit[i] = true,
+                Some(Some(_)) => edges.push((t as u32, i as u32)),
+                Some(None) if !same_md5[t] => visit[i] = true,
+                Some(None) => {}
+            }
+        }
+    }
+    edges.sort_unstable();
+    let mut stack: Vec<usize> = (0..n).filter(|&i| visit[i]).collect();
+    while let Some(t) = stack.pop() {
+        let start = edges.partition_point(|&(target, _)| (target as usize) < t);
+        for &(target, dependent) in &edges[start..] {
+            if target as usize != t {
+                break;
+            }
+            let d = dependent as usize;
+            if !visit[d] {
+                visit[d] = true;
+                stack.push(d);
+            }
+        }
+    }
+    visit
+}
+
+/// A scan's targets as a record keeps them.
+fn packed(targets: &[Option<usize>]) -> Vec<u32> {
+    targets
+        .iter()
+        .map(|t| t.map_or(NO_FILE, |t| u32::try_from(t).expect("fewer than 2^32 assets")))
+        .collect()
 }
 
 /// Renders again, on all cores, the rewritten bytes of the assets at

@@ -742,3 +742,120 @@ fn changing_a_rewrite_setting_rewrites_again() {
         "import { a } from \"./lib.js\";\n"
     );
 }
+
+/// A sequence of edits, each followed by a rebuild that reuses the last
+/// one's records, names every file as a build from nothing does: content
+/// edits deep in `@import` chains, images edited, files touched without a
+/// change, new files and new references.
+#[test]
+fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+    const CSS: usize = 8;
+    let mut images: Vec<String> = (0..6).map(|i| format!("img/i{i}.png")).collect();
+    // Stylesheet `i` imports stylesheets after it only, so there is no cycle.
+    let css = |i: usize, imports: &[usize], urls: &[&String], note: usize| {
+        let mut text = String::new();
+        for j in imports {
+            text.push_str(&format!("@import \"c{j}.css\";\n"));
+        }
+        for url in urls {
+            text.push_str(&format!(".x {{ background: url(../{url}) }}\n"));
+        }
+        text.push_str(&format!("/* {i} {note} */\n"));
+        text
+    };
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut imports: Vec<Vec<usize>> = (0..CSS)
+        .map(|i| ((i + 1)..CSS).filter(|_| rng.below(3) == 0).collect())
+        .collect();
+    let mut urls: Vec<Vec<usize>> = (0..CSS).map(|_| vec![rng.below(images.len())]).collect();
+    let project = Project::new(&[]);
+    let mut when = 1_600_000_000;
+    let mut write = |project: &Project, rel: &str, content: &str| {
+        project.write(rel, content);
+        // Each write gets its own old time: the next build sees it changed,
+        // and trusts the stamps of the files left alone.
+        when += 1;
+        filetime::set_file_mtime(project.path(rel), filetime::FileTime::from_unix_time(when, 0)).unwrap();
+    };
+    let write_css = |i: usize, note: usize, imports: &[Vec<usize>], urls: &[Vec<usize>], images: &[String]| {
+        let refs: Vec<&String> = urls[i].iter().map(|&u| &images[u]).collect();
+        (format!("assets/css/c{i}.css"), css(i, &imports[i], &refs, note))
+    };
+    for (i, image) in images.iter().enumerate() {
+        write(&project, &format!("assets/{image}"), &format!("image {i}"));
+    }
+    for i in 0..CSS {
+        let (rel, text) = write_css(i, 0, &imports, &urls, &images);
+        write(&project, &rel, &text);
+    }
+    write(&project, "assets/app.js", "import './lib.js';\n");
+    write(&project, "assets/lib.js", "export const x = 1;\n");
+    project.build().unwrap();
+
+    for step in 1..=40 {
+        match rng.below(6) {
+            0 => {
+                let image = rng.below(images.len());
+                write(
+                    &project,
+                    &format!("assets/{}", images[image]),
+                    &format!("image {image} v{step}"),
+                );
+            }
+            1 => {
+                let i = rng.below(CSS);
+                let (rel, text) = write_css(i, step, &imports, &urls, &images);
+                write(&project, &rel, &text);
+            }
+            2 => {
+                // Touched, same bytes.
+                let i = rng.below(CSS);
+                let rel = format!("assets/css/c{i}.css");
+                let text = std::fs::read_to_string(project.path(&rel)).unwrap();
+                write(&project, &rel, &text);
+            }
+            3 => {
+                images.push(format!("img/new{step}.png"));
+                write(&project, &format!("assets/img/new{step}.png"), &format!("new {step}"));
+                let i = rng.below(CSS);
+                urls[i].push(images.len() - 1);
+                let (rel, text) = write_css(i, step, &imports, &urls, &images);
+                write(&project, &rel, &text);
+            }
+            4 => {
+                let i = rng.below(CSS - 1);
+                let j = i + 1 + rng.below(CSS - i - 1);
+                if !imports[i].contains(&j) {
+                    imports[i].push(j);
+                }
+                let (rel, text) = write_css(i, step, &imports, &urls, &images);
+                write(&project, &rel, &text);
+            }
+            _ => write(&project, "assets/lib.js", &format!("export const x = {step};\n")),
+        }
+        project.build().unwrap();
+        let cold_dir = project.path(&format!("cold{step}"));
+        project
+            .config()
+            .out_dir(cold_dir.join("out"))
+            .output_dir(cold_dir.join("static"))
+            .build()
+            .unwrap();
+        let cold: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(cold_dir.join("static/staticfiles.json")).unwrap()).unwrap();
+        assert_eq!(
+            project.manifest(),
+            *cold["paths"].as_object().unwrap(),
+            "after step {step}"
+        );
+    }
+}
