@@ -114,9 +114,11 @@ type Rewritten = (RewriteRecord, Vec<u8>);
 
 /// What became of a CSS/JS file.
 enum Outcome {
-    /// Its record still holds: with its references' targets as found
-    /// again, if it was scanned.
-    Kept(Option<Vec<u32>>),
+    /// Not looked at: its record's served digest and size, and warnings.
+    Untouched((Digest, u64), Vec<String>),
+    /// Looked at, and its record still holds: with its references'
+    /// targets as found again.
+    Kept(Vec<u32>),
     Rewritten(Rewritten),
 }
 
@@ -214,6 +216,8 @@ pub(crate) fn rewrite_all(
     // Files that are not CSS/JS are named from their bytes; CSS/JS files
     // whose record holds, by it; the others once the files they refer to
     // are.
+    // Per CSS/JS file, once named.
+    let mut outcome: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
     let mut hashed: Vec<Option<String>> = files
         .iter()
         .zip(&digests)
@@ -223,7 +227,11 @@ pub(crate) fn rewrite_all(
             _ if file.prehashed => Some(file.name.clone()),
             None => Some(hashed_name(&file.name, digest)),
             Some(_) if visit[i] => None,
-            Some(_) => Some(previous[&file.name].hashed.clone()),
+            Some(_) => {
+                let record = &previous[&file.name];
+                outcome[i] = Some(Outcome::Untouched(served_digest(record), record.warnings.clone()));
+                Some(record.hashed.clone())
+            }
         })
         .collect();
 
@@ -239,18 +247,12 @@ pub(crate) fn rewrite_all(
         })
         .collect::<Result<_>>()?;
 
-    // Per CSS/JS file, once named.
-    let mut outcome: Vec<Option<Outcome>> = (0..files.len())
-        .map(|i| (kinds[i].is_some() && !visit[i]).then_some(Outcome::Kept(None)))
-        .collect();
     let mut warnings: Vec<String> = Vec::new();
-    for (i, s) in scanned.iter().enumerate() {
-        match s {
-            Some(s) => warnings.extend(s.warnings.iter().cloned()),
-            None if matches!(outcome[i], Some(Outcome::Kept(None))) => {
-                warnings.extend(previous[&files[i].name].warnings.iter().cloned());
-            }
-            None => {}
+    for (s, outcome) in scanned.iter().zip(&outcome) {
+        match (s, outcome) {
+            (Some(s), _) => warnings.extend(s.warnings.iter().cloned()),
+            (None, Some(Outcome::Untouched(_, kept))) => warnings.extend(kept.iter().cloned()),
+            _ => {}
         }
     }
 
@@ -269,7 +271,7 @@ pub(crate) fn rewrite_all(
                     .get(&files[i].name)
                     .is_some_and(|r| r.source_md5 == digests[i] && r.targets_key == targets_key);
                 if cached {
-                    return Ok((i, Outcome::Kept(Some(packed(&s.targets)))));
+                    return Ok((i, Outcome::Kept(packed(&s.targets))));
                 }
                 let text = match &s.text {
                     Some(text) => Cow::Borrowed(text.as_str()),
@@ -304,7 +306,7 @@ pub(crate) fn rewrite_all(
         for (i, new) in results {
             hashed[i] = Some(match &new {
                 Outcome::Rewritten((record, _)) => record.hashed.clone(),
-                Outcome::Kept(_) => previous[&files[i].name].hashed.clone(),
+                _ => previous[&files[i].name].hashed.clone(),
             });
             outcome[i] = Some(new);
         }
@@ -331,11 +333,10 @@ pub(crate) fn rewrite_all(
                     records.insert(file.source.name.clone(), record);
                     (served, ServedBytes::Rewritten(bytes))
                 }
+                Outcome::Untouched(served, _) => (served, ServedBytes::NotRendered),
                 Outcome::Kept(targets) => {
                     let record = records.get_mut(&file.source.name).expect("a kept file has a record");
-                    if let Some(targets) = targets {
-                        record.targets = targets;
-                    }
+                    record.targets = targets;
                     (served_digest(record), ServedBytes::NotRendered)
                 }
             };
