@@ -46,7 +46,7 @@ use crate::rewrite::Rewrites;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 12;
+const VERSION: u32 = 13;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]

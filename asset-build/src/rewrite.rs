@@ -51,7 +51,7 @@ pub(crate) struct RewriteRecord {
     /// MD5 of the original content.
     pub(crate) source_md5: Md5Digest,
     /// Every reference's resolved name and what it was, in order.
-    pub(crate) references: Vec<(String, TargetKind)>,
+    pub(crate) references: References,
     /// MD5 over the hashed names of the referenced files.
     pub(crate) targets_key: Md5Digest,
     pub(crate) hashed: String,
@@ -63,6 +63,40 @@ pub(crate) struct RewriteRecord {
     /// or [`NO_FILE`]: valid as long as the collected names are those of
     /// [`Rewrites::names`].
     pub(crate) targets: Vec<u32>,
+}
+
+/// A CSS/JS file's references as a record keeps them: each one's resolved
+/// target and what it was, in order. The targets share one string, so
+/// that loading tens of thousands of records allocates a few times per
+/// record rather than once per reference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct References {
+    targets: String,
+    /// Where each target ends in `targets`.
+    ends: Vec<u32>,
+    kinds: Vec<TargetKind>,
+}
+
+impl References {
+    fn push(&mut self, target: &str, kind: TargetKind) {
+        self.targets.push_str(target);
+        self.ends
+            .push(u32::try_from(self.targets.len()).expect("references under 4 GiB"));
+        self.kinds.push(kind);
+    }
+
+    fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Each reference's target and what it was, in order.
+    fn iter(&self) -> impl Iterator<Item = (&str, TargetKind)> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).zip(&self.kinds).map(|((start, &end), &kind)| {
+            let target = self.targets.get(start as usize..end as usize).unwrap_or("");
+            (target, kind)
+        })
+    }
 }
 
 /// In [`RewriteRecord::targets`], a reference that names no file.
@@ -129,7 +163,7 @@ struct Scanned<'p> {
     /// The rewritten content, when the scan could produce it: every file
     /// it refers to was named before the scan (none is CSS/JS).
     rendered: Option<String>,
-    references: Cow<'p, [(String, TargetKind)]>,
+    references: Cow<'p, References>,
     /// Per reference, the index of the file it names, if it names one.
     targets: Vec<Option<usize>>,
     /// Indices of the CSS/JS files it refers to.
@@ -291,7 +325,7 @@ pub(crate) fn rewrite_all(
                 };
                 let record = RewriteRecord {
                     source_md5: digests[i],
-                    references: s.references.to_vec(),
+                    references: s.references.clone().into_owned(),
                     targets_key,
                     hashed: hashed_name(&files[i].name, &digest),
                     served_md5: digest,
@@ -573,9 +607,9 @@ fn scan<'p>(
         let unchanged = record.references.iter().all(|(target, kind)| {
             let (found, index) = lookup.find(target);
             targets.push(index);
-            found == *kind
+            found == kind
         });
-        if unchanged {
+        if unchanged && targets.len() == record.references.len() {
             return Ok(Scanned {
                 text: None,
                 rendered: None,
@@ -587,13 +621,13 @@ fn scan<'p>(
         }
     }
     let text = read_text(file, read)?;
-    let mut references = Vec::new();
+    let mut references = References::default();
     let mut targets = Vec::new();
     let mut warnings = Vec::new();
     let mut final_output = true;
     let mut resolve = |r: &Reference<'_>| -> Result<Resolution> {
         let (found, index) = lookup.find(&r.target);
-        references.push((r.target.clone(), found));
+        references.push(&r.target, found);
         targets.push(index);
         match found {
             TargetKind::File => match index.and_then(|t| hashed[t].as_ref()) {
@@ -694,5 +728,29 @@ fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], pending: &[us
             };
         }
         path.push(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_keep_each_target_and_kind_in_order() {
+        let list = [
+            ("img/a.png", TargetKind::File),
+            ("", TargetKind::Missing),
+            ("fonts/", TargetKind::Folder),
+            ("ünï/cödé.woff2", TargetKind::File),
+        ];
+        let mut references = References::default();
+        for (target, kind) in list {
+            references.push(target, kind);
+        }
+        assert_eq!(references.len(), 4);
+        assert_eq!(references.iter().collect::<Vec<_>>(), list);
+        let bytes = postcard::to_allocvec(&references).unwrap();
+        let back: References = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.iter().collect::<Vec<_>>(), list);
     }
 }
