@@ -22,16 +22,16 @@
 //! version, in two parts: a small [`Head`] (the [`Finished`] record and the
 //! dependency crates' folders), which is all a build with nothing to do
 //! decodes, then the stages' records ([`Body`]) in a few sections, each
-//! encoded on its own so that they are encoded and decoded on all cores.
-//! The body is decoded on another thread from the moment the file is read,
-//! while the build lists the source folders, and waited for only when the
-//! stages run. One that is missing, unreadable, of another version or
+//! encoded on its own so that they are encoded on all cores. Only the head
+//! is read before the build goes on: another thread reads the body and
+//! decodes it while the build lists the source folders, and the build
+//! waits for it only when the stages run. One that is missing, unreadable, of another version or
 //! truncated is an empty cache, and the build does everything again. It is
 //! replaced atomically, so a killed build leaves the previous one whole.
 
 use std::ffi::OsString;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rustc_hash::FxHashMap;
@@ -54,16 +54,20 @@ pub(crate) struct BuildCache {
     pub(crate) head: Head,
     pub(crate) body: Body,
     /// The body as stored, until [`read_body`](Self::read_body).
-    stored: Option<StoredBody>,
+    stored: Option<Stored>,
 }
 
-/// The stored body, and the thread decoding it.
+/// The stored body's bytes, and its records if they decode.
+type StoredBody = (Vec<u8>, Option<Body>);
+
+/// The thread reading and decoding the stored body.
 #[derive(Debug)]
-struct StoredBody {
-    /// The whole file; the body starts at `at`.
-    bytes: Arc<Vec<u8>>,
-    at: usize,
-    decoding: Option<JoinHandle<Option<Body>>>,
+struct Stored(JoinHandle<StoredBody>);
+
+impl Stored {
+    fn wait(self) -> StoredBody {
+        self.0.join().unwrap_or_default()
+    }
 }
 
 /// What a build needs before it knows whether it has anything to do.
@@ -118,56 +122,84 @@ impl BuildCache {
     /// thread ([`read_body`](Self::read_body) waits for it). A missing,
     /// unreadable or outdated cache is empty.
     pub(crate) fn load(out_dir: &Path) -> BuildCache {
-        let Ok(bytes) = std::fs::read(out_dir.join(CACHE_FILE)) else {
+        let Ok(mut file) = std::fs::File::open(out_dir.join(CACHE_FILE)) else {
             return BuildCache::default();
         };
-        let head = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .and_then(|rest| rest.strip_prefix(VERSION.to_le_bytes().as_slice()))
-            .and_then(|rest| postcard::take_from_bytes::<Head>(rest).ok());
-        let Some((head, body)) = head else {
-            return BuildCache::default();
+        // The head is small: read until it decodes, and leave the body,
+        // tens of megabytes at tens of thousands of assets, to the thread
+        // that decodes it.
+        let mut bytes = Vec::new();
+        let mut want = 64 * 1024;
+        let (head, at) = loop {
+            let asked = want - bytes.len();
+            let Ok(got) = (&mut file).take(asked as u64).read_to_end(&mut bytes) else {
+                return BuildCache::default();
+            };
+            let head = bytes
+                .strip_prefix(MAGIC.as_slice())
+                .and_then(|rest| rest.strip_prefix(VERSION.to_le_bytes().as_slice()))
+                .map(postcard::take_from_bytes::<Head>);
+            match head {
+                Some(Ok((head, body))) => break (head, bytes.len() - body.len()),
+                Some(Err(postcard::Error::DeserializeUnexpectedEnd)) if got == asked => want *= 4,
+                _ => return BuildCache::default(),
+            }
         };
-        let at = bytes.len() - body.len();
-        let bytes = Arc::new(bytes);
-        let shared = Arc::clone(&bytes);
+        bytes.drain(..at);
+        let read = move || {
+            let mut body = bytes;
+            match file.read_to_end(&mut body) {
+                Ok(_) => {
+                    let decoded = Body::decode(&body);
+                    (body, decoded)
+                }
+                Err(_) => (Vec::new(), None),
+            }
+        };
         // A build with nothing to do never waits for it.
-        let decoding = std::thread::Builder::new()
+        let stored = match std::thread::Builder::new()
             .name("asset-build-cache".to_owned())
-            .spawn(move || Body::decode(&shared[at..]))
-            .ok();
+            .spawn(read)
+        {
+            Ok(thread) => Stored(thread),
+            // No thread: the stages start from an empty body.
+            Err(_) => {
+                return BuildCache {
+                    head,
+                    ..BuildCache::default()
+                };
+            }
+        };
         BuildCache {
             head,
             body: Body::default(),
-            stored: Some(StoredBody { bytes, at, decoding }),
+            stored: Some(stored),
         }
     }
 
     /// Waits for the stages' records to be decoded; undecodable ones are
     /// empty, and the build does everything again.
     pub(crate) fn read_body(&mut self) {
-        let Some(stored) = self.stored.take() else {
-            return;
-        };
-        let body = match stored.decoding {
-            Some(thread) => thread.join().ok().flatten(),
-            None => Body::decode(&stored.bytes[stored.at..]),
-        };
-        self.body = body.unwrap_or_default();
+        if let Some(stored) = self.stored.take() {
+            self.body = stored.wait().1.unwrap_or_default();
+        }
     }
 
     /// Saves the cache, with the sections encoded early if given (of the
     /// records the body holds now). A failure only costs speed on the next
     /// run, so it is returned for the caller to report as a warning.
-    pub(crate) fn save(&self, out_dir: &Path, early: Option<EarlySections>) -> std::io::Result<()> {
+    pub(crate) fn save(&mut self, out_dir: &Path, early: Option<EarlySections>) -> std::io::Result<()> {
         let mut head = Vec::with_capacity(1 << 12);
         head.extend_from_slice(MAGIC);
         head.extend_from_slice(&VERSION.to_le_bytes());
         let head = postcard::to_extend(&self.head, head).map_err(std::io::Error::other)?;
         let path = out_dir.join(CACHE_FILE);
-        match &self.stored {
+        match self.stored.take() {
             // The body was never read: keep it as it was stored.
-            Some(stored) => crate::fs::write_atomic_parts(&path, &[&head, &stored.bytes[stored.at..]]),
+            Some(stored) => {
+                let (body, _) = stored.wait();
+                crate::fs::write_atomic_parts(&path, &[&head, &body])
+            }
             None => {
                 let sections = self.body.encode(early)?;
                 let lengths = sections.each_ref().map(|s| (s.len() as u64).to_le_bytes());
@@ -226,7 +258,7 @@ impl Body {
         ])
     }
 
-    /// Decodes what [`encode`](Self::encode) wrote, on all cores; `None`
+    /// Decodes what [`encode`](Self::encode) wrote; `None`
     /// if any section is damaged.
     fn decode(bytes: &[u8]) -> Option<Body> {
         let mut sections = [&[][..]; 4];
@@ -297,5 +329,35 @@ mod tests {
         other_version[MAGIC.len()] ^= 1;
         std::fs::write(&path, &other_version).unwrap();
         assert_eq!(read(dir.path()), None, "another version");
+    }
+
+    #[test]
+    fn a_head_larger_than_the_first_read_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = BuildCache::default();
+        // About 400 KB of warnings: the head is read in several steps.
+        let warnings: Vec<String> = (0..4000).map(|i| format!("warning {i}: {}", "x".repeat(90))).collect();
+        cache.head.finished = Some(Finished {
+            inputs: [1; 16],
+            output_tree: Written::default(),
+            generated: Vec::new(),
+            assets: 7,
+            outputs: 8,
+            manifest_hash: "hash".to_owned(),
+            warnings: warnings.clone(),
+        });
+        cache.body.generated_key = Some("key".to_owned());
+        cache.save(dir.path(), None).unwrap();
+        let mut loaded = BuildCache::load(dir.path());
+        assert_eq!(loaded.head.finished.as_ref().unwrap().warnings, warnings);
+        loaded.read_body();
+        assert_eq!(loaded.body.generated_key.as_deref(), Some("key"));
+
+        // Cut inside the head: nothing is trusted.
+        let path = dir.path().join(CACHE_FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..200_000]).unwrap();
+        let loaded = BuildCache::load(dir.path());
+        assert!(loaded.head.finished.is_none());
     }
 }

@@ -112,7 +112,13 @@ pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> 
                 dir: source.dir.clone(),
             });
         }
-        for file in walk(source, folder as u32, ignore)? {
+        let walked = walk(source, folder as u32, ignore)?;
+        if sources.len() == 1 {
+            // One folder's names are all different: nothing can clash.
+            files = walked;
+            break;
+        }
+        for file in walked {
             match index.get(&file.name) {
                 Some(&first) => warnings.push(format!(
                     "two files are named `{}`: `{}` is used and `{}` is ignored (the first \

@@ -122,12 +122,13 @@ fn run(config: &Config) -> Result<Output> {
             .iter()
             .all(|(path, size, mtime)| stamp(path) == Some((*size, *mtime)))
     {
+        let finished = finished.clone();
         return Ok(unchanged(
             config,
             &out_dir,
             output_dir,
-            finished,
-            &cache,
+            &finished,
+            &mut cache,
             dependencies_before,
         ));
     }
@@ -249,7 +250,7 @@ fn run(config: &Config) -> Result<Output> {
         manifest_hash: manifest.hash.clone(),
         warnings: warnings.clone(),
     });
-    save(config, &cache, &out_dir, Some(early), &mut warnings);
+    save(config, &mut cache, &out_dir, Some(early), &mut warnings);
     let output = Output {
         files_compressed: compressed.computed,
         compress_seconds,
@@ -280,7 +281,13 @@ fn free_in_background<T: Send + 'static>(records: T) {
 }
 
 /// Saves the cache (a failure is a warning), then prints the warnings.
-fn save(config: &Config, cache: &BuildCache, out_dir: &Path, early: Option<EarlySections>, warnings: &mut Vec<String>) {
+fn save(
+    config: &Config,
+    cache: &mut BuildCache,
+    out_dir: &Path,
+    early: Option<EarlySections>,
+    warnings: &mut Vec<String>,
+) {
     if let Err(e) = cache.save(out_dir, early) {
         warnings.push(format!(
             "could not save the build cache in `{}` ({e}); the next build rehashes every file",
@@ -306,7 +313,7 @@ fn unchanged(
     out_dir: &Path,
     output_dir: PathBuf,
     finished: &Finished,
-    cache: &BuildCache,
+    cache: &mut BuildCache,
     dependencies_before: Option<DependencyAssets>,
 ) -> Output {
     let mut warnings = finished.warnings.clone();
