@@ -49,6 +49,8 @@ pub(crate) struct Hashed {
     /// Whether its MD5 is the one the last build recorded for this path
     /// (`false` when there was no record).
     pub(crate) same_md5: bool,
+    /// Whether it was read: `false` when its recorded stamp held.
+    pub(crate) read: bool,
 }
 
 /// Which files carry an integrity value: the stylesheets and scripts a page
@@ -91,7 +93,7 @@ pub(crate) fn hash_all(
     integrity_for: &IntegrityFor,
     keep: &(dyn Fn(&SourceFile) -> bool + Sync),
 ) -> Result<(Vec<Hashed>, usize)> {
-    let results: Vec<(Hashed, bool)> = files
+    let results: Vec<Hashed> = files
         .into_par_iter()
         // Small batches, so that a core that is done takes files from the
         // other's share instead of waiting for it.
@@ -117,6 +119,7 @@ pub(crate) fn hash_all(
                     source,
                     bytes: None,
                     same_md5: true,
+                    read: false,
                 },
                 None => {
                     let (digest, bytes) = digest_file(&source.path, source.size, with_integrity, keep(&source))?;
@@ -128,28 +131,34 @@ pub(crate) fn hash_all(
                         digest,
                         bytes,
                         same_md5,
+                        read: true,
                     }
                 }
             };
-            let read = recorded.is_none();
-            Ok((hashed, read))
+            Ok(hashed)
         })
         .collect::<Result<_>>()?;
-    let read = results.iter().filter(|(_, read)| *read).count();
-    Ok((results.into_iter().map(|(h, _)| h).collect(), read))
+    let read = results.iter().filter(|h| h.read).count();
+    Ok((results, read))
 }
 
 /// Brings the recorded stamps up to date with this build: every file not
 /// modified within [`RACY_WINDOW_NS`] of `started_ns` is recorded with its
 /// digests; files modified within it, and files no longer collected, are
-/// dropped. Entries that are already right stay as they are, so a rebuild
-/// costs a lookup per file rather than a copy of every path. Returns
-/// whether every file was recorded.
+/// dropped. Entries that are already right stay as they are, and those of
+/// files not read (their stamp held, so it was recorded by a build that
+/// found it outside the window) are not looked up at all: a rebuild costs a
+/// lookup per file read rather than a copy of every path. Returns whether
+/// every file was recorded.
 pub(crate) fn update_stamps(stamps: &mut FxHashMap<OsString, SourceStamp>, hashed: &[Hashed], started_ns: u64) -> bool {
     let racy_before = started_ns.saturating_sub(RACY_WINDOW_NS);
     let mut racy = false;
     let mut recorded = 0;
     for h in hashed {
+        if !h.read {
+            recorded += 1;
+            continue;
+        }
         let path = h.source.path.as_os_str();
         let mtime_ns = h.source.mtime_ns as u64;
         if mtime_ns >= racy_before {
@@ -307,6 +316,7 @@ mod tests {
             },
             bytes: None,
             same_md5: false,
+            read: true,
         }
     }
 
@@ -319,10 +329,15 @@ mod tests {
         assert_eq!(stamps.len(), 3);
         assert_eq!(stamps[OsStr::new("b")].md5, digest_of("b"));
 
-        // `a` unchanged, `b` edited, `c` gone, `d` new, `e` modified just
-        // before the build started (not recorded).
+        // `a` not read (its stamp held), `b` edited, `c` gone, `d` new, `e`
+        // modified just before the build started (not recorded).
+        let not_read = Hashed {
+            read: false,
+            same_md5: true,
+            ..hashed("a", 1, "a")
+        };
         let second = [
-            hashed("a", 1, "a"),
+            not_read,
             hashed("b", 2, "b2"),
             hashed("d", 1, "d"),
             hashed("e", started - 1, "e"),
@@ -331,6 +346,7 @@ mod tests {
         let mut paths: Vec<&OsStr> = stamps.keys().map(|p| p.as_os_str()).collect();
         paths.sort();
         assert_eq!(paths, ["a", "b", "d"]);
+        assert_eq!(stamps[OsStr::new("a")].md5, digest_of("a"));
         let b = &stamps[OsStr::new("b")];
         assert_eq!((b.size, b.mtime_ns, b.md5), (2, 2, digest_of("b2")));
         assert_eq!(b.integrity, integrity(b"b2"));
