@@ -25,9 +25,10 @@
 //! encoded on its own so that they are encoded on all cores. Only the head
 //! is read before the build goes on: another thread reads the body and
 //! decodes it while the build lists the source folders, and the build
-//! waits for it only when the stages run. One that is missing, unreadable, of another version or
-//! truncated is an empty cache, and the build does everything again. It is
-//! replaced atomically, so a killed build leaves the previous one whole.
+//! waits for it only when the stages run. A cache that is missing,
+//! unreadable, of another version or truncated is an empty cache, and the
+//! build does everything again. It is replaced atomically, so a killed
+//! build leaves the previous one whole.
 
 use std::ffi::OsString;
 use std::io::Read as _;
@@ -258,8 +259,8 @@ impl Body {
         ])
     }
 
-    /// Decodes what [`encode`](Self::encode) wrote; `None`
-    /// if any section is damaged.
+    /// Decodes what [`encode`](Self::encode) wrote; `None` if any section
+    /// is damaged.
     fn decode(bytes: &[u8]) -> Option<Body> {
         let mut sections = [&[][..]; 4];
         let mut rest = bytes;

@@ -247,11 +247,11 @@ pub(crate) fn rewrite_all(
     };
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
 
-    // Files that are not CSS/JS are named from their bytes; CSS/JS files
-    // whose record holds, by it; the others once the files they refer to
-    // are.
     // Per CSS/JS file, once named.
     let mut outcome: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
+    // Files that are not CSS/JS are named from their bytes; CSS/JS files
+    // not looked at, by their records; the others once the files they
+    // refer to are.
     let mut hashed: Vec<Option<String>> = files
         .iter()
         .zip(&digests)
