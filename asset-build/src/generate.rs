@@ -37,7 +37,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compress::Variants;
-use crate::hash::{Md5Digest, hex, update_field};
+use crate::hash::{Md5Digest, hex, push_hex, update_field};
 use crate::prehashed::ViteEntry;
 
 /// One asset as the table records it.
@@ -303,7 +303,7 @@ impl<'a> Strings<'a> {
     fn digest(&mut self, out: &mut Vec<u8>, md5: &Md5Digest) -> u32 {
         *self.digests.entry(*md5).or_insert_with(|| {
             let at = offset(out.len() - self.start);
-            out.extend_from_slice(hex(md5).as_bytes());
+            push_hex(out, md5);
             at
         })
     }

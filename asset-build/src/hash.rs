@@ -276,13 +276,18 @@ pub(crate) fn digest_file(
 
 /// Lowercase hex of a digest.
 pub(crate) fn hex(digest: &[u8]) -> String {
+    let mut out = Vec::with_capacity(digest.len() * 2);
+    push_hex(&mut out, digest);
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// Appends the lowercase hex of `digest` to `out`, as [`hex`] spells it.
+pub(crate) fn push_hex(out: &mut Vec<u8>, digest: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(digest.len() * 2);
     for byte in digest {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0xf)]);
     }
-    out
 }
 
 /// The hashed name of `name` for content with this digest (the contract's

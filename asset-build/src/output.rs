@@ -227,11 +227,16 @@ pub(crate) fn write_tree(
         write_atomic(&manifest_path, manifest).map_err(|e| Error::io("write", &manifest_path, e))?;
         stats.written += 1;
     }
-    let gone: Vec<String> = stamps
-        .keys()
-        .filter(|name| !wanted.contains(name.as_str()))
-        .cloned()
-        .collect();
+    // Every file wanted has a stamp now: any other stamp is of a file gone.
+    let gone: Vec<String> = if stamps.len() == wanted.len() {
+        Vec::new()
+    } else {
+        stamps
+            .keys()
+            .filter(|name| !wanted.contains(name.as_str()))
+            .cloned()
+            .collect()
+    };
     stats.removed = if recorded {
         remove_previous(dir, gone.iter())?
     } else {

@@ -16,7 +16,7 @@
 //! cache is loaded before the stages and saved after; each stage reads and
 //! returns its own part of it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -529,7 +529,7 @@ fn generate(
     let mut sorted: Vec<&Asset> = assets.iter().collect();
     sorted.sort_unstable_by(|a, b| a.name().cmp(b.name()));
     // The content type depends on the extension only.
-    let mut content_types: HashMap<Option<&str>, String> = HashMap::new();
+    let mut content_types: FxHashMap<Option<&str>, String> = FxHashMap::default();
     for a in &sorted {
         let ext = extension(a.name());
         content_types.entry(ext).or_insert_with(|| content_type(a.name()));
