@@ -100,7 +100,8 @@ pub(crate) fn hash_all(
         .with_max_len(16)
         .map(|source| {
             let with_integrity = integrity_for.wants(&source.name);
-            let recorded = previous.get(source.path.as_os_str()).filter(|s| {
+            let stamp = previous.get(source.path.as_os_str());
+            let recorded = stamp.filter(|s| {
                 s.size == source.size
                     && u128::from(s.mtime_ns) == source.mtime_ns
                     // Recorded by a build that did not want it.
@@ -123,14 +124,11 @@ pub(crate) fn hash_all(
                 },
                 None => {
                     let (digest, bytes) = digest_file(&source.path, source.size, with_integrity, keep(&source))?;
-                    let same_md5 = previous
-                        .get(source.path.as_os_str())
-                        .is_some_and(|s| s.md5 == digest.md5);
                     Hashed {
+                        same_md5: stamp.is_some_and(|s| s.md5 == digest.md5),
                         source,
                         digest,
                         bytes,
-                        same_md5,
                         read: true,
                     }
                 }

@@ -16,12 +16,12 @@
 //! cache is loaded before the stages and saved after; each stage reads and
 //! returns its own part of it.
 
-use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 use md5::{Digest as _, Md5};
+use rustc_hash::FxHashMap;
 
 use crate::asset::{Asset, ServedBytes};
 use crate::build_cache::{Body, BuildCache, EarlySections, Finished};
