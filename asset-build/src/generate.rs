@@ -60,10 +60,27 @@ pub(crate) struct Entry<'a> {
 pub(crate) struct Representation {
     pub(crate) md5: Md5Digest,
     pub(crate) size: u64,
-    pub(crate) variants: Variants,
-    /// With `embed`: the output file, whose bytes (and variants') are
-    /// compiled into the binary.
-    pub(crate) embed_path: Option<PathBuf>,
+    pub(crate) variants: VariantSizes,
+}
+
+/// The sizes of one content's precompressed variants, [`ABSENT`] where
+/// there is none: all the table says of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VariantSizes {
+    pub(crate) br: u64,
+    pub(crate) gz: u64,
+    pub(crate) zst: u64,
+}
+
+impl From<Variants> for VariantSizes {
+    fn from(v: Variants) -> Self {
+        let size = |v: Option<crate::compress::Variant>| v.map_or(ABSENT, |v| v.size);
+        VariantSizes {
+            br: size(v.br),
+            gz: size(v.gz),
+            zst: size(v.zst.flatten()),
+        }
+    }
 }
 
 /// What the table describes besides its entries.
@@ -71,6 +88,9 @@ pub(crate) struct TableInfo<'a> {
     /// Base of the URLs (`/static/`).
     pub(crate) static_url: &'a str,
     pub(crate) output_dir: &'a Path,
+    /// Whether every output file's bytes (and its variants') are compiled
+    /// into the binary (`embed`).
+    pub(crate) embed: bool,
     /// The source folders, in collection order.
     pub(crate) folders: &'a [PathBuf],
 }
@@ -81,6 +101,7 @@ pub(crate) fn key(entries: &[Entry<'_>], info: &TableInfo<'_>, table_file: &Path
     let mut h = Md5::new();
     update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     h.update(VERSION.to_le_bytes());
+    h.update([u8::from(info.embed)]);
     update_field(&mut h, info.static_url.as_bytes());
     update_field(&mut h, info.output_dir.as_os_str().as_encoded_bytes());
     update_field(&mut h, table_file.as_os_str().as_encoded_bytes());
@@ -100,10 +121,9 @@ pub(crate) fn key(entries: &[Entry<'_>], info: &TableInfo<'_>, table_file: &Path
         for r in [&e.served, &e.original] {
             h.update(r.md5);
             h.update(r.size.to_le_bytes());
-            for variant in [r.variants.br, r.variants.gz, r.variants.zst.flatten()] {
-                h.update(variant.map_or(u64::MAX, |v| v.size).to_le_bytes());
+            for size in [r.variants.br, r.variants.gz, r.variants.zst] {
+                h.update(size.to_le_bytes());
             }
-            h.update([u8::from(r.embed_path.is_some())]);
         }
     }
     hex(&h.finalize())
@@ -218,7 +238,7 @@ pub(crate) struct Generated {
 /// Computes the table and the embedded data's layout. `entries` must be
 /// sorted by name, and `name_hash` computed for them.
 pub(crate) fn generate(entries: &[Entry<'_>], info: &TableInfo<'_>, name_hash: &NameHash) -> Generated {
-    let embedded = Embedding::plan(entries);
+    let embedded = Embedding::plan(entries, info);
     Generated {
         table: table_bytes(entries, info, name_hash, &embedded.offsets),
         embed: embedded.files,
@@ -233,29 +253,33 @@ struct Embedding {
 }
 
 impl Embedding {
-    fn plan(entries: &[Entry<'_>]) -> Embedding {
+    /// Without `embed`, nothing.
+    fn plan(entries: &[Entry<'_>], info: &TableInfo<'_>) -> Embedding {
         let mut offsets = HashMap::new();
         let mut files = Vec::new();
         let mut end = 0u64;
-        for r in entries.iter().flat_map(|e| [&e.served, &e.original]) {
-            let Some(path) = &r.embed_path else { continue };
+        let files_of = entries
+            .iter()
+            .flat_map(|e| [(e.hashed, &e.served), (e.name, &e.original)]);
+        for (name, r) in files_of.filter(|_| info.embed) {
             if offsets.contains_key(&r.md5) {
                 continue;
             }
+            let path = info.output_dir.join(name);
             offsets.insert(r.md5, end);
             files.push(path.clone());
             end += r.size;
             // In the order `asset_contract::table::file::EMBEDDED` gives.
-            for (variant, encoding) in [
+            for (size, encoding) in [
                 (r.variants.br, Encoding::Br),
                 (r.variants.gz, Encoding::Gzip),
-                (r.variants.zst.flatten(), Encoding::Zstd),
+                (r.variants.zst, Encoding::Zstd),
             ] {
-                if let Some(v) = variant {
+                if size != ABSENT {
                     let mut sibling = path.as_os_str().to_owned();
                     sibling.push(encoding.suffix());
                     files.push(PathBuf::from(sibling));
-                    end += v.size;
+                    end += size;
                 }
             }
         }
@@ -408,11 +432,14 @@ fn table_bytes(
             let md5 = strings.digest(&mut out, &r.md5);
             put_u32(&mut out, at + file::MD5, md5);
             put_u64(&mut out, at + file::SIZE, r.size);
-            put_u64(&mut out, at + file::BR_SIZE, r.variants.br.map_or(ABSENT, |v| v.size));
-            put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz.map_or(ABSENT, |v| v.size));
-            let zst = r.variants.zst.flatten();
-            put_u64(&mut out, at + file::ZST_SIZE, zst.map_or(ABSENT, |v| v.size));
-            let embedded = r.embed_path.as_ref().and_then(|_| embedded.get(&r.md5).copied());
+            put_u64(&mut out, at + file::BR_SIZE, r.variants.br);
+            put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz);
+            put_u64(&mut out, at + file::ZST_SIZE, r.variants.zst);
+            let embedded = if info.embed {
+                embedded.get(&r.md5).copied()
+            } else {
+                None
+            };
             put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
         }
     }
@@ -518,8 +545,7 @@ mod tests {
         let representation = |md5: u8| Representation {
             md5: [md5; 16],
             size: 10,
-            variants: Variants::default(),
-            embed_path: None,
+            variants: Variants::default().into(),
         };
         Entry {
             name,
@@ -538,6 +564,7 @@ mod tests {
         let info = TableInfo {
             static_url: "/static/",
             output_dir: Path::new("/out"),
+            embed: false,
             folders: &folders,
         };
         let name_hash = NameHash::of(entries, None);

@@ -93,22 +93,54 @@ pub(crate) fn hash_all(
     integrity_for: &IntegrityFor,
     keep: &(dyn Fn(&SourceFile) -> bool + Sync),
 ) -> Result<(Vec<Hashed>, usize)> {
-    let results: Vec<Hashed> = files
-        .into_par_iter()
-        // Small batches, so that a core that is done takes files from the
-        // other's share instead of waiting for it.
-        .with_max_len(16)
+    // Each file's record, and whether it holds: no I/O. Collected straight
+    // into place (an indexed iterator), as is the assembly below, so that a
+    // rebuild that reads nothing moves each file once.
+    let looked_up: Vec<(Option<&SourceStamp>, bool, bool)> = files
+        .par_iter()
         .map(|source| {
             let with_integrity = integrity_for.wants(&source.name);
             let stamp = previous.get(source.path.as_os_str());
-            let recorded = stamp.filter(|s| {
+            let holds = stamp.is_some_and(|s| {
                 s.size == source.size
                     && u128::from(s.mtime_ns) == source.mtime_ns
                     // Recorded by a build that did not want it.
                     && (!with_integrity || !s.integrity.is_empty())
             });
-            let hashed = match recorded {
-                Some(s) => Hashed {
+            (stamp, holds, with_integrity)
+        })
+        .collect();
+    let to_read: Vec<usize> = (0..files.len()).filter(|&i| !looked_up[i].1).collect();
+    let digests: Vec<(Digest, Option<Vec<u8>>)> = to_read
+        .par_iter()
+        // One file at a time, so that a core that is done takes files from
+        // the other's share instead of waiting for it.
+        .with_max_len(1)
+        .map(|&i| {
+            let source = &files[i];
+            digest_file(&source.path, source.size, looked_up[i].2, keep(source))
+        })
+        .collect::<Result<_>>()?;
+    let mut read = to_read.iter().copied().zip(digests).peekable();
+    let mut read_at: Vec<Option<(Digest, Option<Vec<u8>>)>> = Vec::with_capacity(files.len());
+    for i in 0..files.len() {
+        read_at.push(read.next_if(|(at, _)| *at == i).map(|(_, d)| d));
+    }
+    let hashed: Vec<Hashed> = files
+        .into_par_iter()
+        .zip(read_at)
+        .zip(&looked_up)
+        .map(|((source, read), &(stamp, _, with_integrity))| match read {
+            Some((digest, bytes)) => Hashed {
+                same_md5: stamp.is_some_and(|s| s.md5 == digest.md5),
+                source,
+                digest,
+                bytes,
+                read: true,
+            },
+            None => {
+                let s = stamp.expect("a file not read has a stamp that holds");
+                Hashed {
                     digest: Digest {
                         md5: s.md5,
                         integrity: if with_integrity {
@@ -121,23 +153,11 @@ pub(crate) fn hash_all(
                     bytes: None,
                     same_md5: true,
                     read: false,
-                },
-                None => {
-                    let (digest, bytes) = digest_file(&source.path, source.size, with_integrity, keep(&source))?;
-                    Hashed {
-                        same_md5: stamp.is_some_and(|s| s.md5 == digest.md5),
-                        source,
-                        digest,
-                        bytes,
-                        read: true,
-                    }
                 }
-            };
-            Ok(hashed)
+            }
         })
-        .collect::<Result<_>>()?;
-    let read = results.iter().filter(|h| h.read).count();
-    Ok((results, read))
+        .collect();
+    Ok((hashed, to_read.len()))
 }
 
 /// Brings the recorded stamps up to date with this build: every file not

@@ -233,7 +233,7 @@ pub(crate) fn rewrite_all(
         (FxHashMap::default(), None)
     };
     // The bytes the hash stage read, so that no file is read twice.
-    let read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
+    let mut read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
     let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
     let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
     let kinds: Vec<Option<FileKind>> = files.iter().map(|f| kind_of(f)).collect();
@@ -247,39 +247,41 @@ pub(crate) fn rewrite_all(
     };
     let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
 
-    // Per CSS/JS file, once named.
-    let mut outcome: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
     // Files that are not CSS/JS are named from their bytes; CSS/JS files
-    // not looked at, by their records; the others once the files they
-    // refer to are.
-    let mut hashed: Vec<Option<String>> = files
-        .iter()
+    // not looked at, by their records (their outcome is known then); the
+    // others once the files they refer to are.
+    let (mut hashed, mut outcome): (Vec<Option<String>>, Vec<Option<Outcome>>) = files
+        .par_iter()
         .zip(&digests)
         .zip(&kinds)
         .enumerate()
         .map(|(i, ((file, digest), kind))| match kind {
-            _ if file.prehashed => Some(file.name.clone()),
-            None => Some(hashed_name(&file.name, digest)),
-            Some(_) if visit[i] => None,
+            _ if file.prehashed => (Some(file.name.clone()), None),
+            None => (Some(hashed_name(&file.name, digest)), None),
+            Some(_) if visit[i] => (None, None),
             Some(_) => {
                 let record = &previous[&file.name];
-                outcome[i] = Some(Outcome::Untouched(served_digest(record), record.warnings.clone()));
-                Some(record.hashed.clone())
+                let untouched = Outcome::Untouched(served_digest(record), record.warnings.clone());
+                (Some(record.hashed.clone()), Some(untouched))
             }
         })
-        .collect();
+        .unzip();
 
-    let mut scanned: Vec<Option<Scanned>> = read
+    let to_scan: Vec<(usize, FileKind, Option<Vec<u8>>)> = (0..files.len())
+        .filter_map(|i| kinds[i].filter(|_| visit[i]).map(|kind| (i, kind, read[i].take())))
+        .collect();
+    drop(read);
+    let found: Vec<(usize, Scanned)> = to_scan
         .into_par_iter()
-        .enumerate()
-        .map(|(i, read)| match kinds[i] {
-            Some(kind) if visit[i] => {
-                let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
-                scan(files[i], read, kind, cached, &lookup, &hashed, options).map(Some)
-            }
-            _ => Ok(None),
+        .map(|(i, kind, read)| {
+            let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
+            scan(files[i], read, kind, cached, &lookup, &hashed, options).map(|s| (i, s))
         })
         .collect::<Result<_>>()?;
+    let mut scanned: Vec<Option<Scanned>> = (0..files.len()).map(|_| None).collect();
+    for (i, s) in found {
+        scanned[i] = Some(s);
+    }
 
     let mut warnings: Vec<String> = Vec::new();
     for (s, outcome) in scanned.iter().zip(&outcome) {
