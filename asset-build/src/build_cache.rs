@@ -30,7 +30,6 @@
 //! build does everything again. It is replaced atomically, so a killed
 //! build leaves the previous one whole.
 
-use std::ffi::OsString;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -42,12 +41,13 @@ use crate::compress::Variants;
 use crate::dependency_assets::DependencyAssets;
 use crate::generate::NameHash;
 use crate::hash::{Md5Digest, SourceStamp};
+use crate::name_map::NameMap;
 use crate::output::Written;
 use crate::rewrite::Rewrites;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 13;
+const VERSION: u32 = 14;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -84,8 +84,8 @@ pub(crate) struct Head {
 /// The records of the stages, read when a build runs them.
 #[derive(Debug, Default)]
 pub(crate) struct Body {
-    /// Source files as the hash stage last read them.
-    pub(crate) sources: FxHashMap<OsString, SourceStamp>,
+    /// Source files as the hash stage last read them, by path.
+    pub(crate) sources: NameMap<SourceStamp>,
     /// The output folder as the write stage last left it.
     pub(crate) outputs: Written,
     /// Precompressed variants by content MD5 (hex).
@@ -226,7 +226,7 @@ pub(crate) struct EarlySections {
 
 impl EarlySections {
     /// Encodes them; `save` must then be given the same records.
-    pub(crate) fn encode(sources: &FxHashMap<OsString, SourceStamp>, rewrites: &Rewrites) -> EarlySections {
+    pub(crate) fn encode(sources: &NameMap<SourceStamp>, rewrites: &Rewrites) -> EarlySections {
         let (sources, rewrites) = rayon::join(|| postcard::to_allocvec(sources), || postcard::to_allocvec(rewrites));
         EarlySections { sources, rewrites }
     }
@@ -305,12 +305,12 @@ mod tests {
             md5: [5; 16],
             integrity: "sha384-x".to_owned(),
         };
-        cache.body.sources.insert("a.css".into(), stamp);
+        cache.body.sources.insert(b"a.css", stamp);
         cache.body.outputs.dir = dir.path().to_owned();
         cache.save(dir.path(), None).unwrap();
         let mut loaded = BuildCache::load(dir.path());
         loaded.read_body();
-        assert_eq!(loaded.body.sources[std::ffi::OsStr::new("a.css")].md5, [5; 16]);
+        assert_eq!(loaded.body.sources.get(b"a.css").unwrap().md5, [5; 16]);
         assert_eq!(loaded.body.outputs.dir, dir.path());
         let read = |dir: &Path| {
             let mut cache = BuildCache::load(dir);

@@ -10,7 +10,6 @@
 //! kept for it, so that no file is read twice.
 
 use std::cell::RefCell;
-use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::Path;
 
@@ -18,12 +17,13 @@ use base64::Engine as _;
 use globset::GlobSet;
 use md5::{Digest as _, Md5};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use sha2::Sha384;
 
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
+use crate::name_map::NameMap;
 
 /// A file modified less than this long before the build started may be
 /// modified again within the same timestamp tick; its hash is not cached.
@@ -89,7 +89,7 @@ pub(crate) struct SourceStamp {
 /// which `keep` is true. Also returns how many files were read.
 pub(crate) fn hash_all(
     files: Vec<SourceFile>,
-    previous: &FxHashMap<OsString, SourceStamp>,
+    previous: &NameMap<SourceStamp>,
     integrity_for: &IntegrityFor,
     keep: &(dyn Fn(&SourceFile) -> bool + Sync),
 ) -> Result<(Vec<Hashed>, usize)> {
@@ -100,7 +100,7 @@ pub(crate) fn hash_all(
         .par_iter()
         .map(|source| {
             let with_integrity = integrity_for.wants(&source.name);
-            let stamp = previous.get(source.path.as_os_str());
+            let stamp = previous.get(source.path.as_os_str().as_encoded_bytes());
             let holds = stamp.is_some_and(|s| {
                 s.size == source.size
                     && u128::from(s.mtime_ns) == source.mtime_ns
@@ -168,7 +168,7 @@ pub(crate) fn hash_all(
 /// found it outside the window) are not looked up at all: a rebuild costs a
 /// lookup per file read rather than a copy of every path. Returns whether
 /// every file was recorded.
-pub(crate) fn update_stamps(stamps: &mut FxHashMap<OsString, SourceStamp>, hashed: &[Hashed], started_ns: u64) -> bool {
+pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed], started_ns: u64) -> bool {
     let racy_before = started_ns.saturating_sub(RACY_WINDOW_NS);
     let mut racy = false;
     let mut recorded = 0;
@@ -177,7 +177,7 @@ pub(crate) fn update_stamps(stamps: &mut FxHashMap<OsString, SourceStamp>, hashe
             recorded += 1;
             continue;
         }
-        let path = h.source.path.as_os_str();
+        let path = h.source.path.as_os_str().as_encoded_bytes();
         let mtime_ns = h.source.mtime_ns as u64;
         if mtime_ns >= racy_before {
             racy = true;
@@ -200,16 +200,17 @@ pub(crate) fn update_stamps(stamps: &mut FxHashMap<OsString, SourceStamp>, hashe
         match stamps.get_mut(path) {
             Some(s) if current(s) => {}
             Some(s) => *s = stamp(),
-            None => {
-                stamps.insert(path.to_owned(), stamp());
-            }
+            None => stamps.insert(path, stamp()),
         }
     }
     if stamps.len() != recorded {
         // Files collected by the last build and not by this one (or a
         // path collected twice, which the retain leaves as it is).
-        let collected: FxHashSet<&OsStr> = hashed.iter().map(|h| h.source.path.as_os_str()).collect();
-        stamps.retain(|path, _| collected.contains(path.as_os_str()));
+        let collected: FxHashSet<&[u8]> = hashed
+            .iter()
+            .map(|h| h.source.path.as_os_str().as_encoded_bytes())
+            .collect();
+        stamps.retain(|path, _| collected.contains(path));
     }
     !racy
 }
@@ -346,11 +347,11 @@ mod tests {
     #[test]
     fn stamps_follow_the_files_of_each_build() {
         let started = 10 * RACY_WINDOW_NS;
-        let mut stamps = FxHashMap::default();
+        let mut stamps = NameMap::default();
         let first = [hashed("a", 1, "a"), hashed("b", 1, "b"), hashed("c", 1, "c")];
         assert!(update_stamps(&mut stamps, &first, started));
         assert_eq!(stamps.len(), 3);
-        assert_eq!(stamps[OsStr::new("b")].md5, digest_of("b"));
+        assert_eq!(stamps.get(b"b").unwrap().md5, digest_of("b"));
 
         // `a` not read (its stamp held), `b` edited, `c` gone, `d` new, `e`
         // modified just before the build started (not recorded).
@@ -366,11 +367,11 @@ mod tests {
             hashed("e", started - 1, "e"),
         ];
         assert!(!update_stamps(&mut stamps, &second, started), "e is racy");
-        let mut paths: Vec<&OsStr> = stamps.keys().map(|p| p.as_os_str()).collect();
+        let mut paths: Vec<&[u8]> = stamps.iter().map(|(p, _)| p).collect();
         paths.sort();
-        assert_eq!(paths, ["a", "b", "d"]);
-        assert_eq!(stamps[OsStr::new("a")].md5, digest_of("a"));
-        let b = &stamps[OsStr::new("b")];
+        assert_eq!(paths, [b"a", b"b", b"d"]);
+        assert_eq!(stamps.get(b"a").unwrap().md5, digest_of("a"));
+        let b = stamps.get(b"b").unwrap();
         assert_eq!((b.size, b.mtime_ns, b.md5), (2, 2, digest_of("b2")));
         assert_eq!(b.integrity, integrity(b"b2"));
 

@@ -74,6 +74,7 @@ mod fs;
 mod generate;
 mod hash;
 mod importmap;
+mod name_map;
 mod output;
 mod pipeline;
 mod prehashed;

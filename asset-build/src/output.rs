@@ -21,12 +21,13 @@ use std::path::Path;
 
 use asset_contract::MANIFEST_NAME;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fs::{mtime_ns, temp_path, write_atomic};
 use crate::hash::Md5Digest;
+use crate::name_map::NameMap;
 
 /// An output file as last written: if it still has this size, time and
 /// inode, it still holds the content of this MD5.
@@ -44,7 +45,7 @@ pub(crate) struct Written {
     /// The folder the stamps belong to.
     pub(crate) dir: std::path::PathBuf,
     /// Every file written, by name.
-    pub(crate) stamps: FxHashMap<String, OutputStamp>,
+    pub(crate) stamps: NameMap<OutputStamp>,
     /// Every folder of the tree (`""` for the tree itself) and its
     /// modification time once the build had written it.
     pub(crate) folders: Vec<(String, u64)>,
@@ -60,7 +61,7 @@ impl Written {
     pub(crate) fn tree(&self) -> Written {
         Written {
             dir: self.dir.clone(),
-            stamps: FxHashMap::default(),
+            stamps: NameMap::default(),
             folders: self.folders.clone(),
             trusted: false,
         }
@@ -178,7 +179,7 @@ pub(crate) fn write_tree(
     let mut stamps = if written.dir == dir {
         std::mem::take(&mut written.stamps)
     } else {
-        FxHashMap::default()
+        NameMap::default()
     };
     let recorded = !stamps.is_empty();
     // In a tree as the last build left it, its folders exist.
@@ -198,14 +199,14 @@ pub(crate) fn write_tree(
             .iter()
             .filter(|file| {
                 wanted.insert(file.name);
-                let current = stamps.get(file.name).is_some_and(|previous| {
+                let current = stamps.get(file.name.as_bytes()).is_some_and(|previous| {
                     matches!(file.content, Content::Current) || (trusted && previous.md5 == file.md5)
                 });
                 !current
             })
             .collect();
         stats.unchanged += batch.len() - todo.len();
-        let update = |file: &&OutFile<'_>| update(dir, file, stamps.get(file.name), hard_links);
+        let update = |file: &&OutFile<'_>| update(dir, file, stamps.get(file.name.as_bytes()), hard_links);
         let results: Vec<(bool, OutputStamp)> = if todo.len() < 16 {
             todo.iter().map(update).collect::<Result<_>>()?
         } else {
@@ -217,7 +218,7 @@ pub(crate) fn write_tree(
             } else {
                 stats.unchanged += 1;
             }
-            stamps.insert(file.name.to_owned(), stamp);
+            stamps.insert(file.name.as_bytes(), stamp);
         }
     }
     let manifest_path = dir.join(MANIFEST_NAME);
@@ -231,10 +232,12 @@ pub(crate) fn write_tree(
     let gone: Vec<String> = if stamps.len() == wanted.len() {
         Vec::new()
     } else {
+        // Names were inserted as text.
         stamps
-            .keys()
-            .filter(|name| !wanted.contains(name.as_str()))
-            .cloned()
+            .iter()
+            .map(|(name, _)| String::from_utf8_lossy(name))
+            .filter(|name| !wanted.contains(name.as_ref()))
+            .map(|name| name.into_owned())
             .collect()
     };
     stats.removed = if recorded {
@@ -243,7 +246,7 @@ pub(crate) fn write_tree(
         remove_unlisted(dir, &wanted)?
     };
     for name in &gone {
-        stamps.remove(name);
+        stamps.remove(name.as_bytes());
     }
     written.dir = dir.to_owned();
     written.folders = folder_stamps(dir, parents.into_iter());
@@ -261,7 +264,7 @@ pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) 
     if written.trusted {
         return files
             .iter()
-            .map(|(name, md5)| written.stamps.get(*name).is_none_or(|s| s.md5 != *md5))
+            .map(|(name, md5)| written.stamps.get(name.as_bytes()).is_none_or(|s| s.md5 != *md5))
             .collect();
     }
     files
@@ -270,7 +273,7 @@ pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) 
             let current = std::fs::symlink_metadata(dir.join(name))
                 .ok()
                 .map(|meta| stamp_of(&meta, *md5));
-            current.is_none() || written.stamps.get(*name) != current.as_ref()
+            current.is_none() || written.stamps.get(name.as_bytes()) != current.as_ref()
         })
         .collect()
 }
@@ -293,7 +296,7 @@ fn write_fresh(
     }
     std::fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
     let parents = create_parents(&staging, batches.iter().flat_map(|b| b.iter()), &FxHashSet::default())?;
-    let mut stamps = FxHashMap::default();
+    let mut stamps = NameMap::default();
     for batch in batches {
         let results: Vec<OutputStamp> = io_pool().install(|| {
             batch
@@ -306,7 +309,7 @@ fn write_fresh(
                 .collect::<Result<_>>()
         })?;
         for (file, stamp) in batch.iter().zip(results) {
-            stamps.insert(file.name.to_owned(), stamp);
+            stamps.insert(file.name.as_bytes(), stamp);
         }
     }
     let manifest_path = staging.join(MANIFEST_NAME);

@@ -24,14 +24,14 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
-use rustc_hash::FxHasher;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashSet, FxHasher};
 use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, Served, ServedBytes};
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes, update_field};
+use crate::name_map::NameMap;
 use crate::references::{FileKind, Patterns, Reference, Resolution, rewrite};
 use md5::{Digest as _, Md5};
 
@@ -129,7 +129,8 @@ pub(crate) struct Rewrites {
     /// collection order ([`names_key`]): while they are the same, every
     /// reference names the file it named.
     names: Md5Digest,
-    pub(crate) records: FxHashMap<String, RewriteRecord>,
+    /// By logical name.
+    pub(crate) records: NameMap<RewriteRecord>,
 }
 
 /// What this stage gives the next: every asset, named, in collection order.
@@ -230,7 +231,7 @@ pub(crate) fn rewrite_all(
     let (previous, previous_names) = if previous.settings == settings {
         (previous.records, Some(previous.names))
     } else {
-        (FxHashMap::default(), None)
+        (NameMap::default(), None)
     };
     // The bytes the hash stage read, so that no file is read twice.
     let mut read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
@@ -260,7 +261,9 @@ pub(crate) fn rewrite_all(
             None => (Some(hashed_name(&file.name, digest)), None),
             Some(_) if visit[i] => (None, None),
             Some(_) => {
-                let record = &previous[&file.name];
+                let record = previous
+                    .get(file.name.as_bytes())
+                    .expect("a file not visited has a record");
                 let untouched = Outcome::Untouched(served_digest(record), record.warnings.clone());
                 (Some(record.hashed.clone()), Some(untouched))
             }
@@ -274,7 +277,9 @@ pub(crate) fn rewrite_all(
     let found: Vec<(usize, Scanned)> = to_scan
         .into_par_iter()
         .map(|(i, kind, read)| {
-            let cached = previous.get(&files[i].name).filter(|r| r.source_md5 == digests[i]);
+            let cached = previous
+                .get(files[i].name.as_bytes())
+                .filter(|r| r.source_md5 == digests[i]);
             scan(files[i], read, kind, cached, &lookup, &hashed, options).map(|s| (i, s))
         })
         .collect::<Result<_>>()?;
@@ -304,7 +309,7 @@ pub(crate) fn rewrite_all(
                 let s = scanned[i].as_ref().expect("levels hold only scanned files");
                 let targets_key = targets_key(&s.targets, &hashed);
                 let cached = previous
-                    .get(&files[i].name)
+                    .get(files[i].name.as_bytes())
                     .is_some_and(|r| r.source_md5 == digests[i] && r.targets_key == targets_key);
                 if cached {
                     return Ok((i, Outcome::Kept(packed(&s.targets))));
@@ -342,7 +347,11 @@ pub(crate) fn rewrite_all(
         for (i, new) in results {
             hashed[i] = Some(match &new {
                 Outcome::Rewritten((record, _)) => record.hashed.clone(),
-                _ => previous[&files[i].name].hashed.clone(),
+                _ => previous
+                    .get(files[i].name.as_bytes())
+                    .expect("a kept file has a record")
+                    .hashed
+                    .clone(),
             });
             outcome[i] = Some(new);
         }
@@ -366,12 +375,14 @@ pub(crate) fn rewrite_all(
                 Outcome::Rewritten((record, bytes)) => {
                     rewritten += 1;
                     let served = served_digest(&record);
-                    records.insert(file.source.name.clone(), record);
+                    records.insert(file.source.name.as_bytes(), record);
                     (served, ServedBytes::Rewritten(bytes))
                 }
                 Outcome::Untouched(served, _) => (served, ServedBytes::NotRendered),
                 Outcome::Kept(targets) => {
-                    let record = records.get_mut(&file.source.name).expect("a kept file has a record");
+                    let record = records
+                        .get_mut(file.source.name.as_bytes())
+                        .expect("a kept file has a record");
                     record.targets = targets;
                     (served_digest(record), ServedBytes::NotRendered)
                 }
@@ -396,7 +407,7 @@ pub(crate) fn rewrite_all(
             .filter(|a| !matches!(a.served.bytes, ServedBytes::Original))
             .map(Asset::name)
             .collect();
-        records.retain(|name, _| current.contains(name.as_str()));
+        records.retain(|name, _| std::str::from_utf8(name).is_ok_and(|name| current.contains(name)));
     }
     Ok(Named {
         assets,
@@ -438,7 +449,7 @@ fn to_visit(
     kinds: &[Option<FileKind>],
     digests: &[Md5Digest],
     same_md5: &[bool],
-    previous: &FxHashMap<String, RewriteRecord>,
+    previous: &NameMap<RewriteRecord>,
 ) -> Vec<bool> {
     let n = files.len();
     let mut visit = vec![false; n];
@@ -446,7 +457,7 @@ fn to_visit(
     let mut edges: Vec<(u32, u32)> = Vec::new();
     for i in (0..n).filter(|&i| kinds[i].is_some()) {
         let record = previous
-            .get(&files[i].name)
+            .get(files[i].name.as_bytes())
             .filter(|r| r.source_md5 == digests[i] && r.targets.len() == r.references.len());
         let Some(record) = record else {
             visit[i] = true;
