@@ -200,7 +200,9 @@ pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed]
         match stamps.get_mut(path) {
             Some(s) if current(s) => {}
             Some(s) => *s = stamp(),
-            None => stamps.insert(path, stamp()),
+            None => {
+                stamps.insert(path, stamp());
+            }
         }
     }
     if stamps.len() != recorded {

@@ -86,20 +86,33 @@ impl<V> NameMap<V> {
         self.values[self.position(name)?].as_ref()
     }
 
+    /// The record of `name` and its position, which stays the same until
+    /// the map is encoded: positions are below [`positions`](Self::positions).
+    pub(crate) fn find(&self, name: &[u8]) -> Option<(usize, &V)> {
+        let at = self.position(name)?;
+        Some((at, self.values[at].as_ref()?))
+    }
+
+    /// The number of positions, holes included.
+    pub(crate) fn positions(&self) -> usize {
+        self.values.len()
+    }
+
     /// The record of `name`, to change it.
     pub(crate) fn get_mut(&mut self, name: &[u8]) -> Option<&mut V> {
         let at = self.position(name)?;
         self.values[at].as_mut()
     }
 
-    /// Records `value` for `name`, replacing its record if it has one.
-    pub(crate) fn insert(&mut self, name: &[u8], value: V) {
+    /// Records `value` for `name`, replacing its record if it has one;
+    /// returns its position.
+    pub(crate) fn insert(&mut self, name: &[u8], value: V) -> usize {
         if let Some(at) = self.position(name) {
             if self.values[at].is_none() {
                 self.live += 1;
             }
             self.values[at] = Some(value);
-            return;
+            return at;
         }
         let at = self.push(name, value);
         let Self { names, ends, index, .. } = self;
@@ -108,6 +121,7 @@ impl<V> NameMap<V> {
             &names[start..ends[at] as usize]
         };
         index.insert_unique(hash(name), at, |&other| hash(name_at(other as usize)));
+        at as usize
     }
 
     /// Appends an entry without indexing it.
@@ -144,7 +158,13 @@ impl<V> NameMap<V> {
 
     /// Every name with its record, in the order they were first inserted.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        (0..self.values.len()).filter_map(|at| Some((self.name(at), self.values[at].as_ref()?)))
+        self.entries().map(|(_, name, value)| (name, value))
+    }
+
+    /// Every name with its position and record, in the order they were
+    /// first inserted.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (usize, &[u8], &V)> {
+        (0..self.values.len()).filter_map(|at| Some((at, self.name(at), self.values[at].as_ref()?)))
     }
 
     /// Indexes every entry (after decoding); `false` if a name is there
@@ -295,8 +315,14 @@ mod tests {
         assert_eq!(entries, [(&b"css/a.css"[..], &10), (&b"js/c.js"[..], &4)]);
         assert_eq!(decoded.len(), 2);
 
-        // A hole is filled by the next insertion of its name.
-        map.insert(b"css/b.css", 5);
+        // A hole is filled by the next insertion of its name, at its
+        // position.
+        assert_eq!(map.find(b"css/b.css"), None);
+        assert_eq!(map.insert(b"css/b.css", 5), 1);
+        assert_eq!(map.find(b"css/b.css"), Some((1, &5)));
+        assert_eq!(map.insert(b"img/d.png", 6), 3);
+        assert_eq!(map.positions(), 4);
+        map.remove(b"img/d.png");
         assert_eq!(map.len(), 3);
         map.retain(|name, _| name.starts_with(b"css/"));
         assert_eq!(map.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [10, 5]);

@@ -190,16 +190,18 @@ pub(crate) fn write_tree(
     };
     let parents = create_parents(dir, batches.iter().flat_map(|b| b.iter()), &known)?;
     let mut stats = WriteStats::default();
-    let mut wanted: FxHashSet<&str> = FxHashSet::default();
-    wanted.reserve(batches.iter().map(|b| b.len()).sum());
+    // By position in `stamps`: whether the file is wanted. Every file wanted
+    // has a stamp once written; a stamp not seen is of a file gone.
+    let mut seen = vec![false; stamps.positions()];
     for batch in batches {
         // Files known current need no I/O at all: `stale` found them as the
         // last build wrote them, or the tree is as it left them.
         let todo: Vec<&OutFile<'_>> = batch
             .iter()
             .filter(|file| {
-                wanted.insert(file.name);
-                let current = stamps.get(file.name.as_bytes()).is_some_and(|previous| {
+                let previous = stamps.find(file.name.as_bytes());
+                let current = previous.is_some_and(|(at, previous)| {
+                    seen[at] = true;
                     matches!(file.content, Content::Current) || (trusted && previous.md5 == file.md5)
                 });
                 !current
@@ -218,7 +220,11 @@ pub(crate) fn write_tree(
             } else {
                 stats.unchanged += 1;
             }
-            stamps.insert(file.name.as_bytes(), stamp);
+            let at = stamps.insert(file.name.as_bytes(), stamp);
+            if at >= seen.len() {
+                seen.resize(at + 1, false);
+            }
+            seen[at] = true;
         }
     }
     let manifest_path = dir.join(MANIFEST_NAME);
@@ -228,21 +234,16 @@ pub(crate) fn write_tree(
         write_atomic(&manifest_path, manifest).map_err(|e| Error::io("write", &manifest_path, e))?;
         stats.written += 1;
     }
-    // Every file wanted has a stamp now: any other stamp is of a file gone.
-    let gone: Vec<String> = if stamps.len() == wanted.len() {
-        Vec::new()
-    } else {
-        // Names were inserted as text.
-        stamps
-            .iter()
-            .map(|(name, _)| String::from_utf8_lossy(name))
-            .filter(|name| !wanted.contains(name.as_ref()))
-            .map(|name| name.into_owned())
-            .collect()
-    };
+    // Names were inserted as text.
+    let gone: Vec<String> = stamps
+        .entries()
+        .filter(|&(at, _, _)| !seen[at])
+        .map(|(_, name, _)| String::from_utf8_lossy(name).into_owned())
+        .collect();
     stats.removed = if recorded {
         remove_previous(dir, gone.iter())?
     } else {
+        let wanted: FxHashSet<&str> = batches.iter().flat_map(|b| b.iter()).map(|f| f.name).collect();
         remove_unlisted(dir, &wanted)?
     };
     for name in &gone {
