@@ -29,7 +29,16 @@
 //! unreadable, of another version or truncated is an empty cache, and the
 //! build does everything again. It is replaced atomically, so a killed
 //! build leaves the previous one whole.
+//!
+//! A rebuild after an edit changes a few records of tens of thousands: it
+//! writes those alone ([`NameMap::changes`]), with the head, to a small
+//! changes file beside the cache file, which names the cache file it
+//! applies to. A load applies them to the body it decodes, and takes the
+//! head from them. Once the changes are more than an eighth of the records,
+//! the whole cache is written again under a new name, which leaves any
+//! changes file from before ignored (it names another), then removed.
 
+use std::hash::BuildHasher as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -42,12 +51,15 @@ use crate::dependency_assets::DependencyAssets;
 use crate::generate::NameHash;
 use crate::hash::{Md5Digest, SourceStamp};
 use crate::name_map::NameMap;
-use crate::output::Written;
-use crate::rewrite::Rewrites;
+use crate::output::{StoredWrittenChanges, Written, WrittenChanges};
+use crate::rewrite::{Rewrites, RewritesChanges, StoredRewritesChanges};
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
+/// Beside [`CACHE_FILE`]: the head, and the records changed since it was
+/// written.
+const CHANGES_FILE: &str = "asset-build-cache.changes";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 14;
+const VERSION: u32 = 15;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -56,6 +68,10 @@ pub(crate) struct BuildCache {
     pub(crate) body: Body,
     /// The body as stored, until [`read_body`](Self::read_body).
     stored: Option<Stored>,
+    /// The identity of the cache file loaded, which a changes file names.
+    base: Option<u64>,
+    /// The records of the changes file loaded, as stored.
+    changes: Option<Vec<u8>>,
 }
 
 /// The stored body's bytes, and its records if they decode.
@@ -131,27 +147,41 @@ impl BuildCache {
         // that decodes it.
         let mut bytes = Vec::new();
         let mut want = 64 * 1024;
-        let (head, at) = loop {
+        let (base, mut head, at) = loop {
             let asked = want - bytes.len();
             let Ok(got) = (&mut file).take(asked as u64).read_to_end(&mut bytes) else {
                 return BuildCache::default();
             };
-            let head = bytes
-                .strip_prefix(MAGIC.as_slice())
-                .and_then(|rest| rest.strip_prefix(VERSION.to_le_bytes().as_slice()))
-                .map(postcard::take_from_bytes::<Head>);
-            match head {
-                Some(Ok((head, body))) => break (head, bytes.len() - body.len()),
+            match split_head(&bytes) {
+                Some(Ok((base, head, body))) => break (base, head, bytes.len() - body.len()),
                 Some(Err(postcard::Error::DeserializeUnexpectedEnd)) if got == asked => want *= 4,
                 _ => return BuildCache::default(),
             }
         };
         bytes.drain(..at);
+        // The changes since, if any were saved over this very file: the
+        // latest head, and records to apply to the body's.
+        let changes = std::fs::read(out_dir.join(CHANGES_FILE)).ok().and_then(|stored| {
+            let Some(Ok((of, head, records))) = split_head(&stored) else {
+                return None;
+            };
+            (of == base).then(|| (head, records.to_vec()))
+        });
+        let changes = changes.map(|(latest, records)| {
+            head = latest;
+            records
+        });
+        let records = changes.clone();
         let read = move || {
             let mut body = bytes;
             match file.read_to_end(&mut body) {
                 Ok(_) => {
-                    let decoded = Body::decode(&body);
+                    let decoded = Body::decode(&body).and_then(|mut decoded| {
+                        if let Some(records) = &records {
+                            decoded.apply(records)?;
+                        }
+                        Some(decoded)
+                    });
                     (body, decoded)
                 }
                 Err(_) => (Vec::new(), None),
@@ -175,6 +205,8 @@ impl BuildCache {
             head,
             body: Body::default(),
             stored: Some(stored),
+            base: Some(base),
+            changes,
         }
     }
 
@@ -189,29 +221,81 @@ impl BuildCache {
     /// Saves the cache, with the sections encoded early if given (of the
     /// records the body holds now). A failure only costs speed on the next
     /// run, so it is returned for the caller to report as a warning.
+    ///
+    /// When the body was decoded and few of its records changed, only the
+    /// head and those records are written, to [`CHANGES_FILE`], which names
+    /// the cache file they apply to; otherwise the whole cache is written
+    /// under a new identity (a changes file left from before then names
+    /// another, and is ignored), and the changes file removed. Each file is
+    /// replaced atomically: a killed build leaves the last cache whole.
     pub(crate) fn save(&mut self, out_dir: &Path, early: Option<EarlySections>) -> std::io::Result<()> {
-        let mut head = Vec::with_capacity(1 << 12);
-        head.extend_from_slice(MAGIC);
-        head.extend_from_slice(&VERSION.to_le_bytes());
-        let head = postcard::to_extend(&self.head, head).map_err(std::io::Error::other)?;
         let path = out_dir.join(CACHE_FILE);
+        let changes_path = out_dir.join(CHANGES_FILE);
+        let head_of = |base: u64| -> std::io::Result<Vec<u8>> {
+            let mut head = Vec::with_capacity(1 << 12);
+            head.extend_from_slice(MAGIC);
+            head.extend_from_slice(&VERSION.to_le_bytes());
+            head.extend_from_slice(&base.to_le_bytes());
+            postcard::to_extend(&self.head, head).map_err(std::io::Error::other)
+        };
         match self.stored.take() {
-            // The body was never read: keep it as it was stored.
+            // The body was never read: keep it, and its changes, as they
+            // were stored.
             Some(stored) => {
-                let (body, _) = stored.wait();
-                crate::fs::write_atomic_parts(&path, &[&head, &body])
+                let base = self.base.unwrap_or_else(new_identity);
+                match &self.changes {
+                    Some(records) => crate::fs::write_atomic_parts(&changes_path, &[&head_of(base)?, records]),
+                    None => {
+                        let (body, _) = stored.wait();
+                        crate::fs::write_atomic_parts(&path, &[&head_of(base)?, &body])
+                    }
+                }
             }
             None => {
+                if let Some(base) = self.base
+                    && let Some(changes) = self.body.changes()
+                {
+                    let records = postcard::to_allocvec(&changes).map_err(std::io::Error::other)?;
+                    return crate::fs::write_atomic_parts(&changes_path, &[&head_of(base)?, &records]);
+                }
+                let base = new_identity();
                 let sections = self.body.encode(early)?;
                 let lengths = sections.each_ref().map(|s| (s.len() as u64).to_le_bytes());
+                let head = head_of(base)?;
                 let mut parts: Vec<&[u8]> = vec![&head];
                 for (length, section) in lengths.iter().zip(&sections) {
                     parts.extend([length.as_slice(), section.as_slice()]);
                 }
-                crate::fs::write_atomic_parts(&path, &parts)
+                crate::fs::write_atomic_parts(&path, &parts)?;
+                match std::fs::remove_file(&changes_path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                }
             }
         }
     }
+}
+
+/// The identity of a cache file, written in it and in the changes file
+/// that applies to it: the time and the process, which no other cache
+/// file of this folder shares.
+fn new_identity() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    rustc_hash::FxBuildHasher.hash_one((nanos, std::process::id()))
+}
+
+/// Splits a cache or changes file into the identity of the cache file, the
+/// head, and the rest; `None` if it is not one of this version.
+fn split_head(bytes: &[u8]) -> Option<postcard::Result<(u64, Head, &[u8])>> {
+    let rest = bytes
+        .strip_prefix(MAGIC.as_slice())?
+        .strip_prefix(VERSION.to_le_bytes().as_slice())?;
+    let Some((base, rest)) = rest.split_first_chunk::<8>() else {
+        return Some(Err(postcard::Error::DeserializeUnexpectedEnd));
+    };
+    Some(postcard::take_from_bytes::<Head>(rest).map(|(head, body)| (u64::from_le_bytes(*base), head, body)))
 }
 
 /// The body's sections besides the three large ones.
@@ -225,14 +309,82 @@ pub(crate) struct EarlySections {
 }
 
 impl EarlySections {
-    /// Encodes them; `save` must then be given the same records.
-    pub(crate) fn encode(sources: &NameMap<SourceStamp>, rewrites: &Rewrites) -> EarlySections {
+    /// Encodes them; `save` must then be given the same records. `None`
+    /// when few of them changed since they were decoded: the cache will
+    /// likely store the changes alone (see [`BuildCache::save`]).
+    pub(crate) fn encode(sources: &NameMap<SourceStamp>, rewrites: &Rewrites) -> Option<EarlySections> {
+        let records = &rewrites.records;
+        let changed = sources.changed() + records.changed();
+        if sources.decoded() && records.decoded() && few(changed, sources.len() + records.len()) {
+            return None;
+        }
+        Some(EarlySections::encode_now(sources, rewrites))
+    }
+
+    fn encode_now(sources: &NameMap<SourceStamp>, rewrites: &Rewrites) -> EarlySections {
         let (sources, rewrites) = rayon::join(|| postcard::to_allocvec(sources), || postcard::to_allocvec(rewrites));
         EarlySections { sources, rewrites }
     }
 }
 
+/// Whether `changed` records of `all` are few enough to be stored as
+/// changes: their cost is paid again by every load until the whole cache
+/// is written.
+fn few(changed: usize, all: usize) -> bool {
+    changed <= 1024 + all / 8
+}
+
+/// What changed in the body since it was decoded, as the changes file
+/// stores it: per large section, the records that changed; the rest whole.
+type Changes<'a> = (
+    NameMap<Option<&'a SourceStamp>>,
+    WrittenChanges<'a>,
+    RewritesChanges<'a>,
+    (
+        &'a FxHashMap<String, Variants>,
+        &'a Option<String>,
+        &'a Option<NameHash>,
+    ),
+);
+
+/// [`Changes`] as decoded.
+type StoredChanges = (
+    NameMap<Option<SourceStamp>>,
+    StoredWrittenChanges,
+    StoredRewritesChanges,
+    Rest,
+);
+
 impl Body {
+    /// What changed since the body was decoded, if it was and few of its
+    /// records changed: storing those alone is then worth it.
+    fn changes(&self) -> Option<Changes<'_>> {
+        let changed = self.sources.changed() + self.outputs.stamps.changed() + self.rewrites.records.changed();
+        let all = self.sources.len() + self.outputs.stamps.len() + self.rewrites.records.len();
+        if !few(changed, all) {
+            return None;
+        }
+        Some((
+            self.sources.changes()?,
+            self.outputs.changes()?,
+            self.rewrites.changes()?,
+            (&self.compressed, &self.generated_key, &self.name_hash),
+        ))
+    }
+
+    /// Applies the records of a changes file; `None` if they do not decode.
+    fn apply(&mut self, records: &[u8]) -> Option<()> {
+        let (sources, outputs, rewrites, (compressed, generated_key, name_hash)): StoredChanges =
+            postcard::from_bytes(records).ok()?;
+        self.sources.apply(sources);
+        self.outputs.apply(outputs);
+        self.rewrites.apply(rewrites);
+        self.compressed = compressed;
+        self.generated_key = generated_key;
+        self.name_hash = name_hash;
+        Some(())
+    }
+
     /// The body's four sections (sources, outputs, rewrites, the rest),
     /// each the postcard bytes of its records, encoded on all cores. Stored
     /// one after another, each after its length as a little-endian `u64`.
@@ -244,7 +396,7 @@ impl Body {
         let ((early, outputs), rest) = rayon::join(
             || {
                 rayon::join(
-                    || early.unwrap_or_else(|| EarlySections::encode(&self.sources, &self.rewrites)),
+                    || early.unwrap_or_else(|| EarlySections::encode_now(&self.sources, &self.rewrites)),
                     || section(&self.outputs),
                 )
             },
@@ -360,5 +512,122 @@ mod tests {
         std::fs::write(&path, &bytes[..200_000]).unwrap();
         let loaded = BuildCache::load(dir.path());
         assert!(loaded.head.finished.is_none());
+    }
+
+    fn stamp(md5: u8) -> SourceStamp {
+        SourceStamp {
+            size: 3,
+            mtime_ns: 4,
+            md5: [md5; 16],
+            integrity: String::new(),
+        }
+    }
+
+    fn loaded(dir: &Path) -> BuildCache {
+        let mut cache = BuildCache::load(dir);
+        cache.read_body();
+        cache
+    }
+
+    /// The source names with a record, and their MD5s' first byte.
+    fn sources(cache: &BuildCache) -> Vec<(String, u8)> {
+        let mut all: Vec<(String, u8)> = cache
+            .body
+            .sources
+            .iter()
+            .map(|(name, s)| (String::from_utf8_lossy(name).into_owned(), s.md5[0]))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn finished(assets: usize) -> Finished {
+        Finished {
+            inputs: [1; 16],
+            output_tree: Written::default(),
+            generated: Vec::new(),
+            assets,
+            outputs: 0,
+            manifest_hash: String::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn few_changes_are_saved_alone_and_applied_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let base_path = dir.path().join(CACHE_FILE);
+        let changes_path = dir.path().join(CHANGES_FILE);
+        let mut cache = BuildCache::default();
+        cache.body.sources.insert(b"a.css", stamp(1));
+        cache.body.sources.insert(b"b.css", stamp(2));
+        cache.save(dir.path(), None).unwrap();
+        assert!(!changes_path.exists(), "records made anew are saved whole");
+        let base = std::fs::read(&base_path).unwrap();
+
+        // Records decoded, a few changed: the changes alone are saved.
+        let mut cache = loaded(dir.path());
+        cache.body.sources.insert(b"c.css", stamp(3));
+        cache.body.sources.remove(b"b.css");
+        cache.body.generated_key = Some("k2".to_owned());
+        cache.head.finished = Some(finished(2));
+        cache.save(dir.path(), None).unwrap();
+        assert_eq!(
+            std::fs::read(&base_path).unwrap(),
+            base,
+            "the cache file is left as it was"
+        );
+        let cache = loaded(dir.path());
+        assert_eq!(sources(&cache), [("a.css".to_owned(), 1), ("c.css".to_owned(), 3)]);
+        assert_eq!(cache.body.generated_key.as_deref(), Some("k2"));
+        assert_eq!(cache.head.finished.as_ref().unwrap().assets, 2);
+
+        // The changes add up from one build to the next.
+        let mut cache = loaded(dir.path());
+        cache.body.sources.get_mut(b"a.css").unwrap().md5 = [9; 16];
+        cache.save(dir.path(), None).unwrap();
+        assert_eq!(std::fs::read(&base_path).unwrap(), base);
+        let cache = loaded(dir.path());
+        assert_eq!(sources(&cache), [("a.css".to_owned(), 9), ("c.css".to_owned(), 3)]);
+
+        // A build with nothing to do saves its head and keeps the changes.
+        let mut cache = BuildCache::load(dir.path());
+        cache.head.finished = Some(finished(5));
+        cache.save(dir.path(), None).unwrap();
+        let cache = loaded(dir.path());
+        assert_eq!(cache.head.finished.as_ref().unwrap().assets, 5);
+        assert_eq!(sources(&cache), [("a.css".to_owned(), 9), ("c.css".to_owned(), 3)]);
+
+        // Many changes: the whole cache is saved again, and the changes
+        // file goes.
+        let stale = std::fs::read(&changes_path).unwrap();
+        let mut cache = loaded(dir.path());
+        for i in 0..2000 {
+            cache.body.sources.insert(format!("new{i}.css").as_bytes(), stamp(4));
+        }
+        cache.head.finished = Some(finished(2002));
+        cache.save(dir.path(), None).unwrap();
+        assert!(!changes_path.exists());
+        assert_ne!(std::fs::read(&base_path).unwrap(), base);
+        let cache = loaded(dir.path());
+        assert_eq!(cache.body.sources.len(), 2002);
+        assert_eq!(cache.body.sources.get(b"a.css").unwrap().md5, [9; 16]);
+
+        // A changes file of an earlier cache file (a build killed between
+        // writing the cache file and removing it) is ignored.
+        std::fs::write(&changes_path, &stale).unwrap();
+        let cache = loaded(dir.path());
+        assert_eq!(cache.body.sources.len(), 2002);
+        assert_eq!(cache.head.finished.as_ref().unwrap().assets, 2002);
+
+        // Damaged changes are not applied in part: the records are empty,
+        // and the build does everything again.
+        let mut cache = loaded(dir.path());
+        cache.body.sources.remove(b"a.css");
+        cache.save(dir.path(), None).unwrap();
+        let changes = std::fs::read(&changes_path).unwrap();
+        std::fs::write(&changes_path, &changes[..changes.len() - 1]).unwrap();
+        let cache = loaded(dir.path());
+        assert!(cache.body.sources.is_empty());
     }
 }

@@ -55,7 +55,27 @@ pub(crate) struct Written {
     pub(crate) trusted: bool,
 }
 
+/// What changed in a [`Written`] since it was decoded, as the build cache
+/// stores it: the folder, the tree's folders, and the stamps that changed.
+pub(crate) type WrittenChanges<'a> = (&'a Path, &'a [(String, u64)], NameMap<Option<&'a OutputStamp>>);
+
+/// [`WrittenChanges`] as decoded.
+pub(crate) type StoredWrittenChanges = (std::path::PathBuf, Vec<(String, u64)>, NameMap<Option<OutputStamp>>);
+
 impl Written {
+    /// What changed since this record was decoded; `None` if it was not
+    /// decoded, or its stamps were made anew.
+    pub(crate) fn changes(&self) -> Option<WrittenChanges<'_>> {
+        Some((&self.dir, &self.folders, self.stamps.changes()?))
+    }
+
+    /// Applies what [`changes`](Self::changes) gave.
+    pub(crate) fn apply(&mut self, (dir, folders, stamps): StoredWrittenChanges) {
+        self.dir = dir;
+        self.folders = folders;
+        self.stamps.apply(stamps);
+    }
+
     /// The tree's folders alone, without the files' stamps: enough for
     /// [`trusted`].
     pub(crate) fn tree(&self) -> Written {

@@ -251,7 +251,7 @@ fn run(config: &Config) -> Result<Output> {
         manifest_hash: manifest.hash.clone(),
         warnings: warnings.clone(),
     });
-    save(config, &mut cache, &out_dir, Some(early), &mut warnings);
+    save(config, &mut cache, &out_dir, early, &mut warnings);
     let output = Output {
         files_compressed: compressed.computed,
         compress_seconds,

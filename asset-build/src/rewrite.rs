@@ -133,6 +133,28 @@ pub(crate) struct Rewrites {
     pub(crate) records: NameMap<RewriteRecord>,
 }
 
+/// What changed in [`Rewrites`] since they were decoded, as the build cache
+/// stores it: the settings, the names' digest and the records that changed.
+pub(crate) type RewritesChanges<'a> = (Md5Digest, Md5Digest, NameMap<Option<&'a RewriteRecord>>);
+
+/// [`RewritesChanges`] as decoded.
+pub(crate) type StoredRewritesChanges = (Md5Digest, Md5Digest, NameMap<Option<RewriteRecord>>);
+
+impl Rewrites {
+    /// What changed since these records were decoded; `None` if they were
+    /// not decoded, or were made anew.
+    pub(crate) fn changes(&self) -> Option<RewritesChanges<'_>> {
+        Some((self.settings, self.names, self.records.changes()?))
+    }
+
+    /// Applies what [`changes`](Self::changes) gave.
+    pub(crate) fn apply(&mut self, (settings, names, records): StoredRewritesChanges) {
+        self.settings = settings;
+        self.names = names;
+        self.records.apply(records);
+    }
+}
+
 /// What this stage gives the next: every asset, named, in collection order.
 pub(crate) struct Named {
     pub(crate) assets: Vec<Asset>,
