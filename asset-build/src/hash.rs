@@ -314,7 +314,15 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, digest: &[u8]) {
 /// The hashed name of `name` for content with this digest (the contract's
 /// format: `root.<first 12 hex digits>.ext`).
 pub(crate) fn hashed_name(name: &str, digest: &Md5Digest) -> String {
-    asset_contract::names::hashed_name(name, &hex(digest))
+    // The digits the name uses, spelled on the stack: tens of thousands of
+    // names are made on every rebuild.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; asset_contract::names::HASH_LEN];
+    for (pair, byte) in digits.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    asset_contract::names::hashed_name(name, std::str::from_utf8(&digits).expect("hex digits are ASCII"))
 }
 
 #[cfg(test)]

@@ -24,7 +24,11 @@ pub fn hashed_name(name: &str, hash: &str) -> String {
         None => ("", name),
     };
     let (root, ext) = split_ext(file);
-    format!("{dir}{root}.{short}{ext}")
+    let mut hashed = String::with_capacity(name.len() + 1 + short.len());
+    for part in [dir, root, ".", short, ext] {
+        hashed.push_str(part);
+    }
+    hashed
 }
 
 /// Whether a manifest entry (`name` → `hashed`) is of a file whose name
