@@ -49,7 +49,7 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
         return false;
     }
-    let mut buffer = vec![0u8; 256 * 1024];
+    let mut buffer = vec![0u8; PIECE];
     let mut rest = bytes;
     loop {
         match file.read(&mut buffer) {
@@ -71,6 +71,44 @@ pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     write_atomic(path, bytes).map_err(|e| Error::io("write", path, e))?;
     Ok(true)
 }
+
+/// Brings the file at `path` to `bytes`, rewriting in place only the
+/// pieces that differ when it has their length (an edit changes a few
+/// records of a table of megabytes), and as [`write_if_changed`] does
+/// otherwise. Returns whether it wrote.
+///
+/// Only for a file that no one reads while the build runs (the table in
+/// `OUT_DIR`, which rustc reads after the build script): a build killed
+/// half-way leaves a file that the next one compares with what it wants and
+/// fixes, since the build cache records a file as written only once the
+/// build is done.
+pub(crate) fn update_in_place(path: &Path, bytes: &[u8]) -> Result<bool> {
+    use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(path);
+    let same_length = |file: &std::fs::File| file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64);
+    let mut file = match file {
+        Ok(file) if same_length(&file) => file,
+        _ => return write_if_changed(path, bytes),
+    };
+    let error = |e| Error::io("write", path, e);
+    let mut buffer = vec![0u8; PIECE];
+    let mut wrote = false;
+    for (i, piece) in bytes.chunks(PIECE).enumerate() {
+        let at = (i * PIECE) as u64;
+        let held = &mut buffer[..piece.len()];
+        file.seek(SeekFrom::Start(at)).map_err(error)?;
+        file.read_exact(held).map_err(error)?;
+        if held != piece {
+            file.seek(SeekFrom::Start(at)).map_err(error)?;
+            file.write_all(piece).map_err(error)?;
+            wrote = true;
+        }
+    }
+    Ok(wrote)
+}
+
+/// The pieces files are compared in.
+const PIECE: usize = 256 * 1024;
 
 /// Writes `path` atomically with the bytes of `parts`, one after another.
 pub(crate) fn write_concatenated(path: &Path, parts: &[PathBuf]) -> Result<()> {
@@ -96,4 +134,42 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_in_place_writes_the_pieces_that_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("assets.rs.table");
+        let mut bytes: Vec<u8> = (0..3 * PIECE + 10).map(|i| (i % 251) as u8).collect();
+        assert!(update_in_place(&path, &bytes).unwrap(), "a missing file is written");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        assert!(
+            !update_in_place(&path, &bytes).unwrap(),
+            "the same bytes are left alone"
+        );
+
+        // One byte of the second piece and the last byte: written in place
+        // (the file keeps its inode).
+        let inode = |path: &Path| {
+            #[cfg(unix)]
+            return std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap());
+            #[cfg(not(unix))]
+            return 0;
+        };
+        let before = inode(&path);
+        bytes[PIECE + 7] ^= 0xff;
+        *bytes.last_mut().unwrap() ^= 0xff;
+        assert!(update_in_place(&path, &bytes).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        assert_eq!(inode(&path), before);
+
+        // Another length: replaced whole.
+        bytes.truncate(PIECE);
+        assert!(update_in_place(&path, &bytes).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
 }

@@ -578,7 +578,7 @@ fn generate(
         let hash = NameHash::of(&entries, name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
         *name_hash = Some(hash);
-        fs::write_if_changed(&paths.table, &generated.table)?;
+        fs::update_in_place(&paths.table, &generated.table)?;
         if config.embed {
             embed_parts = Some(generated.embed);
         } else {
