@@ -9,9 +9,12 @@
 //! are written to `target/edit-loop-bench/app-<size>/`, and built with
 //! `CARGO_TARGET_DIR=target/edit-loop-bench/<size>` (so axum, tokio and the
 //! rest compile once and survive between runs). After a first, untimed
-//! build, each round edits one CSS file and times `cargo build`, then edits
-//! `src/page.rs` and times `cargo build`; the difference between the two
-//! medians is what the build script (and compiling its output) adds to an
+//! build of each, the sizes take turns round after round (so that a
+//! machine whose speed drifts during the run weighs on all of them alike);
+//! each round edits one CSS file and times `cargo build`, then edits
+//! `src/page.rs` and times `cargo build`; the median of the rounds'
+//! differences (each CSS-edit rebuild minus the `.rs`-edit rebuild right
+//! after it) is what the build script (and compiling its output) adds to an
 //! asset edit. Also printed: the size of the generated `assets.rs`, of the
 //! table it includes, and of the binary. The app optimizes its build
 //! scripts (`[profile.*.build-override] opt-level = 3`), as the README
@@ -120,13 +123,15 @@ struct Row {
     first: Duration,
     css_edit: Duration,
     rs_edit: Duration,
+    /// The median of the rounds' differences: CSS-edit rebuild minus the
+    /// `.rs`-edit rebuild of the same round, in seconds (may be negative).
+    difference: f64,
     binary_bytes: u64,
 }
 
 impl Row {
-    /// CSS-edit rebuild minus .rs-edit rebuild, in seconds (may be negative).
     fn difference(&self) -> f64 {
-        self.css_edit.as_secs_f64() - self.rs_edit.as_secs_f64()
+        self.difference
     }
 }
 
@@ -459,30 +464,59 @@ fn median(mut times: Vec<Duration>) -> Duration {
     }
 }
 
-/// First build, then `rounds` of (CSS edit, build) and (.rs edit, build).
-fn measure(app: &Path, target: &Path, tree: &Tree, profile: Profile, rounds: usize) -> Row {
-    let label = format!("[{} {}]", profile.name(), thousands(tree.files as u64));
-    let css_path = app.join("assets").join(&tree.edited_css);
-    let page_path = app.join("src/page.rs");
-    // Undo the edits of an earlier profile or run.
-    put(&css_path, tree.edited_css_text.as_bytes());
-    put(&page_path, page_rs(ORIGINAL_GREETING).as_bytes());
+/// One app in one profile, measured round after round.
+struct Measured<'a> {
+    app: &'a Path,
+    target: &'a Path,
+    tree: &'a Tree,
+    profile: Profile,
+    label: String,
+    first: Duration,
+    css_times: Vec<Duration>,
+    rs_times: Vec<Duration>,
+    /// Per round, the CSS-edit rebuild minus the `.rs`-edit rebuild right
+    /// after it, in seconds.
+    differences: Vec<f64>,
+}
 
-    eprintln!("{label} first build (untimed; compiles the dependencies on the first run)");
-    let first = build(app, target, profile).time;
-    eprintln!("{label} first build: {:.1} s", first.as_secs_f64());
+impl<'a> Measured<'a> {
+    /// Undoes the edits of an earlier profile or run, and builds once
+    /// (untimed).
+    fn start(app: &'a Path, target: &'a Path, tree: &'a Tree, profile: Profile) -> Self {
+        let label = format!("[{} {}]", profile.name(), thousands(tree.files as u64));
+        put(
+            &app.join("assets").join(&tree.edited_css),
+            tree.edited_css_text.as_bytes(),
+        );
+        put(&app.join("src/page.rs"), page_rs(ORIGINAL_GREETING).as_bytes());
+        eprintln!("{label} first build (untimed; compiles the dependencies on the first run)");
+        let first = build(app, target, profile).time;
+        eprintln!("{label} first build: {:.1} s", first.as_secs_f64());
+        Measured {
+            app,
+            target,
+            tree,
+            profile,
+            label,
+            first,
+            css_times: Vec::new(),
+            rs_times: Vec::new(),
+            differences: Vec::new(),
+        }
+    }
 
-    let mut css_times = Vec::new();
-    let mut rs_times = Vec::new();
-    for round in 1..=rounds {
+    /// One round: edit the CSS file and build, then edit `src/page.rs` and
+    /// build.
+    fn round(&mut self, round: usize, rounds: usize) {
+        let (label, tree, profile) = (&self.label, self.tree, self.profile);
         let css = format!(
             "{}.edit-loop-{}-{round} {{ margin: {}px; }}\n",
             tree.edited_css_text,
             profile.name(),
             round * 7
         );
-        put(&css_path, css.as_bytes());
-        let after_css = build(app, target, profile);
+        put(&self.app.join("assets").join(&tree.edited_css), css.as_bytes());
+        let after_css = build(self.app, self.target, profile);
         assert!(
             after_css.reran,
             "{label} editing {} did not rerun the build script",
@@ -490,10 +524,10 @@ fn measure(app: &Path, target: &Path, tree: &Tree, profile: Profile, rounds: usi
         );
 
         put(
-            &page_path,
+            &self.app.join("src/page.rs"),
             page_rs(&format!("Edited in {} round {round}", profile.name())).as_bytes(),
         );
-        let after_rs = build(app, target, profile);
+        let after_rs = build(self.app, self.target, profile);
         assert!(!after_rs.reran, "{label} editing src/page.rs reran the build script");
 
         eprintln!(
@@ -501,23 +535,37 @@ fn measure(app: &Path, target: &Path, tree: &Tree, profile: Profile, rounds: usi
             after_css.time.as_secs_f64(),
             after_rs.time.as_secs_f64()
         );
-        css_times.push(after_css.time);
-        rs_times.push(after_rs.time);
+        self.css_times.push(after_css.time);
+        self.rs_times.push(after_rs.time);
+        self.differences
+            .push(after_css.time.as_secs_f64() - after_rs.time.as_secs_f64());
     }
 
-    let out = find_out_dir(target, profile);
-    let binary = target
-        .join(profile.name())
-        .join(format!("{APP}{}", std::env::consts::EXE_SUFFIX));
-    Row {
-        profile,
-        size: tree.files,
-        rust_bytes: file_len(&out.join("assets.rs")),
-        table_bytes: file_len(&out.join("assets.rs.table")),
-        first,
-        css_edit: median(css_times),
-        rs_edit: median(rs_times),
-        binary_bytes: file_len(&binary),
+    fn row(self) -> Row {
+        let out = find_out_dir(self.target, self.profile);
+        let binary = self
+            .target
+            .join(self.profile.name())
+            .join(format!("{APP}{}", std::env::consts::EXE_SUFFIX));
+        let mut differences = self.differences;
+        differences.sort_by(f64::total_cmp);
+        let mid = differences.len() / 2;
+        let difference = if differences.len() % 2 == 1 {
+            differences[mid]
+        } else {
+            (differences[mid - 1] + differences[mid]) / 2.0
+        };
+        Row {
+            profile: self.profile,
+            size: self.tree.files,
+            rust_bytes: file_len(&out.join("assets.rs")),
+            table_bytes: file_len(&out.join("assets.rs.table")),
+            first: self.first,
+            css_edit: median(self.css_times),
+            rs_edit: median(self.rs_times),
+            difference,
+            binary_bytes: file_len(&binary),
+        }
     }
 }
 
@@ -563,7 +611,10 @@ fn targets(row: &Row) -> String {
 fn print_results(rows: &[Row], profiles: &[Profile], rounds: usize) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!();
-    println!("nproc: {cores}; times are wall-clock `cargo build` medians of {rounds} rounds (lower is better)");
+    println!(
+        "nproc: {cores}; times are wall-clock `cargo build` medians of {rounds} rounds (lower is better); \
+         the difference is the median of each round's CSS edit minus its .rs edit"
+    );
     println!(
         "issue targets (reference, not asserted): CSS edit − .rs edit ≤ 0.5 s (debug) and ≤ 1 s (release) at 10,000 assets; generated Rust ≤ 64 KB at 50,000 assets"
     );
@@ -661,7 +712,7 @@ fn main() {
     assert!(!profiles.is_empty(), "EDIT_LOOP_PROFILES is empty");
 
     let root = workspace().join("target/edit-loop-bench");
-    let mut rows = Vec::new();
+    let mut apps = Vec::new();
     for &size in &sizes {
         let app = root.join(format!("app-{size}"));
         let target = root.join(size.to_string());
@@ -680,9 +731,23 @@ fn main() {
             human(tree.bytes),
             start.elapsed().as_secs_f64()
         );
-        for &profile in &profiles {
-            rows.push(measure(&app, &target, &tree, profile, rounds));
-        }
+        apps.push((app, target, tree));
     }
+    let mut rows = Vec::new();
+    for &profile in &profiles {
+        let mut measured: Vec<Measured<'_>> = apps
+            .iter()
+            .map(|(app, target, tree)| Measured::start(app, target, tree, profile))
+            .collect();
+        // The sizes take turns, round after round: a machine that slows
+        // down or speeds up during the run weighs on all of them alike.
+        for round in 1..=rounds {
+            for m in &mut measured {
+                m.round(round, rounds);
+            }
+        }
+        rows.extend(measured.into_iter().map(Measured::row));
+    }
+    rows.sort_by_key(|row| (profiles.iter().position(|p| *p == row.profile), row.size));
     print_results(&rows, &profiles, rounds);
 }
