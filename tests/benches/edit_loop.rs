@@ -642,30 +642,27 @@ fn print_results(rows: &[Row], profiles: &[Profile], rounds: usize) {
     }
     println!();
     for &profile in profiles {
-        let of_profile: Vec<&Row> = rows.iter().filter(|r| r.profile == profile).collect();
-        let (Some(small), Some(large)) = (
-            of_profile.iter().min_by_key(|r| r.size),
-            of_profile.iter().max_by_key(|r| r.size),
-        ) else {
-            continue;
-        };
-        if small.size == large.size {
-            continue;
+        let mut of_profile: Vec<&Row> = rows.iter().filter(|r| r.profile == profile).collect();
+        of_profile.sort_by_key(|r| r.size);
+        // From each size to the next: how the difference grows against the
+        // assets.
+        for pair in of_profile.windows(2) {
+            let (small, large) = (pair[0], pair[1]);
+            let assets = large.size as f64 / small.size as f64;
+            let growth = if small.difference() > 0.0 {
+                format!("×{:.1}", large.difference() / small.difference())
+            } else {
+                "not a ratio (≤ 0 at the smaller size)".to_owned()
+            };
+            println!(
+                "{}: difference {growth} for {assets:.0}× the assets ({:+.2} s at {} → {:+.2} s at {})",
+                profile.name(),
+                small.difference(),
+                thousands(small.size as u64),
+                large.difference(),
+                thousands(large.size as u64)
+            );
         }
-        let assets = large.size as f64 / small.size as f64;
-        let growth = if small.difference() > 0.0 {
-            format!("×{:.1}", large.difference() / small.difference())
-        } else {
-            "not a ratio (≤ 0 at the smallest size)".to_owned()
-        };
-        println!(
-            "{}: difference {growth} for {assets:.0}× the assets ({:+.2} s at {} → {:+.2} s at {})",
-            profile.name(),
-            small.difference(),
-            thousands(small.size as u64),
-            large.difference(),
-            thousands(large.size as u64)
-        );
     }
 }
 
