@@ -34,8 +34,8 @@
 //! writes those alone ([`NameMap::changes`]), with the head, to a small
 //! changes file beside the cache file, which names the cache file it
 //! applies to. A load applies them to the body it decodes, and takes the
-//! head from them. Once the changes are more than an eighth of the records,
-//! the whole cache is written again under a new name, which leaves any
+//! head from them. Once the changes are more than 1,024 plus an eighth of
+//! the records, the whole cache is written again under a new name, which leaves any
 //! changes file from before ignored (it names another), then removed.
 
 use std::hash::BuildHasher as _;
@@ -59,7 +59,7 @@ const CACHE_FILE: &str = "asset-build-cache.bin";
 /// written.
 const CHANGES_FILE: &str = "asset-build-cache.changes";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 15;
+const VERSION: u32 = 16;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -111,6 +111,11 @@ pub(crate) struct Body {
     pub(crate) rewrites: Rewrites,
     /// Key of the inputs of the generated Rust file last written.
     pub(crate) generated_key: Option<String>,
+    /// The (size, modification time) of the table and the embedded data
+    /// once the build that computed `generated_key` wrote them: a build
+    /// killed after writing them and before saving this cache leaves other
+    /// stamps, and the next build writes them again.
+    pub(crate) generated_files: Vec<(u64, u64)>,
     /// The perfect hash of the logical names last generated.
     pub(crate) name_hash: Option<NameHash>,
 }
@@ -241,16 +246,18 @@ impl BuildCache {
         match self.stored.take() {
             // The body was never read: keep it, and its changes, as they
             // were stored.
-            Some(stored) => {
-                let base = self.base.unwrap_or_else(new_identity);
-                match &self.changes {
-                    Some(records) => crate::fs::write_atomic_parts(&changes_path, &[&head_of(base)?, records]),
-                    None => {
-                        let (body, _) = stored.wait();
-                        crate::fs::write_atomic_parts(&path, &[&head_of(base)?, &body])
-                    }
+            Some(stored) => match (&self.changes, self.base) {
+                (Some(records), Some(base)) => {
+                    crate::fs::write_atomic_parts(&changes_path, &[&head_of(base)?, records])
                 }
-            }
+                _ => {
+                    // Under a new identity: a changes file this build did
+                    // not read (it could not) must not override this head.
+                    let (body, _) = stored.wait();
+                    crate::fs::write_atomic_parts(&path, &[&head_of(new_identity())?, &body])?;
+                    remove_changes(&changes_path)
+                }
+            },
             None => {
                 if let Some(base) = self.base
                     && let Some(changes) = self.body.changes()
@@ -267,12 +274,17 @@ impl BuildCache {
                     parts.extend([length.as_slice(), section.as_slice()]);
                 }
                 crate::fs::write_atomic_parts(&path, &parts)?;
-                match std::fs::remove_file(&changes_path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                    _ => Ok(()),
-                }
+                remove_changes(&changes_path)
             }
         }
+    }
+}
+
+/// Removes the changes file, if there is one.
+fn remove_changes(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -299,7 +311,12 @@ fn split_head(bytes: &[u8]) -> Option<postcard::Result<(u64, Head, &[u8])>> {
 }
 
 /// The body's sections besides the three large ones.
-type Rest = (FxHashMap<String, Variants>, Option<String>, Option<NameHash>);
+type Rest = (
+    FxHashMap<String, Variants>,
+    Option<String>,
+    Vec<(u64, u64)>,
+    Option<NameHash>,
+);
 
 /// The body's sources and rewrites sections, encoded while the later
 /// stages run: neither changes after the rewrite stage.
@@ -343,6 +360,7 @@ type Changes<'a> = (
     (
         &'a FxHashMap<String, Variants>,
         &'a Option<String>,
+        &'a Vec<(u64, u64)>,
         &'a Option<NameHash>,
     ),
 );
@@ -368,19 +386,25 @@ impl Body {
             self.sources.changes()?,
             self.outputs.changes()?,
             self.rewrites.changes()?,
-            (&self.compressed, &self.generated_key, &self.name_hash),
+            (
+                &self.compressed,
+                &self.generated_key,
+                &self.generated_files,
+                &self.name_hash,
+            ),
         ))
     }
 
     /// Applies the records of a changes file; `None` if they do not decode.
     fn apply(&mut self, records: &[u8]) -> Option<()> {
-        let (sources, outputs, rewrites, (compressed, generated_key, name_hash)): StoredChanges =
+        let (sources, outputs, rewrites, (compressed, generated_key, generated_files, name_hash)): StoredChanges =
             postcard::from_bytes(records).ok()?;
         self.sources.apply(sources);
         self.outputs.apply(outputs);
         self.rewrites.apply(rewrites);
         self.compressed = compressed;
         self.generated_key = generated_key;
+        self.generated_files = generated_files;
         self.name_hash = name_hash;
         Some(())
     }
@@ -392,7 +416,12 @@ impl Body {
         fn section<T: Serialize>(value: &T) -> postcard::Result<Vec<u8>> {
             postcard::to_allocvec(value)
         }
-        let rest = (&self.compressed, &self.generated_key, &self.name_hash);
+        let rest = (
+            &self.compressed,
+            &self.generated_key,
+            &self.generated_files,
+            &self.name_hash,
+        );
         let ((early, outputs), rest) = rayon::join(
             || {
                 rayon::join(
@@ -430,13 +459,14 @@ impl Body {
         let [sources, outputs, rewrites, others] = sections;
         let (sources, outputs) = (postcard::from_bytes(sources), postcard::from_bytes(outputs));
         let (rewrites, others) = (postcard::from_bytes(rewrites), postcard::from_bytes::<Rest>(others));
-        let (compressed, generated_key, name_hash) = others.ok()?;
+        let (compressed, generated_key, generated_files, name_hash) = others.ok()?;
         Some(Body {
             sources: sources.ok()?,
             outputs: outputs.ok()?,
             compressed,
             rewrites: rewrites.ok()?,
             generated_key,
+            generated_files,
             name_hash,
         })
     }
@@ -619,6 +649,20 @@ mod tests {
         let cache = loaded(dir.path());
         assert_eq!(cache.body.sources.len(), 2002);
         assert_eq!(cache.head.finished.as_ref().unwrap().assets, 2002);
+
+        // A changes file that could not be read: a build with nothing to
+        // do saves its head under a new identity and removes it, so that
+        // it cannot override that head later.
+        let mut unread = std::fs::read(&base_path).unwrap()[..MAGIC.len() + 4 + 8].to_vec();
+        unread.push(0xff);
+        std::fs::write(&changes_path, &unread).unwrap();
+        let mut cache = BuildCache::load(dir.path());
+        cache.head.finished = Some(finished(7));
+        cache.save(dir.path(), None).unwrap();
+        assert!(!changes_path.exists());
+        let cache = loaded(dir.path());
+        assert_eq!(cache.head.finished.as_ref().unwrap().assets, 7);
+        assert_eq!(cache.body.sources.len(), 2002);
 
         // Damaged changes are not applied in part: the records are empty,
         // and the build does everything again.

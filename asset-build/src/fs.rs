@@ -78,10 +78,10 @@ pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
 /// otherwise. Returns whether it wrote.
 ///
 /// Only for a file that no one reads while the build runs (the table in
-/// `OUT_DIR`, which rustc reads after the build script): a build killed
-/// half-way leaves a file that the next one compares with what it wants and
-/// fixes, since the build cache records a file as written only once the
-/// build is done.
+/// `OUT_DIR`, which rustc reads after the build script), and whose stamp
+/// the build cache records once the build is done: a build killed half-way
+/// leaves a file with another stamp, which the next build computes again
+/// and compares whole.
 pub(crate) fn update_in_place(path: &Path, bytes: &[u8]) -> Result<bool> {
     use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
     let file = std::fs::OpenOptions::new().read(true).write(true).open(path);

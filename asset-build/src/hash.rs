@@ -197,12 +197,10 @@ pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed]
             md5: h.digest.md5,
             integrity: h.digest.integrity.clone(),
         };
-        match stamps.get_mut(path) {
-            Some(s) if current(s) => {}
-            Some(s) => *s = stamp(),
-            None => {
-                stamps.insert(path, stamp());
-            }
+        // Looked at before it is changed: a stamp changed counts as a
+        // change in the build cache.
+        if !stamps.get(path).is_some_and(current) {
+            stamps.insert(path, stamp());
         }
     }
     if stamps.len() != recorded {

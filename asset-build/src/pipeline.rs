@@ -200,6 +200,7 @@ fn run(config: &Config) -> Result<Output> {
         rewrites,
         outputs,
         generated_key,
+        generated_files,
         name_hash,
         ..
     } = &mut cache.body;
@@ -213,7 +214,7 @@ fn run(config: &Config) -> Result<Output> {
                         vite: &vite,
                         pins: &pins,
                     };
-                    let cached = (generated_key, name_hash);
+                    let cached = (generated_key, generated_files.as_slice(), name_hash);
                     generate(
                         config,
                         &out_dir,
@@ -231,6 +232,9 @@ fn run(config: &Config) -> Result<Output> {
     if let (Some(path), Some(parts)) = (&generated.embed, &generated.embed_parts) {
         fs::write_concatenated(path, parts)?;
     }
+    // What the next build finds the table and embedded data as, if no
+    // other build writes them in between.
+    cache.body.generated_files = generated_stamps(&generate::data_paths(&generated.rust));
 
     cache.head.finished = none_racy.then(|| Finished {
         inputs,
@@ -380,6 +384,15 @@ fn inputs_key(
     h.finalize().into()
 }
 
+/// Size and modification time of the table and of the embedded data,
+/// those that exist.
+fn generated_stamps(paths: &generate::DataPaths) -> Vec<(u64, u64)> {
+    [&paths.table, &paths.embed]
+        .into_iter()
+        .filter_map(|p| stamp(p))
+        .collect()
+}
+
 /// Size and modification time of a file, if it exists.
 fn stamp(path: &Path) -> Option<(u64, u64)> {
     let meta = std::fs::metadata(path).ok()?;
@@ -525,7 +538,7 @@ fn generate(
     sources: &[Source],
     (assets, pages): (&[Asset], Pages<'_>),
     compressed: &Compressed,
-    (generated_key, name_hash): (&mut Option<String>, &mut Option<NameHash>),
+    (generated_key, generated_files, name_hash): (&mut Option<String>, &[(u64, u64)], &mut Option<NameHash>),
 ) -> Result<Generated> {
     let mut sorted: Vec<&Asset> = assets.iter().collect();
     sorted.sort_unstable_by(|a, b| a.name().cmp(b.name()));
@@ -572,9 +585,11 @@ fn generate(
     // third of computing the table, which is compared with the file
     // before it is written anyway: the table is computed every time.
     let key = config.embed.then(|| generate::key(&entries, &info, &paths.table));
-    let present = paths.table.is_file() && (!config.embed || paths.embed.is_file());
+    // The files are as the build that computed the key left them (not
+    // written since by a build killed before it saved the cache).
+    let as_left = generated_stamps(&paths) == generated_files;
     let mut embed_parts = None;
-    if key.is_none() || *generated_key != key || !present {
+    if key.is_none() || *generated_key != key || !as_left {
         let hash = NameHash::of(&entries, name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
         *name_hash = Some(hash);

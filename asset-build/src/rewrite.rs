@@ -402,10 +402,13 @@ pub(crate) fn rewrite_all(
                 }
                 Outcome::Untouched(served, _) => (served, ServedBytes::NotRendered),
                 Outcome::Kept(targets) => {
-                    let record = records
-                        .get_mut(file.source.name.as_bytes())
-                        .expect("a kept file has a record");
-                    record.targets = targets;
+                    let name = file.source.name.as_bytes();
+                    let record = records.get(name).expect("a kept file has a record");
+                    if record.targets != targets {
+                        // Changed only then: a change goes to the build cache.
+                        records.get_mut(name).expect("a kept file has a record").targets = targets;
+                    }
+                    let record = records.get(name).expect("a kept file has a record");
                     (served_digest(record), ServedBytes::NotRendered)
                 }
             };

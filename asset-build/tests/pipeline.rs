@@ -4,6 +4,7 @@
 mod support;
 
 use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
 
 use asset_build::Error;
 use md5::Digest as _;
@@ -858,4 +859,52 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
             "after step {step}"
         );
     }
+}
+
+#[test]
+fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again() {
+    let project = Project::new(&[("assets/a.css", "a { color: red }"), ("assets/b.txt", "b")]);
+    let first = project.config().embed(true).build().unwrap();
+    let table = std::fs::read(&first.table_file).unwrap();
+    let embedded = std::fs::read(first.embed_file.as_ref().unwrap()).unwrap();
+    let out = project.path("out");
+    let cache_files = || -> Vec<PathBuf> {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("asset-build-cache")
+            })
+            .collect()
+    };
+    let saved: Vec<(PathBuf, Vec<u8>)> = cache_files()
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+
+    // An edit is built, then the cache is put back as it was before that
+    // build: as if it had been killed after writing the table and the
+    // embedded data, before saving its cache.
+    project.write("assets/a.css", "a { color: blue }");
+    let edited = project.config().embed(true).build().unwrap();
+    assert_ne!(std::fs::read(&edited.table_file).unwrap(), table);
+    for path in cache_files() {
+        std::fs::remove_file(path).unwrap();
+    }
+    for (path, bytes) in &saved {
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    // The edit undone, the inputs are those the cache knows: the table and
+    // the embedded data are still written again.
+    project.write("assets/a.css", "a { color: red }");
+    let again = project.config().embed(true).build().unwrap();
+    assert_eq!(std::fs::read(&again.table_file).unwrap(), table);
+    assert_eq!(std::fs::read(again.embed_file.unwrap()).unwrap(), embedded);
 }
