@@ -257,11 +257,14 @@ impl Embedding {
     fn plan(entries: &[Entry<'_>], info: &TableInfo<'_>) -> Embedding {
         let mut offsets = HashMap::new();
         let mut files = Vec::new();
+        if !info.embed {
+            return Embedding { offsets, files };
+        }
         let mut end = 0u64;
         let files_of = entries
             .iter()
             .flat_map(|e| [(e.hashed, &e.served), (e.name, &e.original)]);
-        for (name, r) in files_of.filter(|_| info.embed) {
+        for (name, r) in files_of {
             if offsets.contains_key(&r.md5) {
                 continue;
             }
@@ -435,11 +438,8 @@ fn table_bytes(
             put_u64(&mut out, at + file::BR_SIZE, r.variants.br);
             put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz);
             put_u64(&mut out, at + file::ZST_SIZE, r.variants.zst);
-            let embedded = if info.embed {
-                embedded.get(&r.md5).copied()
-            } else {
-                None
-            };
+            // Empty without `embed`.
+            let embedded = embedded.get(&r.md5).copied();
             put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
         }
     }

@@ -121,10 +121,9 @@ pub(crate) fn hash_all(
             digest_file(&source.path, source.size, looked_up[i].2, keep(source))
         })
         .collect::<Result<_>>()?;
-    let mut read = to_read.iter().copied().zip(digests).peekable();
-    let mut read_at: Vec<Option<(Digest, Option<Vec<u8>>)>> = Vec::with_capacity(files.len());
-    for i in 0..files.len() {
-        read_at.push(read.next_if(|(at, _)| *at == i).map(|(_, d)| d));
+    let mut read_at: Vec<Option<(Digest, Option<Vec<u8>>)>> = (0..files.len()).map(|_| None).collect();
+    for (&i, digest) in to_read.iter().zip(digests) {
+        read_at[i] = Some(digest);
     }
     let hashed: Vec<Hashed> = files
         .into_par_iter()
@@ -302,11 +301,15 @@ pub(crate) fn hex(digest: &[u8]) -> String {
 
 /// Appends the lowercase hex of `digest` to `out`, as [`hex`] spells it.
 pub(crate) fn push_hex(out: &mut Vec<u8>, digest: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in digest {
-        out.push(DIGITS[usize::from(byte >> 4)]);
-        out.push(DIGITS[usize::from(byte & 0xf)]);
+    for &byte in digest {
+        out.extend_from_slice(&hex_pair(byte));
     }
+}
+
+/// The two lowercase hex digits of a byte.
+fn hex_pair(byte: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(byte >> 4)], DIGITS[usize::from(byte & 0xf)]]
 }
 
 /// The hashed name of `name` for content with this digest (the contract's
@@ -314,11 +317,9 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, digest: &[u8]) {
 pub(crate) fn hashed_name(name: &str, digest: &Md5Digest) -> String {
     // The digits the name uses, spelled on the stack: tens of thousands of
     // names are made on every rebuild.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut digits = [0u8; asset_contract::names::HASH_LEN];
-    for (pair, byte) in digits.chunks_exact_mut(2).zip(digest) {
-        pair[0] = DIGITS[usize::from(byte >> 4)];
-        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    for (pair, &byte) in digits.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&hex_pair(byte));
     }
     asset_contract::names::hashed_name(name, std::str::from_utf8(&digits).expect("hex digits are ASCII"))
 }

@@ -74,6 +74,12 @@ fn hash(name: &[u8]) -> u64 {
     FxBuildHasher.hash_one(name)
 }
 
+/// The name at position `at`, given every name and where each ends.
+fn name_in<'a>(names: &'a [u8], ends: &[u32], at: usize) -> &'a [u8] {
+    let start = if at == 0 { 0 } else { ends[at - 1] as usize };
+    &names[start..ends[at] as usize]
+}
+
 impl<V> NameMap<V> {
     /// Number of names with a record.
     pub(crate) fn len(&self) -> usize {
@@ -86,8 +92,7 @@ impl<V> NameMap<V> {
     }
 
     fn name(&self, at: usize) -> &[u8] {
-        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
-        &self.names[start..self.ends[at] as usize]
+        name_in(&self.names, &self.ends, at)
     }
 
     fn position(&self, name: &[u8]) -> Option<usize> {
@@ -143,11 +148,7 @@ impl<V> NameMap<V> {
         }
         let at = self.push(name, value);
         let Self { names, ends, index, .. } = self;
-        let name_at = |at: usize| {
-            let start = if at == 0 { 0 } else { ends[at - 1] as usize };
-            &names[start..ends[at] as usize]
-        };
-        index.insert_unique(hash(name), at, |&other| hash(name_at(other as usize)));
+        index.insert_unique(hash(name), at, |&other| hash(name_in(names, ends, other as usize)));
         at as usize
     }
 
@@ -176,8 +177,7 @@ impl<V> NameMap<V> {
     /// Keeps only the records for which `keep` is true.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&[u8], &V) -> bool) {
         for at in 0..self.values.len() {
-            let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
-            let name = &self.names[start..self.ends[at] as usize];
+            let name = name_in(&self.names, &self.ends, at);
             if self.values[at].as_ref().is_some_and(|v| !keep(name, v)) {
                 self.values[at] = None;
                 self.live -= 1;
@@ -227,10 +227,8 @@ impl<V> NameMap<V> {
         let NameMap {
             names, ends, values, ..
         } = changes;
-        let mut start = 0;
-        for (end, value) in ends.into_iter().zip(values) {
-            let name = &names[start..end as usize];
-            start = end as usize;
+        for (at, value) in values.into_iter().enumerate() {
+            let name = name_in(&names, &ends, at);
             match value.flatten() {
                 Some(value) => {
                     self.insert(name, value);

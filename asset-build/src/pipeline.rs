@@ -585,11 +585,11 @@ fn generate(
     // third of computing the table, which is compared with the file
     // before it is written anyway: the table is computed every time.
     let key = config.embed.then(|| generate::key(&entries, &info, &paths.table));
-    // The files are as the build that computed the key left them (not
-    // written since by a build killed before it saved the cache).
-    let as_left = generated_stamps(&paths) == generated_files;
     let mut embed_parts = None;
-    if key.is_none() || *generated_key != key || !as_left {
+    // With the same key, the files must also be as the build that computed
+    // it left them (not written since by a build killed before it saved
+    // the cache).
+    if key.is_none() || *generated_key != key || generated_stamps(&paths) != generated_files {
         let hash = NameHash::of(&entries, name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
         *name_hash = Some(hash);

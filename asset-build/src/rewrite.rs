@@ -404,12 +404,12 @@ pub(crate) fn rewrite_all(
                 Outcome::Kept(targets) => {
                     let name = file.source.name.as_bytes();
                     let record = records.get(name).expect("a kept file has a record");
+                    let served = served_digest(record);
                     if record.targets != targets {
                         // Changed only then: a change goes to the build cache.
                         records.get_mut(name).expect("a kept file has a record").targets = targets;
                     }
-                    let record = records.get(name).expect("a kept file has a record");
-                    (served_digest(record), ServedBytes::NotRendered)
+                    (served, ServedBytes::NotRendered)
                 }
             };
             Asset {
