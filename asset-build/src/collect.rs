@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::fs::mtime_ns;
+use crate::fs::StatCursor;
 
 /// One folder of assets, and the prefix its files get in their names.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -137,9 +136,11 @@ pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> 
     Ok(Collected { files, warnings })
 }
 
+/// How many files one task reads the metadata of.
+const STAT_RUN: usize = 256;
+
 fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>> {
     let root = &source.dir;
-    let mut out = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(true)
         // By file name. The entries sorted together are those of one
@@ -149,43 +150,78 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|entry| entry.depth() == 0 || !is_ignored(root, entry.path(), ignore));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_owned();
-            let source = e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
-            Error::io("list", path, source)
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path();
-        let relative = relative_name(root, path)?;
-        let (name, relative_start) = if source.prefix.is_empty() {
-            (relative, 0)
-        } else {
-            (format!("{}/{relative}", source.prefix), source.prefix.len() + 1)
+    // The listing reads folders only; the metadata of the files, one call
+    // each, is read by other threads as the walk goes on, a run of files at
+    // a time.
+    let (sender, stamped) = std::sync::mpsc::channel::<(usize, Result<Vec<SourceFile>>)>();
+    let runs = rayon::scope(|scope| -> Result<usize> {
+        let mut runs = 0;
+        let mut stamp = |run: Vec<SourceFile>| {
+            let (sender, at) = (sender.clone(), runs);
+            runs += 1;
+            scope.spawn(move |_| {
+                // The receiver outlives the scope.
+                let _ = sender.send((at, stamp_run(run)));
+            });
         };
-        out.push(SourceFile {
-            name,
-            path: entry.into_path(),
-            folder,
-            relative_start,
-            size: 0,
-            mtime_ns: 0,
-            prehashed: false,
-        });
-    }
-    // The listing above reads folders only; the metadata of the files, one
-    // call each, is read on all cores.
-    out.par_iter_mut().try_for_each(|file| {
-        let meta = std::fs::metadata(&file.path).map_err(|e| Error::io("read metadata of", &file.path, e))?;
-        file.size = meta.len();
-        file.mtime_ns = mtime_ns(&meta);
-        Ok::<_, Error>(())
+        let mut run = Vec::with_capacity(STAT_RUN);
+        for entry in walker {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(root).to_owned();
+                let source = e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
+                Error::io("list", path, source)
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let relative = relative_name(root, path)?;
+            let (name, relative_start) = if source.prefix.is_empty() {
+                (relative, 0)
+            } else {
+                (format!("{}/{relative}", source.prefix), source.prefix.len() + 1)
+            };
+            run.push(SourceFile {
+                name,
+                path: entry.into_path(),
+                folder,
+                relative_start,
+                size: 0,
+                mtime_ns: 0,
+                prehashed: false,
+            });
+            if run.len() == STAT_RUN {
+                stamp(std::mem::replace(&mut run, Vec::with_capacity(STAT_RUN)));
+            }
+        }
+        if !run.is_empty() {
+            stamp(run);
+        }
+        Ok(runs)
     })?;
+    drop(sender);
+    let mut by_run: Vec<Option<Vec<SourceFile>>> = (0..runs).map(|_| None).collect();
+    for (at, run) in stamped {
+        by_run[at] = Some(run?);
+    }
+    let mut out = Vec::with_capacity(runs * STAT_RUN);
+    for run in by_run {
+        out.extend(run.expect("every run is stamped"));
+    }
     Ok(out)
+}
+
+/// Reads the size and modification time of a run of files.
+fn stamp_run(mut run: Vec<SourceFile>) -> Result<Vec<SourceFile>> {
+    let mut cursor = StatCursor::default();
+    for file in &mut run {
+        (file.size, file.mtime_ns) = cursor
+            .size_and_mtime(&file.path)
+            .map_err(|e| Error::io("read metadata of", &file.path, e))?;
+    }
+    Ok(run)
 }
 
 fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
@@ -317,5 +353,48 @@ mod tests {
         assert_eq!(names(dir.path(), &ignore), ["keep.css", "sub/keep.css"]);
         let none = ignore_set(&[], false).unwrap();
         assert_eq!(names(dir.path(), &none).len(), 11);
+    }
+
+    #[test]
+    fn files_in_many_runs_keep_the_walk_order_and_their_own_metadata() {
+        // More files than one run, spread over folders, with sizes that
+        // tell them apart.
+        let dir = tempfile::tempdir().unwrap();
+        let mut expected = Vec::new();
+        for i in 0..(2 * STAT_RUN + 37) {
+            let name = format!("d{}/f{i:04}.txt", i % 3);
+            let path = dir.path().join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, vec![b'x'; i]).unwrap();
+            expected.push((name, i as u64));
+        }
+        expected.sort();
+        let source = Source {
+            dir: dir.path().to_owned(),
+            prefix: "p".to_owned(),
+        };
+        let ignore = ignore_set(&[], true).unwrap();
+        let files = collect(&[source], &ignore).unwrap().files;
+        let found: Vec<(String, u64)> = files.iter().map(|f| (f.name[2..].to_owned(), f.size)).collect();
+        assert_eq!(found, expected);
+        for file in &files {
+            let meta = std::fs::metadata(&file.path).unwrap();
+            assert_eq!(file.mtime_ns, crate::fs::mtime_ns(&meta), "{}", file.name);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_back_to_a_parent_folder_is_an_error_naming_it() {
+        let dir = tree(&["css/a.css", "css/sub/b.css"]);
+        std::os::unix::fs::symlink(dir.path().join("css"), dir.path().join("css/sub/up")).unwrap();
+        let source = Source {
+            dir: dir.path().to_owned(),
+            prefix: String::new(),
+        };
+        let ignore = ignore_set(&[], true).unwrap();
+        let err = collect(&[source], &ignore).err().expect("a loop is an error");
+        let message = err.to_string();
+        assert!(message.contains("sub/up"), "{message}");
     }
 }

@@ -1,6 +1,6 @@
 //! File-system helpers the stages share: atomic writes (a temporary file
-//! beside the target, then a rename, so readers never see half a file) and
-//! modification times.
+//! beside the target, then a rename, so readers never see half a file),
+//! modification times, and a reader of many files' sizes and times.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -128,6 +128,76 @@ pub(crate) fn write_concatenated(path: &Path, parts: &[PathBuf]) -> Result<()> {
     })
 }
 
+/// Reads the size and modification time of files one after another,
+/// keeping the folder of the last one open: a file in the same folder is
+/// then looked up by its name alone (`fstatat`), instead of by its whole
+/// path, every component of which the kernel would look up again. Files
+/// listed folder by folder, as a walk lists them, cost one lookup each.
+/// Symbolic links are followed, as with [`std::fs::metadata`].
+#[derive(Default)]
+pub(crate) struct StatCursor {
+    /// The folder open, by path.
+    #[cfg(unix)]
+    folder: Option<(PathBuf, rustix::fd::OwnedFd)>,
+}
+
+impl StatCursor {
+    /// Size in bytes and modification time (as [`mtime_ns`] gives it) of
+    /// the file at `path`.
+    pub(crate) fn size_and_mtime(&mut self, path: &Path) -> std::io::Result<(u64, u128)> {
+        #[cfg(unix)]
+        if let Some((parent, name)) = split_last(path) {
+            use rustix::fs::{AtFlags, Mode, OFlags};
+            let open = self
+                .folder
+                .as_ref()
+                .is_some_and(|(folder, _)| folder.as_os_str() == parent.as_os_str());
+            if !open {
+                let fd = rustix::fs::open(
+                    parent,
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
+                self.folder = Some((parent.to_owned(), fd));
+            }
+            let (_, fd) = self.folder.as_ref().expect("opened above");
+            let stat = rustix::fs::statat(fd, name, AtFlags::empty())?;
+            return Ok(size_and_mtime_of(&stat));
+        }
+        let meta = std::fs::metadata(path)?;
+        Ok((meta.len(), mtime_ns(&meta)))
+    }
+}
+
+/// A path's folder and last part, split at its last `/` (read off its
+/// bytes: [`Path::parent`] takes the whole path apart); `None` when either
+/// would be empty or the last part is `.` or `..`.
+#[cfg(unix)]
+fn split_last(path: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let bytes = path.as_os_str().as_bytes();
+    let slash = bytes.iter().rposition(|&b| b == b'/')?;
+    let (parent, name) = (&bytes[..slash], &bytes[slash + 1..]);
+    if parent.is_empty() || name.is_empty() || name == b"." || name == b".." {
+        return None;
+    }
+    Some((
+        Path::new(std::ffi::OsStr::from_bytes(parent)),
+        std::ffi::OsStr::from_bytes(name),
+    ))
+}
+
+/// Size and modification time, as [`std::fs::Metadata`] gives them: a time
+/// before the epoch counts as 0.
+#[cfg(unix)]
+// The fields' integer types differ from one platform to another.
+#[allow(clippy::unnecessary_cast)]
+fn size_and_mtime_of(stat: &rustix::fs::Stat) -> (u64, u128) {
+    let (secs, nanos) = (stat.st_mtime as i64, stat.st_mtime_nsec as u64);
+    let mtime = u128::try_from(secs).map_or(0, |secs| secs * 1_000_000_000 + u128::from(nanos));
+    (stat.st_size as u64, mtime)
+}
+
 /// Modification time in nanoseconds since the epoch (0 if unknown).
 pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
     meta.modified()
@@ -139,6 +209,44 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stat_cursor_reads_what_metadata_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let files = [
+            a.join("one.css"),
+            a.join("two.js"),
+            b.join("three.png"),
+            a.join("four.txt"),
+        ];
+        for (i, file) in files.iter().enumerate() {
+            std::fs::write(file, vec![b'x'; i * 10]).unwrap();
+        }
+        let mut listed: Vec<PathBuf> = files.to_vec();
+        #[cfg(unix)]
+        {
+            // A link is followed, as metadata follows it.
+            std::os::unix::fs::symlink(&files[2], a.join("link.png")).unwrap();
+            listed.push(a.join("link.png"));
+        }
+        let mut cursor = StatCursor::default();
+        for path in &listed {
+            let meta = std::fs::metadata(path).unwrap();
+            assert_eq!(
+                cursor.size_and_mtime(path).unwrap(),
+                (meta.len(), mtime_ns(&meta)),
+                "{}",
+                path.display()
+            );
+        }
+        let missing = cursor.size_and_mtime(&a.join("gone.css")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        let folder_gone = cursor.size_and_mtime(&dir.path().join("c/x.css")).unwrap_err();
+        assert_eq!(folder_gone.kind(), std::io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn an_update_in_place_writes_the_pieces_that_differ() {
