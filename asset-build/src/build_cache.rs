@@ -59,7 +59,7 @@ const CACHE_FILE: &str = "asset-build-cache.bin";
 /// written.
 const CHANGES_FILE: &str = "asset-build-cache.changes";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 16;
+const VERSION: u32 = 17;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -104,8 +104,8 @@ pub(crate) struct Body {
     pub(crate) sources: NameMap<SourceStamp>,
     /// The output folder as the write stage last left it.
     pub(crate) outputs: Written,
-    /// Precompressed variants by content MD5 (hex).
-    pub(crate) compressed: FxHashMap<String, Variants>,
+    /// Precompressed variants by content MD5.
+    pub(crate) compressed: FxHashMap<Md5Digest, Variants>,
     /// CSS/JS files by logical name, with the settings they were rewritten
     /// with.
     pub(crate) rewrites: Rewrites,
@@ -312,7 +312,7 @@ fn split_head(bytes: &[u8]) -> Option<postcard::Result<(u64, Head, &[u8])>> {
 
 /// The body's sections besides the three large ones.
 type Rest = (
-    FxHashMap<String, Variants>,
+    FxHashMap<Md5Digest, Variants>,
     Option<String>,
     Vec<(u64, u64)>,
     Option<NameHash>,
@@ -358,7 +358,7 @@ type Changes<'a> = (
     WrittenChanges<'a>,
     RewritesChanges<'a>,
     (
-        &'a FxHashMap<String, Variants>,
+        &'a FxHashMap<Md5Digest, Variants>,
         &'a Option<String>,
         &'a Vec<(u64, u64)>,
         &'a Option<NameHash>,

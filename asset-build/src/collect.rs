@@ -234,17 +234,25 @@ fn is_ignored(root: &Path, path: &Path, ignore: &Ignore) -> bool {
                 // only the user's own patterns skip it.
                 return ignore.user_match(base) || ignore.user_match(rel);
             }
-            if rel.starts_with(".vite/") || rel.contains("/.vite/") {
+            if rel.split('/').rev().skip(1).any(|folder| folder == ".vite") {
                 // Anything else in a `.vite` folder stays hidden.
                 return true;
             }
         }
-        return defaults.is_match(base) || ignore.user_match(base) || ignore.user_match(rel);
+        return (may_match_defaults(base) && defaults.is_match(base))
+            || ignore.user_match(base)
+            || ignore.user_match(rel);
     }
     let base_hit = path
         .file_name()
         .is_some_and(|name| defaults.is_match(Path::new(name)) || ignore.user_match(Path::new(name)));
     base_hit || path.strip_prefix(root).is_ok_and(|rel| ignore.user_match(rel))
+}
+
+/// Whether a name may match one of [`DEFAULT_IGNORE`] (`.*`, `*~`, `CVS`):
+/// most names cannot, and are not given to the glob set.
+fn may_match_defaults(base: &str) -> bool {
+    base.starts_with('.') || base.ends_with('~') || base == "CVS"
 }
 
 /// Whether `rel` is a `.vite` folder or the manifest in one: the walk
@@ -332,6 +340,22 @@ mod tests {
             names(dir.path(), &ignore),
             ["B.css", "a/a/z.css", "a/b.css", "a-c.css", "a.css", "b.css"]
         );
+    }
+
+    #[test]
+    fn names_the_default_patterns_match_are_those_given_to_them() {
+        // The shortcut is written for these patterns.
+        assert_eq!(DEFAULT_IGNORE, [".*", "*~", "CVS"]);
+        let defaults = ignore_set(&[], true).unwrap().defaults;
+        let names = [
+            ".hidden", ".", "a.css", "a~", "~a", "CVS", "cvs", "CVS~", "x.CVS", "CVSx", ".vite", "é~", "a b", "",
+        ];
+        for name in names {
+            if defaults.is_match(name) {
+                assert!(may_match_defaults(name), "{name}");
+            }
+        }
+        assert!(!may_match_defaults("a.css") && !may_match_defaults("cvs"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
-use crate::hash::{Md5Digest, hex};
+use crate::hash::Md5Digest;
 use crate::variant_cache::VariantCache;
 
 /// Extensions of formats that are compressed already.
@@ -122,7 +122,7 @@ pub(crate) struct Todo {
 /// Finds the variants of every compressible content (with zstd's, if
 /// `zstd`): in `memo` (what the last build in this `OUT_DIR` used), else
 /// in `cache`; the rest is to do.
-pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<String, Variants>, zstd: bool) -> Plan {
+pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<Md5Digest, Variants>, zstd: bool) -> Plan {
     let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
     for (i, asset) in assets.iter().enumerate() {
         if compressible(asset.name()) {
@@ -136,7 +136,7 @@ pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<Stri
         .into_par_iter()
         .map(|(md5, source)| {
             let remembered = memo
-                .get(&hex(&md5))
+                .get(&md5)
                 .copied()
                 .filter(|v| v.complete(zstd) && cache.holds(&md5, v));
             (md5, source, remembered.or_else(|| cache.get(&md5, zstd)))
@@ -169,7 +169,7 @@ pub(crate) fn compress_all(
     cache: &VariantCache,
     assets: &[Asset],
     plan: Plan,
-    memo: &mut FxHashMap<String, Variants>,
+    memo: &mut FxHashMap<Md5Digest, Variants>,
 ) -> Result<Compressed> {
     let dir = cache.dir();
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
@@ -227,7 +227,7 @@ pub(crate) fn compress_all(
     by_md5.extend(results);
     let used: HashSet<Md5Digest> = by_md5.keys().copied().collect();
     cache.trim(&used, computed > 0);
-    *memo = by_md5.iter().map(|(m, v)| (hex(m), *v)).collect();
+    *memo = by_md5.iter().map(|(m, v)| (*m, *v)).collect();
     Ok(Compressed { by_md5, computed })
 }
 
@@ -244,6 +244,10 @@ impl Compressed {
     /// compressible output, with the cache file each links to and its MD5.
     pub(crate) fn siblings(&self, assets: &[Asset], cache: &VariantCache) -> Vec<(String, PathBuf, Md5Digest)> {
         let mut out = Vec::new();
+        if self.by_md5.is_empty() {
+            // Nothing compressed (a debug build): no asset to look at.
+            return out;
+        }
         for asset in assets.iter().filter(|a| compressible(a.name())) {
             let copies = [
                 (asset.name(), &asset.original.md5),
