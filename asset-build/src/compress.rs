@@ -20,12 +20,13 @@ use std::path::PathBuf;
 
 use asset_contract::Encoding;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
 use crate::hash::Md5Digest;
+use crate::output::Written;
 use crate::variant_cache::VariantCache;
 
 /// Extensions of formats that are compressed already.
@@ -121,8 +122,19 @@ pub(crate) struct Todo {
 
 /// Finds the variants of every compressible content (with zstd's, if
 /// `zstd`): in `memo` (what the last build in this `OUT_DIR` used), else
-/// in `cache`; the rest is to do.
-pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<Md5Digest, Variants>, zstd: bool) -> Plan {
+/// in `cache`; the rest is to do. A content of `memo` whose precompressed
+/// files are all in the output folder as the last build wrote them (see
+/// [`crate::output::trust`]) is taken as `memo` says: this build does not
+/// read the cache's files for it. For the others, the cache's files are
+/// looked at, since another build may have evicted them.
+pub(crate) fn plan(
+    assets: &[Asset],
+    cache: &VariantCache,
+    memo: &FxHashMap<Md5Digest, Variants>,
+    outputs: &Written,
+    zstd: bool,
+) -> Plan {
+    let elsewhere = not_in_place(assets, memo, outputs, zstd);
     let mut wanted: HashMap<Md5Digest, (usize, bool)> = HashMap::new();
     for (i, asset) in assets.iter().enumerate() {
         if compressible(asset.name()) {
@@ -135,10 +147,11 @@ pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<Md5D
     let found: Vec<(Md5Digest, (usize, bool), Option<Variants>)> = wanted
         .into_par_iter()
         .map(|(md5, source)| {
+            let in_place = elsewhere.as_ref().is_some_and(|elsewhere| !elsewhere.contains(&md5));
             let remembered = memo
                 .get(&md5)
                 .copied()
-                .filter(|v| v.complete(zstd) && cache.holds(&md5, v));
+                .filter(|v| v.complete(zstd) && (in_place || cache.holds(&md5, v)));
             (md5, source, remembered.or_else(|| cache.get(&md5, zstd)))
         })
         .collect();
@@ -160,6 +173,50 @@ pub(crate) fn plan(assets: &[Asset], cache: &VariantCache, memo: &FxHashMap<Md5D
         }
     }
     plan
+}
+
+/// The contents of `memo` with a precompressed sibling that is not in the
+/// output folder as the last build wrote it; `None` when the folder is not
+/// as the last build left it (then none is known to be there).
+fn not_in_place(
+    assets: &[Asset],
+    memo: &FxHashMap<Md5Digest, Variants>,
+    outputs: &Written,
+    zstd: bool,
+) -> Option<FxHashSet<Md5Digest>> {
+    if !outputs.trusted || memo.is_empty() {
+        return None;
+    }
+    let mut elsewhere = FxHashSet::default();
+    let mut sibling = Vec::new();
+    for asset in assets.iter().filter(|a| compressible(a.name())) {
+        for (name, md5) in copies(asset) {
+            let Some(variants) = memo.get(md5) else { continue };
+            let in_place = variants.for_build(zstd).each().iter().all(|(encoding, variant)| {
+                variant.is_none_or(|variant| {
+                    sibling.clear();
+                    sibling.extend_from_slice(name.as_bytes());
+                    sibling.extend_from_slice(encoding.suffix().as_bytes());
+                    outputs.stamps.get(&sibling).is_some_and(|s| s.md5 == variant.md5)
+                })
+            });
+            if !in_place {
+                elsewhere.insert(*md5);
+            }
+        }
+    }
+    Some(elsewhere)
+}
+
+/// The names an asset is written under in the output folder, each with the
+/// MD5 of its content: the original, then the hashed copy (an asset whose
+/// name already carries a hash has one name for both).
+fn copies(asset: &Asset) -> impl Iterator<Item = (&str, &Md5Digest)> {
+    let copies = [
+        (asset.name(), &asset.original.md5),
+        (asset.hashed_name.as_str(), &asset.served.digest.md5),
+    ];
+    copies.into_iter().take(if asset.is_prehashed() { 1 } else { 2 })
 }
 
 /// Compresses the contents the [`Plan`] has to do on all cores into
@@ -249,13 +306,7 @@ impl Compressed {
             return out;
         }
         for asset in assets.iter().filter(|a| compressible(a.name())) {
-            let copies = [
-                (asset.name(), &asset.original.md5),
-                (asset.hashed_name.as_str(), &asset.served.digest.md5),
-            ];
-            // An already-hashed file has one name for both.
-            let copies = &copies[..if asset.is_prehashed() { 1 } else { 2 }];
-            for &(name, md5) in copies {
+            for (name, md5) in copies(asset) {
                 let Some(variants) = self.by_md5.get(md5) else { continue };
                 for (encoding, variant) in variants.each() {
                     if let Some(variant) = variant {

@@ -170,7 +170,13 @@ fn run(config: &Config) -> Result<Output> {
         variants = VariantCache::local(&out_dir);
     }
     let plan = if precompress {
-        compress::plan(&assets, &variants, &cache.body.compressed, config.zstd)
+        compress::plan(
+            &assets,
+            &variants,
+            &cache.body.compressed,
+            &cache.body.outputs,
+            config.zstd,
+        )
     } else {
         compress::Plan::default()
     };

@@ -610,6 +610,57 @@ fn a_shared_compression_cache_serves_other_projects_and_clean_builds() {
 }
 
 #[test]
+fn variants_already_in_the_output_folder_are_not_looked_for_in_the_cache() {
+    let shared = tempfile::tempdir().unwrap();
+    let project = compressible();
+    age(&project.path("assets"));
+    let build = || {
+        project
+            .config()
+            .precompress(true)
+            .compression_cache(Some(shared.path().to_owned()))
+            .build()
+            .unwrap()
+    };
+    assert_eq!(build().files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
+    let out = project.output();
+    let br = std::fs::read(out.join("a.css.br")).unwrap();
+
+    // Another build evicts every entry of the shared cache. An edit: only
+    // the new content is compressed, as the others' files are in place.
+    for entry in std::fs::read_dir(shared.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
+        }
+    }
+    project.write("assets/tiny.txt", &"tiny but longer now ".repeat(50));
+    age(&project.path("assets"));
+    let second = build();
+    assert_eq!(second.files_compressed, 1, "tiny.txt's new content");
+    assert_eq!(std::fs::read(out.join("a.css.br")).unwrap(), br);
+
+    // A new name for a known content needs the cache's files, which are
+    // gone: compressed again (its original and its rewritten content).
+    project.write(
+        "assets/copy.css",
+        &".rule { color: #123456; background: url(img/x.png) }\n".repeat(100),
+    );
+    age(&project.path("assets"));
+    let third = build();
+    assert_eq!(
+        third.files_compressed, 2,
+        "copy.css's two contents, the same as a.css's"
+    );
+    let copy = project.hashed("copy.css");
+    for name in ["copy.css", copy.as_str()] {
+        let mut plain = Vec::new();
+        brotli_decompress(&std::fs::read(out.join(format!("{name}.br"))).unwrap(), &mut plain);
+        assert_eq!(plain, std::fs::read(out.join(name)).unwrap(), "{name}");
+    }
+}
+
+#[test]
 fn an_unwritable_compression_cache_falls_back_to_the_build_s_own_with_a_warning() {
     let project = Project::new(&[("assets/a.css", &".rule { color: red }\n".repeat(100))]);
     // A file where the cache folder should be: it cannot be created.
