@@ -298,8 +298,15 @@ impl Compressed {
     }
 
     /// The sibling files (`name.br`, `name.gz`, `name.zst`) of every
-    /// compressible output, with the cache file each links to and its MD5.
-    pub(crate) fn siblings(&self, assets: &[Asset], cache: &VariantCache) -> Vec<(String, PathBuf, Md5Digest)> {
+    /// compressible output, with the cache file each links to and its MD5;
+    /// no cache file for those already in the output folder as the last
+    /// build wrote them (see [`crate::output::trust`]).
+    pub(crate) fn siblings(
+        &self,
+        assets: &[Asset],
+        cache: &VariantCache,
+        outputs: &Written,
+    ) -> Vec<(String, Option<PathBuf>, Md5Digest)> {
         let mut out = Vec::new();
         if self.by_md5.is_empty() {
             // Nothing compressed (a debug build): no asset to look at.
@@ -310,11 +317,14 @@ impl Compressed {
                 let Some(variants) = self.by_md5.get(md5) else { continue };
                 for (encoding, variant) in variants.each() {
                     if let Some(variant) = variant {
-                        out.push((
-                            format!("{name}{}", encoding.suffix()),
-                            cache.path(md5, encoding),
-                            variant.md5,
-                        ));
+                        let sibling = format!("{name}{}", encoding.suffix());
+                        let in_place = outputs.trusted
+                            && outputs
+                                .stamps
+                                .get(sibling.as_bytes())
+                                .is_some_and(|s| s.md5 == variant.md5);
+                        let path = (!in_place).then(|| cache.path(md5, encoding));
+                        out.push((sibling, path, variant.md5));
                     }
                 }
             }

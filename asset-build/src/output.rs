@@ -148,8 +148,9 @@ pub(crate) enum Content<'a> {
     LinkPath(&'a Path),
     /// These bytes.
     Bytes(&'a [u8]),
-    /// The file as an earlier build wrote it, which [`stale`] found
-    /// current: neither read nor looked at again.
+    /// The file as an earlier build wrote it, found current ([`stale`]
+    /// says so, or its stamp holds in a tree found as recorded): neither
+    /// read nor looked at again.
     Current,
 }
 

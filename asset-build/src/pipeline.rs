@@ -504,12 +504,12 @@ fn write(
             md5: a.served.digest.md5,
         })
         .collect();
-    let sibling_files = compressed.siblings(assets, variants);
+    let sibling_files = compressed.siblings(assets, variants, written);
     let siblings: Vec<OutFile<'_>> = sibling_files
         .iter()
         .map(|(name, path, md5)| OutFile {
             name,
-            content: Content::LinkPath(path),
+            content: path.as_deref().map_or(Content::Current, Content::LinkPath),
             md5: *md5,
         })
         .collect();
