@@ -46,13 +46,13 @@ use std::thread::JoinHandle;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::compress::Variants;
 use crate::dependency_assets::DependencyAssets;
 use crate::generate::NameHash;
 use crate::hash::{Md5Digest, SourceStamp};
 use crate::name_map::NameMap;
 use crate::output::{StoredWrittenChanges, Written, WrittenChanges};
 use crate::rewrite::{Rewrites, RewritesChanges, StoredRewritesChanges};
+use crate::variant_cache::Variants;
 
 const CACHE_FILE: &str = "asset-build-cache.bin";
 /// Beside [`CACHE_FILE`]: the head, and the records changed since it was

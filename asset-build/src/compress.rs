@@ -21,13 +21,12 @@ use std::path::PathBuf;
 use asset_contract::Encoding;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
 use crate::hash::Md5Digest;
 use crate::output::Written;
-use crate::variant_cache::VariantCache;
+use crate::variant_cache::{VariantCache, Variants};
 
 /// Extensions of formats that are compressed already.
 const ALREADY_COMPRESSED: &[&str] = &[
@@ -42,49 +41,6 @@ pub(crate) fn compressible(name: &str) -> bool {
     match file.rsplit_once('.') {
         Some((_, ext)) => !ALREADY_COMPRESSED.iter().any(|known| known.eq_ignore_ascii_case(ext)),
         None => true,
-    }
-}
-
-/// A compressed variant in the cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Variant {
-    pub(crate) size: u64,
-    pub(crate) md5: Md5Digest,
-}
-
-/// The variants kept for one content.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Variants {
-    pub(crate) br: Option<Variant>,
-    pub(crate) gz: Option<Variant>,
-    /// `None` while zstd has not been tried for this content (builds
-    /// without `Config::zstd` do not try it, and do not serve it); then
-    /// whether it was kept.
-    pub(crate) zst: Option<Option<Variant>>,
-}
-
-impl Variants {
-    /// Each variant with its encoding.
-    pub(crate) fn each(self) -> [(Encoding, Option<Variant>); 3] {
-        [
-            (Encoding::Br, self.br),
-            (Encoding::Zstd, self.zst.flatten()),
-            (Encoding::Gzip, self.gz),
-        ]
-    }
-
-    /// Whether these are all the variants a build with or without zstd
-    /// serves.
-    fn complete(&self, zstd: bool) -> bool {
-        !zstd || self.zst.is_some()
-    }
-
-    /// The variants a build with or without zstd serves.
-    fn for_build(self, zstd: bool) -> Variants {
-        Variants {
-            zst: self.zst.filter(|_| zstd),
-            ..self
-        }
     }
 }
 

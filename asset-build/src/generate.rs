@@ -36,9 +36,9 @@ use md5::{Digest as _, Md5};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::compress::Variants;
 use crate::hash::{Md5Digest, hex, push_hex, update_field};
 use crate::prehashed::ViteEntry;
+use crate::variant_cache::Variants;
 
 /// One asset as the table records it.
 pub(crate) struct Entry<'a> {
@@ -74,7 +74,7 @@ pub(crate) struct VariantSizes {
 
 impl From<Variants> for VariantSizes {
     fn from(v: Variants) -> Self {
-        let size = |v: Option<crate::compress::Variant>| v.map_or(ABSENT, |v| v.size);
+        let size = |v: Option<crate::variant_cache::Variant>| v.map_or(ABSENT, |v| v.size);
         VariantSizes {
             br: size(v.br),
             gz: size(v.gz),

@@ -39,9 +39,52 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use asset_contract::Encoding;
+use serde::{Deserialize, Serialize};
 
-use crate::compress::{Variant, Variants};
 use crate::hash::{Md5Digest, hex};
+
+/// A compressed variant in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Variant {
+    pub(crate) size: u64,
+    pub(crate) md5: Md5Digest,
+}
+
+/// The variants kept for one content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Variants {
+    pub(crate) br: Option<Variant>,
+    pub(crate) gz: Option<Variant>,
+    /// `None` while zstd has not been tried for this content (builds
+    /// without `Config::zstd` do not try it, and do not serve it); then
+    /// whether it was kept.
+    pub(crate) zst: Option<Option<Variant>>,
+}
+
+impl Variants {
+    /// Each variant with its encoding.
+    pub(crate) fn each(self) -> [(Encoding, Option<Variant>); 3] {
+        [
+            (Encoding::Br, self.br),
+            (Encoding::Zstd, self.zst.flatten()),
+            (Encoding::Gzip, self.gz),
+        ]
+    }
+
+    /// Whether these are all the variants a build with or without zstd
+    /// serves.
+    pub(crate) fn complete(&self, zstd: bool) -> bool {
+        !zstd || self.zst.is_some()
+    }
+
+    /// The variants a build with or without zstd serves.
+    pub(crate) fn for_build(self, zstd: bool) -> Variants {
+        Variants {
+            zst: self.zst.filter(|_| zstd),
+            ..self
+        }
+    }
+}
 
 /// Version of the layout and of the compression settings: entries of
 /// another version are never read.
