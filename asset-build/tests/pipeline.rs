@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use asset_build::Error;
 use md5::Digest as _;
-use support::{Project, age, assets_of, compressible};
+use support::{Project, age, assets_of, compressible, stylesheet};
 
 #[test]
 fn missing_source_folder_is_named() {
@@ -571,17 +571,10 @@ fn zstd_siblings_are_an_option_that_round_trips_and_is_cached() {
 
 #[test]
 fn a_shared_compression_cache_serves_other_projects_and_clean_builds() {
-    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
+    let text = stylesheet();
     let files = [("assets/a.css", text.as_str()), ("assets/img/x.png", "png-ish bytes")];
     let shared = tempfile::tempdir().unwrap();
-    let build = |project: &Project| {
-        project
-            .config()
-            .precompress(true)
-            .compression_cache(Some(shared.path().to_owned()))
-            .build()
-            .unwrap()
-    };
+    let build = |project: &Project| project.build_compressed_into(shared.path());
     let first = Project::new(&files);
     assert_eq!(build(&first).files_compressed, 2, "original and rewritten CSS");
     let css = first.hashed("a.css");
@@ -614,14 +607,7 @@ fn variants_already_in_the_output_folder_are_not_looked_for_in_the_cache() {
     let shared = tempfile::tempdir().unwrap();
     let project = compressible();
     age(&project.path("assets"));
-    let build = || {
-        project
-            .config()
-            .precompress(true)
-            .compression_cache(Some(shared.path().to_owned()))
-            .build()
-            .unwrap()
-    };
+    let build = || project.build_compressed_into(shared.path());
     assert_eq!(build().files_compressed, 3, "original CSS, rewritten CSS, tiny.txt");
     let out = project.output();
     let br = std::fs::read(out.join("a.css.br")).unwrap();
@@ -642,10 +628,7 @@ fn variants_already_in_the_output_folder_are_not_looked_for_in_the_cache() {
 
     // A new name for a known content needs the cache's files, which are
     // gone: compressed again (its original and its rewritten content).
-    project.write(
-        "assets/copy.css",
-        &".rule { color: #123456; background: url(img/x.png) }\n".repeat(100),
-    );
+    project.write("assets/copy.css", &stylesheet());
     age(&project.path("assets"));
     let third = build();
     assert_eq!(

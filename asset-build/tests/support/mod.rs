@@ -53,6 +53,15 @@ impl Project {
         self.config().build()
     }
 
+    /// Builds with precompression on and the compression cache in `cache`.
+    pub fn build_compressed_into(&self, cache: &Path) -> Output {
+        self.config()
+            .precompress(true)
+            .compression_cache(Some(cache.to_owned()))
+            .build()
+            .unwrap()
+    }
+
     pub fn manifest(&self) -> serde_json::Map<String, serde_json::Value> {
         let bytes = std::fs::read(self.output().join("staticfiles.json")).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -80,12 +89,16 @@ pub fn age(dir: &Path) {
     }
 }
 
+/// A stylesheet worth compressing, which refers to `img/x.png`.
+pub fn stylesheet() -> String {
+    ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100)
+}
+
 /// A stylesheet worth compressing, an image and a file too small to
 /// compress.
 pub fn compressible() -> Project {
-    let text = ".rule { color: #123456; background: url(img/x.png) }\n".repeat(100);
     Project::new(&[
-        ("assets/a.css", &text),
+        ("assets/a.css", &stylesheet()),
         ("assets/img/x.png", "png-ish bytes"),
         ("assets/tiny.txt", "x"),
     ])
