@@ -153,7 +153,7 @@ fn not_in_place(
                     sibling.clear();
                     sibling.extend_from_slice(name.as_bytes());
                     sibling.extend_from_slice(encoding.suffix().as_bytes());
-                    outputs.stamps.get(&sibling).is_some_and(|s| s.md5 == variant.md5)
+                    outputs.holds(&sibling, &variant.md5)
                 })
             });
             if !in_place {
@@ -274,11 +274,7 @@ impl Compressed {
                 for (encoding, variant) in variants.each() {
                     if let Some(variant) = variant {
                         let sibling = format!("{name}{}", encoding.suffix());
-                        let in_place = outputs.trusted
-                            && outputs
-                                .stamps
-                                .get(sibling.as_bytes())
-                                .is_some_and(|s| s.md5 == variant.md5);
+                        let in_place = outputs.holds(sibling.as_bytes(), &variant.md5);
                         let path = (!in_place).then(|| cache.path(md5, encoding));
                         out.push((sibling, path, variant.md5));
                     }

@@ -63,6 +63,13 @@ pub(crate) type WrittenChanges<'a> = (&'a Path, &'a [(String, u64)], NameMap<Opt
 pub(crate) type StoredWrittenChanges = (std::path::PathBuf, Vec<(String, u64)>, NameMap<Option<OutputStamp>>);
 
 impl Written {
+    /// Whether the file `name` is in the output folder with the content of
+    /// this MD5, as the last build wrote it, in a tree found as recorded
+    /// (see [`trust`]): then no build needs to look at it or write it.
+    pub(crate) fn holds(&self, name: &[u8], md5: &Md5Digest) -> bool {
+        self.trusted && self.stamps.get(name).is_some_and(|s| s.md5 == *md5)
+    }
+
     /// What changed since this record was decoded; `None` if it was not
     /// decoded, or its stamps were made anew.
     pub(crate) fn changes(&self) -> Option<WrittenChanges<'_>> {
@@ -286,7 +293,7 @@ pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) 
     if written.trusted {
         return files
             .iter()
-            .map(|(name, md5)| written.stamps.get(name.as_bytes()).is_none_or(|s| s.md5 != *md5))
+            .map(|(name, md5)| !written.holds(name.as_bytes(), md5))
             .collect();
     }
     files
