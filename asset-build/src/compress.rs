@@ -26,7 +26,7 @@ use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
 use crate::hash::Md5Digest;
 use crate::output::Written;
-use crate::variant_cache::{VariantCache, Variants};
+use crate::variant_cache::{Variant, VariantCache, Variants};
 
 /// Extensions of formats that are compressed already.
 const ALREADY_COMPRESSED: &[&str] = &[
@@ -144,24 +144,37 @@ fn not_in_place(
         return None;
     }
     let mut elsewhere = FxHashSet::default();
-    let mut sibling = Vec::new();
+    let variants_of = |md5: &Md5Digest| memo.get(md5).map(|v| v.for_build(zstd));
+    for_each_sibling(assets, variants_of, |sibling, md5, _, variant| {
+        if !outputs.holds(sibling.as_bytes(), &variant.md5) {
+            elsewhere.insert(*md5);
+        }
+    });
+    Some(elsewhere)
+}
+
+/// Calls `each` with every precompressed sibling (`name.br`, `name.gz`,
+/// `name.zst`) of the compressible outputs whose content `variants_of`
+/// knows: the sibling's name, the content's MD5, the encoding and the
+/// variant.
+fn for_each_sibling(
+    assets: &[Asset],
+    variants_of: impl Fn(&Md5Digest) -> Option<Variants>,
+    mut each: impl FnMut(&str, &Md5Digest, Encoding, Variant),
+) {
+    let mut sibling = String::new();
     for asset in assets.iter().filter(|a| compressible(a.name())) {
         for (name, md5) in copies(asset) {
-            let Some(variants) = memo.get(md5) else { continue };
-            let in_place = variants.for_build(zstd).each().iter().all(|(encoding, variant)| {
-                variant.is_none_or(|variant| {
-                    sibling.clear();
-                    sibling.extend_from_slice(name.as_bytes());
-                    sibling.extend_from_slice(encoding.suffix().as_bytes());
-                    outputs.holds(&sibling, &variant.md5)
-                })
-            });
-            if !in_place {
-                elsewhere.insert(*md5);
+            let Some(variants) = variants_of(md5) else { continue };
+            for (encoding, variant) in variants.each() {
+                let Some(variant) = variant else { continue };
+                sibling.clear();
+                sibling.push_str(name);
+                sibling.push_str(encoding.suffix());
+                each(&sibling, md5, encoding, variant);
             }
         }
     }
-    Some(elsewhere)
 }
 
 /// The names an asset is written under in the output folder, each with the
@@ -268,19 +281,12 @@ impl Compressed {
             // Nothing compressed (a debug build): no asset to look at.
             return out;
         }
-        for asset in assets.iter().filter(|a| compressible(a.name())) {
-            for (name, md5) in copies(asset) {
-                let Some(variants) = self.by_md5.get(md5) else { continue };
-                for (encoding, variant) in variants.each() {
-                    if let Some(variant) = variant {
-                        let sibling = format!("{name}{}", encoding.suffix());
-                        let in_place = outputs.holds(sibling.as_bytes(), &variant.md5);
-                        let path = (!in_place).then(|| cache.path(md5, encoding));
-                        out.push((sibling, path, variant.md5));
-                    }
-                }
-            }
-        }
+        let variants_of = |md5: &Md5Digest| self.by_md5.get(md5).copied();
+        for_each_sibling(assets, variants_of, |sibling, md5, encoding, variant| {
+            let in_place = outputs.holds(sibling.as_bytes(), &variant.md5);
+            let path = (!in_place).then(|| cache.path(md5, encoding));
+            out.push((sibling.to_owned(), path, variant.md5));
+        });
         out
     }
 }
