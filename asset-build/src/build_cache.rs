@@ -77,13 +77,28 @@ pub(crate) struct BuildCache {
 /// The stored body's bytes, and its records if they decode.
 type StoredBody = (Vec<u8>, Option<Body>);
 
-/// The thread reading and decoding the stored body.
-#[derive(Debug)]
-struct Stored(JoinHandle<StoredBody>);
+/// Reading and decoding the stored body: on a thread of its own, or not
+/// started yet.
+enum Stored {
+    Reading(JoinHandle<StoredBody>),
+    Deferred(Box<dyn FnOnce() -> StoredBody + Send>),
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stored::Reading(_) => "Reading",
+            Stored::Deferred(_) => "Deferred",
+        })
+    }
+}
 
 impl Stored {
     fn wait(self) -> StoredBody {
-        self.0.join().unwrap_or_default()
+        match self {
+            Stored::Reading(thread) => thread.join().unwrap_or_default(),
+            Stored::Deferred(read) => read(),
+        }
     }
 }
 
@@ -141,9 +156,11 @@ pub(crate) struct Finished {
 
 impl BuildCache {
     /// Loads the cache's head and starts decoding the body on another
-    /// thread ([`read_body`](Self::read_body) waits for it). A missing,
-    /// unreadable or outdated cache is empty.
-    pub(crate) fn load(out_dir: &Path) -> BuildCache {
+    /// thread ([`read_body`](Self::read_body) waits for it); with `defer`,
+    /// the body is read by `read_body` itself, if at all (a build that
+    /// will likely not need it leaves the cores to its other work). A
+    /// missing, unreadable or outdated cache is empty.
+    pub(crate) fn load(out_dir: &Path, defer: bool) -> BuildCache {
         let Ok(mut file) = std::fs::File::open(out_dir.join(CACHE_FILE)) else {
             return BuildCache::default();
         };
@@ -193,17 +210,21 @@ impl BuildCache {
             }
         };
         // A build with nothing to do never waits for it.
-        let stored = match std::thread::Builder::new()
-            .name("asset-build-cache".to_owned())
-            .spawn(read)
-        {
-            Ok(thread) => Stored(thread),
-            // No thread: the stages start from an empty body.
-            Err(_) => {
-                return BuildCache {
-                    head,
-                    ..BuildCache::default()
-                };
+        let stored = if defer {
+            Stored::Deferred(Box::new(read))
+        } else {
+            match std::thread::Builder::new()
+                .name("asset-build-cache".to_owned())
+                .spawn(read)
+            {
+                Ok(thread) => Stored::Reading(thread),
+                // No thread: the stages start from an empty body.
+                Err(_) => {
+                    return BuildCache {
+                        head,
+                        ..BuildCache::default()
+                    };
+                }
             }
         };
         BuildCache {
@@ -490,18 +511,18 @@ mod tests {
         cache.body.sources.insert(b"a.css", stamp);
         cache.body.outputs.dir = dir.path().to_owned();
         cache.save(dir.path(), None).unwrap();
-        let mut loaded = BuildCache::load(dir.path());
+        let mut loaded = BuildCache::load(dir.path(), false);
         loaded.read_body();
         assert_eq!(loaded.body.sources.get(b"a.css").unwrap().md5, [5; 16]);
         assert_eq!(loaded.body.outputs.dir, dir.path());
         let read = |dir: &Path| {
-            let mut cache = BuildCache::load(dir);
+            let mut cache = BuildCache::load(dir, false);
             cache.read_body();
             cache.body.generated_key
         };
         assert_eq!(read(dir.path()).as_deref(), Some("key"));
         // A cache saved without its body read keeps it.
-        BuildCache::load(dir.path()).save(dir.path(), None).unwrap();
+        BuildCache::load(dir.path(), false).save(dir.path(), None).unwrap();
         assert_eq!(read(dir.path()).as_deref(), Some("key"));
 
         let path = dir.path().join(CACHE_FILE);
@@ -531,7 +552,7 @@ mod tests {
         });
         cache.body.generated_key = Some("key".to_owned());
         cache.save(dir.path(), None).unwrap();
-        let mut loaded = BuildCache::load(dir.path());
+        let mut loaded = BuildCache::load(dir.path(), false);
         assert_eq!(loaded.head.finished.as_ref().unwrap().warnings, warnings);
         loaded.read_body();
         assert_eq!(loaded.body.generated_key.as_deref(), Some("key"));
@@ -540,7 +561,7 @@ mod tests {
         let path = dir.path().join(CACHE_FILE);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..200_000]).unwrap();
-        let loaded = BuildCache::load(dir.path());
+        let loaded = BuildCache::load(dir.path(), false);
         assert!(loaded.head.finished.is_none());
     }
 
@@ -554,7 +575,7 @@ mod tests {
     }
 
     fn loaded(dir: &Path) -> BuildCache {
-        let mut cache = BuildCache::load(dir);
+        let mut cache = BuildCache::load(dir, false);
         cache.read_body();
         cache
     }
@@ -621,7 +642,7 @@ mod tests {
         assert_eq!(sources(&cache), [("a.css".to_owned(), 9), ("c.css".to_owned(), 3)]);
 
         // A build with nothing to do saves its head and keeps the changes.
-        let mut cache = BuildCache::load(dir.path());
+        let mut cache = BuildCache::load(dir.path(), false);
         cache.head.finished = Some(finished(5));
         cache.save(dir.path(), None).unwrap();
         let cache = loaded(dir.path());
@@ -656,7 +677,7 @@ mod tests {
         let mut unread = std::fs::read(&base_path).unwrap()[..MAGIC.len() + 4 + 8].to_vec();
         unread.push(0xff);
         std::fs::write(&changes_path, &unread).unwrap();
-        let mut cache = BuildCache::load(dir.path());
+        let mut cache = BuildCache::load(dir.path(), false);
         cache.head.finished = Some(finished(7));
         cache.save(dir.path(), None).unwrap();
         assert!(!changes_path.exists());

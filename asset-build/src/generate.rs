@@ -450,6 +450,153 @@ fn table_bytes(
     out
 }
 
+/// A table this crate wrote, read in place: what a patch build needs of
+/// the last build's table ([`patch_record`] changes it).
+pub(crate) struct TableView<'a>(pub(crate) &'a [u8]);
+
+impl TableView<'_> {
+    /// Whether the bytes are a table of this crate's format, without
+    /// embedded data or precompressed variants.
+    pub(crate) fn is_plain(&self) -> bool {
+        let bytes = self.0;
+        bytes.len() >= HEADER_LEN
+            && bytes[header::MAGIC..header::MAGIC + MAGIC.len()] == MAGIC
+            && get_u32(bytes, header::VERSION) == VERSION
+            && (0..self.len()).all(|i| {
+                let at = self.record_offset(i);
+                [record::HASHED_FILE, record::ORIGINAL_FILE].iter().all(|field| {
+                    [file::BR_SIZE, file::GZ_SIZE, file::ZST_SIZE, file::EMBEDDED]
+                        .iter()
+                        .all(|size| get_u64(bytes, at + field + size) == ABSENT)
+                })
+            })
+    }
+
+    /// Number of records.
+    pub(crate) fn len(&self) -> u32 {
+        get_u32(self.0, header::COUNT)
+    }
+
+    /// Where record `index` starts.
+    pub(crate) fn record_offset(&self, index: u32) -> usize {
+        get_u32(self.0, header::RECORDS) as usize + index as usize * RECORD_LEN
+    }
+
+    fn str_at(&self, at: usize) -> &str {
+        let start = get_u32(self.0, header::STRINGS) as usize + get_u32(self.0, at) as usize;
+        self.text(start, get_u32(self.0, at + 4) as usize)
+    }
+
+    /// The text of `len` bytes at `start`; empty if out of the table (a
+    /// damaged table, which [`TableView::is_plain`] may not catch).
+    fn text(&self, start: usize, len: usize) -> &str {
+        let bytes = self.0.get(start..start.saturating_add(len)).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or("")
+    }
+
+    /// The logical name of record `index`.
+    pub(crate) fn name(&self, index: u32) -> &str {
+        self.str_at(self.record_offset(index) + record::NAME)
+    }
+
+    /// The hashed name of record `index`.
+    pub(crate) fn hashed(&self, index: u32) -> &str {
+        self.str_at(self.record_offset(index) + record::HASHED_NAME)
+    }
+
+    /// The hex MD5 of the original of record `index`.
+    pub(crate) fn original_md5(&self, index: u32) -> &str {
+        let at = self.record_offset(index) + record::ORIGINAL_FILE + file::MD5;
+        let start = get_u32(self.0, header::STRINGS) as usize + get_u32(self.0, at) as usize;
+        self.text(start, 32)
+    }
+
+    /// The record of a logical name.
+    pub(crate) fn find(&self, name: &str) -> Option<u32> {
+        self.lower_bound(name).filter(|&i| self.name(i) == name)
+    }
+
+    /// Whether some logical name is under the folder `name`.
+    pub(crate) fn is_folder(&self, name: &str) -> bool {
+        let prefix = format!("{name}/");
+        self.lower_bound(&prefix)
+            .is_some_and(|i| self.name(i).starts_with(&prefix))
+    }
+
+    /// The first record whose name is not before `name`.
+    fn lower_bound(&self, name: &str) -> Option<u32> {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.name(mid) < name {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        (low < self.len()).then_some(low)
+    }
+}
+
+/// What a patch build changes in one record of the table.
+pub(crate) struct RecordPatch<'a> {
+    pub(crate) hashed: &'a str,
+    pub(crate) integrity: &'a str,
+    /// MD5 and size of the bytes served under the hashed name.
+    pub(crate) served: (Md5Digest, u64),
+    /// MD5 and size of the original.
+    pub(crate) original: (Md5Digest, u64),
+}
+
+/// Changes record `index` of a table [`TableView::is_plain`] accepted: its
+/// new strings go at the end of the string area (others may share the
+/// old ones), and its fields point to them. The table grows by a few
+/// hundred bytes, until a full build writes it anew.
+pub(crate) fn patch_record(table: &mut Vec<u8>, index: u32, static_url: &str, patch: &RecordPatch<'_>) {
+    let strings = get_u32(table, header::STRINGS) as usize;
+    let at = TableView(table).record_offset(index);
+    let push = |table: &mut Vec<u8>, s: &[u8]| {
+        let span = (offset(table.len() - strings), offset(s.len()));
+        table.extend_from_slice(s);
+        span
+    };
+    let mut url = String::from(static_url);
+    push_encoded_path(&mut url, patch.hashed);
+    let url_span = push(table, url.as_bytes());
+    put_span(table, at + record::URL, url_span);
+    let hashed_span = if url.ends_with(patch.hashed) {
+        (
+            url_span.0 + url_span.1 - offset(patch.hashed.len()),
+            offset(patch.hashed.len()),
+        )
+    } else {
+        push(table, patch.hashed.as_bytes())
+    };
+    put_span(table, at + record::HASHED_NAME, hashed_span);
+    let integrity = push(table, patch.integrity.as_bytes());
+    put_span(table, at + record::INTEGRITY, integrity);
+    for (field, (md5, size)) in [
+        (record::HASHED_FILE, patch.served),
+        (record::ORIGINAL_FILE, patch.original),
+    ] {
+        let md5 = push(table, hex(&md5).as_bytes()).0;
+        put_u32(table, at + field + file::MD5, md5);
+        put_u64(table, at + field + file::SIZE, size);
+    }
+}
+
+fn get_u32(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .map_or(0, |b| u32::from_le_bytes(b.try_into().expect("four bytes")))
+}
+
+fn get_u64(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at + 8)
+        .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("eight bytes")))
+}
+
 /// Which data files the generated Rust includes besides the table.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Includes {
@@ -570,6 +717,50 @@ mod tests {
         let name_hash = NameHash::of(entries, None);
         let bytes: &'static [u8] = Box::leak(generate(entries, &info, &name_hash).table.into_boxed_slice());
         (Table::new(bytes), bytes)
+    }
+
+    #[test]
+    fn a_patched_record_reads_as_the_patch_says_and_the_others_as_they_were() {
+        let names = ["css/a.css", "css/sub/b.css", "img", "img.png", "my photo.png"];
+        let hashed: Vec<String> = names.iter().map(|n| hashed_name(n, "0123456789ab")).collect();
+        let entries: Vec<Entry<'_>> = names.iter().zip(&hashed).map(|(n, h)| entry(n, h)).collect();
+        let (_, bytes) = table(&entries);
+        let view = TableView(bytes);
+        assert!(view.is_plain());
+        assert_eq!(view.find("img.png"), Some(3));
+        assert_eq!(view.find("css"), None);
+        assert!(view.is_folder("css") && view.is_folder("css/sub"));
+        assert!(!view.is_folder("img") && !view.is_folder("css/a.css") && !view.is_folder("cs"));
+        assert_eq!(view.original_md5(0), hex(&[2; 16]));
+
+        let mut patched = bytes.to_vec();
+        let new_name = hashed_name("my photo.png", "fedcba987654");
+        let patch = RecordPatch {
+            hashed: &new_name,
+            integrity: "sha384-y",
+            served: ([7; 16], 11),
+            original: ([8; 16], 12),
+        };
+        patch_record(&mut patched, 4, "/static/", &patch);
+        let patched: &'static [u8] = Box::leak(patched.into_boxed_slice());
+        let (table, view) = (Table::new(patched), TableView(patched));
+        assert!(view.is_plain());
+        assert_eq!(view.hashed(4), new_name);
+        assert_eq!(
+            table.str(4, record::URL),
+            format!("/static/{}", new_name.replace(' ', "%20"))
+        );
+        assert_eq!(table.str(4, record::INTEGRITY), "sha384-y");
+        assert_eq!(table.md5(table.u32(4, record::HASHED_FILE + file::MD5)), hex(&[7; 16]));
+        assert_eq!(table.u64(4, record::ORIGINAL_FILE + file::SIZE), 12);
+        assert_eq!(view.original_md5(4), hex(&[8; 16]));
+        // The name's perfect hash still finds it; the others are as they were.
+        assert_eq!(table.find("my photo.png"), Some(4));
+        assert_eq!(table.find_hashed(&new_name), Some(4));
+        for i in 0..4 {
+            assert_eq!(view.hashed(i), hashed[i as usize]);
+            assert_eq!(view.original_md5(i), hex(&[2; 16]));
+        }
     }
 
     #[test]

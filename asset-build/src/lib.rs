@@ -40,6 +40,17 @@
 //! modification times) are those of the last build, with the output tree
 //! and the generated files as that build left them, runs no stage at all.
 //!
+//! # Edit loop
+//!
+//! A rebuild that finds the names of the last build, with a few files
+//! edited that no CSS/JS file refers to (the stylesheet or script being
+//! worked on, an image no stylesheet names), patches the last build's
+//! results: it hashes and rewrites those files alone, replaces their
+//! outputs and changes their records in the table and the manifest in
+//! place ([`Output::patched`]). Its cost is listing the asset folders,
+//! whatever their size. Any other change runs the stages. Without
+//! precompression and `embed` only (the default in debug builds).
+//!
 //! Names, rewritten files and the manifest are those Django 5.2's
 //! `collectstatic` with `ManifestStaticFilesStorage` produces for the same
 //! tree, so a Django app and a Rust app can share a bucket of assets.
@@ -76,6 +87,7 @@ mod hash;
 mod importmap;
 mod name_map;
 mod output;
+mod patch;
 mod pipeline;
 mod prehashed;
 mod references;

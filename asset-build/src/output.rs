@@ -307,6 +307,20 @@ pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) 
         .collect()
 }
 
+/// Replaces one file of the output folder (whose parent folder exists)
+/// with `file`'s content, through a temporary file renamed over it: what a
+/// patch build writes, without the record of the folder (see
+/// [`patch`](crate::patch)).
+pub(crate) fn replace(dir: &Path, file: &OutFile<'_>, hard_links: bool) -> Result<()> {
+    update(dir, file, None, hard_links).map(drop)
+}
+
+/// Removes these files of the output folder, and folders left empty;
+/// returns how many there were.
+pub(crate) fn remove<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
+    remove_previous(dir, names)
+}
+
 /// First build: everything goes into a new folder renamed into place.
 fn write_fresh(
     dir: &Path,

@@ -15,6 +15,10 @@
 //! the last build's records and whose bytes are needed after all. The build
 //! cache is loaded before the stages and saved after; each stage reads and
 //! returns its own part of it.
+//!
+//! Before the stages, a build that finds the names of the last one with a
+//! few files edited may patch its results instead ([`patch`]); a build
+//! that runs the stages leaves what the next one patches from.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -37,6 +41,7 @@ use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
 use crate::hash;
 use crate::importmap;
 use crate::output::{self, Content, OutFile, WriteStats};
+use crate::patch;
 use crate::prehashed;
 use crate::references::Patterns;
 use crate::rewrite::{self, RewriteOptions};
@@ -73,6 +78,10 @@ pub struct Output {
     pub write: WriteStats,
     /// The manifest's `hash` field.
     pub manifest_hash: String,
+    /// Whether the build patched the last build's results instead of
+    /// running the stages: a few files edited, no name added or removed
+    /// (see the [edit loop](crate#edit-loop)).
+    pub patched: bool,
     /// Warnings (name clashes, lenient missing references), also printed as
     /// `cargo::warning=` lines from a build script.
     pub warnings: Vec<String>,
@@ -94,7 +103,9 @@ fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
     let out_dir = config.resolved_out_dir()?;
     let output_dir = config.resolved_output_dir(&out_dir)?;
-    let mut cache = BuildCache::load(&out_dir);
+    // A build that may patch the last one's results likely does not need
+    // the stages' records: they are decoded only if it does.
+    let mut cache = BuildCache::load(&out_dir, patch::State::exists(&out_dir));
     let dependencies_before = cache.head.dependency_assets.clone();
     let sources = sources(config, &mut cache)?;
 
@@ -106,7 +117,7 @@ fn run(config: &Config) -> Result<Output> {
         .precompress
         .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
     let mut variants = variant_cache(config, &out_dir);
-    let inputs = inputs_key(
+    let (setup, inputs) = inputs_key(
         config,
         &out_dir,
         &output_dir,
@@ -133,8 +144,54 @@ fn run(config: &Config) -> Result<Output> {
             dependencies_before,
         ));
     }
+    let patterns = Patterns::new(config.js_module_imports, config.rules);
+    let options = RewriteOptions {
+        patterns: &patterns,
+        static_url: &config.static_url,
+        lenient: config.lenient_references,
+    };
+    let rust = out_dir.join(&config.generated_file_name);
+    let data_paths = generate::data_paths(&rust);
+    let manifest_path = output_dir.join(MANIFEST_NAME);
+    if collected.warnings.is_empty()
+        && let Some(patched) = patch::patch(&patch::Inputs {
+            out_dir: &out_dir,
+            output_dir: &output_dir,
+            setup,
+            files: &collected.files,
+            started_ns: started,
+            table: &data_paths.table,
+            manifest: &manifest_path,
+            rust: &rust,
+            integrity_for: &integrity_for,
+            options: &options,
+            hard_links: config.hard_links,
+        })
+    {
+        free_in_background((cache, collected));
+        return Ok(Output {
+            output_dir,
+            manifest_path,
+            generated_file: rust,
+            table_file: data_paths.table,
+            embed_file: None,
+            assets: patched.assets,
+            files_hashed: patched.hashed,
+            files_rewritten: patched.rewritten,
+            files_compressed: 0,
+            compress_seconds: 0.0,
+            write: patched.write,
+            manifest_hash: patched.manifest_hash,
+            patched: true,
+            warnings: Vec::new(),
+        });
+    }
+    let patched = patch::State::take(&out_dir);
     cache.read_body();
     output::trust(&output_dir, &mut cache.body.outputs);
+    if let Some(patched) = patched {
+        patched.hand_over(&output_dir, &mut cache.body.outputs);
+    }
     let mut warnings = collected.warnings;
 
     let mut files = collected.files;
@@ -145,12 +202,6 @@ fn run(config: &Config) -> Result<Output> {
     let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &integrity_for, &rewritten)?;
     let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
 
-    let patterns = Patterns::new(config.js_module_imports, config.rules);
-    let options = RewriteOptions {
-        patterns: &patterns,
-        static_url: &config.static_url,
-        lenient: config.lenient_references,
-    };
     let named = rewrite::rewrite_all(hashed, &options, std::mem::take(&mut cache.body.rewrites))?;
     warnings.extend(named.warnings);
     cache.body.rewrites = named.records;
@@ -262,10 +313,25 @@ fn run(config: &Config) -> Result<Output> {
         warnings: warnings.clone(),
     });
     save(config, &mut cache, &out_dir, early, &mut warnings);
+    if !precompress && !config.embed && generated.vite.is_none() && generated.importmap.is_none() && warnings.is_empty()
+    {
+        patch::record(
+            &out_dir,
+            &patch::Recorded {
+                setup,
+                assets: &assets,
+                rewrites: &cache.body.rewrites,
+                table: &generated.table,
+                manifest: &manifest_path,
+                rust: &generated.rust,
+                started_ns: started,
+            },
+        );
+    }
     let output = Output {
         files_compressed: compressed.computed,
         compress_seconds,
-        manifest_path: output_dir.join(MANIFEST_NAME),
+        manifest_path,
         output_dir,
         generated_file: generated.rust,
         table_file: generated.table,
@@ -275,6 +341,7 @@ fn run(config: &Config) -> Result<Output> {
         files_rewritten: named.rewritten,
         write,
         manifest_hash: manifest.hash.clone(),
+        patched: false,
         warnings,
     };
     free_in_background((cache, assets, compressed, manifest));
@@ -354,13 +421,15 @@ fn unchanged(
             removed: 0,
         },
         manifest_hash: finished.manifest_hash.clone(),
+        patched: false,
         warnings,
     }
 }
 
-/// Digest of everything a build's result depends on: this crate's version,
-/// the configuration as resolved, and every collected file's name, source
-/// folder, size and modification time, in collection order.
+/// Digests of what a build's result depends on: this crate's version, the
+/// configuration as resolved, and every collected file's name and source
+/// folder, in collection order ([`patch::setup`]); then also every file's
+/// size and modification time (the inputs as a whole).
 fn inputs_key(
     config: &Config,
     out_dir: &Path,
@@ -369,7 +438,7 @@ fn inputs_key(
     variants: &VariantCache,
     sources: &[Source],
     files: &[collect::SourceFile],
-) -> hash::Md5Digest {
+) -> (hash::Md5Digest, hash::Md5Digest) {
     let mut h = Md5::new();
     hash::update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     hash::update_field(&mut h, format!("{config:?}").as_bytes());
@@ -381,13 +450,14 @@ fn inputs_key(
         hash::update_field(&mut h, source.dir.as_os_str().as_encoded_bytes());
         hash::update_field(&mut h, source.prefix.as_bytes());
     }
+    let setup = patch::setup(h.finalize().into(), files);
+    let mut h = Md5::new();
+    h.update(setup);
     for file in files {
-        hash::update_field(&mut h, file.name.as_bytes());
-        h.update(file.folder.to_le_bytes());
         h.update(file.size.to_le_bytes());
         h.update(file.mtime_ns.to_le_bytes());
     }
-    h.finalize().into()
+    (setup, h.finalize().into())
 }
 
 /// Size and modification time of the table and of the embedded data,

@@ -147,6 +147,14 @@ impl Rewrites {
         Some((self.settings, self.names, self.records.changes()?))
     }
 
+    /// The files the records' references name, by index in collection
+    /// order (once for each reference).
+    pub(crate) fn referred(&self) -> impl Iterator<Item = usize> + '_ {
+        self.records
+            .iter()
+            .flat_map(|(_, r)| r.targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize))
+    }
+
     /// Applies what [`changes`](Self::changes) gave.
     pub(crate) fn apply(&mut self, (settings, names, records): StoredRewritesChanges) {
         self.settings = settings;

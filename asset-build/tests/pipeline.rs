@@ -4,7 +4,7 @@
 mod support;
 
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use asset_build::Error;
 use md5::Digest as _;
@@ -225,6 +225,110 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
     );
     // The assets are data: the Rust that includes them is not rewritten.
     assert_eq!(std::fs::metadata(&rust).unwrap().modified().unwrap(), rust_before);
+}
+
+#[test]
+fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
+    let project = Project::new(&[
+        ("assets/a.css", ".a { background: url(img/x.png) }"),
+        ("assets/img/x.png", "png"),
+        ("assets/b.txt", "b"),
+    ]);
+    let mut when = 1_600_000_000;
+    let mut edit = |rel: &str, content: &str| {
+        project.write(rel, content);
+        when += 1;
+        filetime::set_file_mtime(project.path(rel), filetime::FileTime::from_unix_time(when, 0)).unwrap();
+    };
+    age(&project.path("assets"));
+    assert!(!project.build().unwrap().patched, "a first build runs the stages");
+    let cold = |step: &str| {
+        let dir = project.path(&format!("cold-{step}"));
+        let output = project
+            .config()
+            .out_dir(dir.join("out"))
+            .output_dir(dir.join("static"))
+            .build()
+            .unwrap();
+        (output, dir.join("static"))
+    };
+    let same_as_cold = |built: &asset_build::Output, step: &str| {
+        let (output, dir) = cold(step);
+        assert_eq!(output_tree(&project.output()), output_tree(&dir), "{step}");
+        assert_eq!(table_rows(built), table_rows(&output), "{step}");
+        assert_eq!(built.manifest_hash, output.manifest_hash, "{step}");
+    };
+
+    // A stylesheet nothing refers to: patched, against the names of the
+    // files it refers to.
+    let hashed_before = project.hashed("a.css");
+    edit("assets/a.css", ".a { background: url(img/x.png); color: red }");
+    let built = project.build().unwrap();
+    assert!(built.patched);
+    assert_eq!((built.files_hashed, built.files_rewritten), (1, 1));
+    assert_eq!(built.write.removed, 1, "the hashed copy it replaces");
+    assert!(!project.output().join(&hashed_before).exists());
+    assert!(
+        project
+            .read_output(&project.hashed("a.css"))
+            .contains(&project.hashed("img/x.png"))
+    );
+    same_as_cold(&built, "css");
+
+    // A file a stylesheet refers to: the stylesheet is named again by the
+    // stages.
+    edit("assets/img/x.png", "png 2");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "referred");
+
+    // An unreferenced file, twice: the hashed copy the first patch created
+    // is replaced by the second's.
+    edit("assets/b.txt", "b 2");
+    let first = project.hashed("b.txt");
+    assert!(project.build().unwrap().patched);
+    edit("assets/b.txt", "b 3");
+    let built = project.build().unwrap();
+    assert!(built.patched);
+    assert!(!project.output().join(&first).exists(), "{first}");
+    same_as_cold(&built, "twice");
+
+    // A table written since (by a build killed after writing it, say):
+    // the stages run and write it whole.
+    let mut table = std::fs::read(&built.table_file).unwrap();
+    table.extend_from_slice(b"left by another build");
+    std::fs::write(&built.table_file, &table).unwrap();
+    edit("assets/b.txt", "b 4");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "table");
+
+    // A new file: the stages run, and the hashed copies patches created
+    // and no longer wanted are gone.
+    edit("assets/b.txt", "b 5");
+    assert!(project.build().unwrap().patched);
+    edit("assets/b.txt", "b 6");
+    edit("assets/new.txt", "new");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "new file");
+
+    // A reference to a file that is not collected: the stages report it,
+    // naming the file.
+    edit("assets/a.css", ".a { background: url(img/gone.png) }");
+    let err = project.build().unwrap_err().to_string();
+    assert!(err.contains("a.css") && err.contains("img/gone.png"), "{err}");
+    edit("assets/a.css", ".a { color: blue }");
+    let built = project.build().unwrap();
+    same_as_cold(&built, "fixed");
+    // A stylesheet that now refers to a file is recorded as referring to
+    // it: an edit of that file runs the stages.
+    edit("assets/a.css", ".a { background: url(b.txt) }");
+    assert!(project.build().unwrap().patched);
+    edit("assets/b.txt", "b 7");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "new reference");
 }
 
 #[test]
@@ -834,10 +938,12 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
     }
     write(&project, "assets/app.js", "import './lib.js';\n");
     write(&project, "assets/lib.js", "export const x = 1;\n");
+    write(&project, "assets/solo.txt", "alone");
     project.build().unwrap();
 
-    for step in 1..=40 {
-        match rng.below(6) {
+    let mut patched = 0;
+    for step in 1..=60 {
+        match rng.below(8) {
             0 => {
                 let image = rng.below(images.len());
                 write(
@@ -875,24 +981,81 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
                 let (rel, text) = write_css(i, step, &imports, &urls, &images);
                 write(&project, &rel, &text);
             }
-            _ => write(&project, "assets/lib.js", &format!("export const x = {step};\n")),
+            5 => write(&project, "assets/lib.js", &format!("export const x = {step};\n")),
+            6 => write(&project, "assets/solo.txt", &format!("alone {step}")),
+            _ => {
+                // Two files at once: a stylesheet and an unreferenced file.
+                let (rel, text) = write_css(0, step, &imports, &urls, &images);
+                write(&project, &rel, &text);
+                write(&project, "assets/solo.txt", &format!("alone {step}"));
+            }
         }
-        project.build().unwrap();
+        let rebuilt = project.build().unwrap();
+        patched += usize::from(rebuilt.patched);
         let cold_dir = project.path(&format!("cold{step}"));
-        project
+        let cold = project
             .config()
             .out_dir(cold_dir.join("out"))
             .output_dir(cold_dir.join("static"))
             .build()
             .unwrap();
-        let cold: serde_json::Value =
+        assert!(!cold.patched);
+        let cold_manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(cold_dir.join("static/staticfiles.json")).unwrap()).unwrap();
         assert_eq!(
             project.manifest(),
-            *cold["paths"].as_object().unwrap(),
+            *cold_manifest["paths"].as_object().unwrap(),
             "after step {step}"
         );
+        // The whole output folder and the table, whichever way the rebuild
+        // went.
+        assert_eq!(
+            output_tree(&project.output()),
+            output_tree(&cold_dir.join("static")),
+            "after step {step}"
+        );
+        assert_eq!(table_rows(&rebuilt), table_rows(&cold), "after step {step}");
+        std::fs::remove_dir_all(&cold_dir).unwrap();
     }
+    // Edits of files no stylesheet or script refers to were patched; the
+    // others (and new files) went through the stages.
+    assert!((10..50).contains(&patched), "{patched} of 60 patched");
+}
+
+/// Every file of an output folder, by name, with its bytes.
+fn output_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Every record of a build's table, as the app reads it.
+fn table_rows(output: &asset_build::Output) -> Vec<String> {
+    assets_of(output)
+        .iter()
+        .map(|a| {
+            let (hashed, original) = (a.hashed_file(), a.original_file());
+            format!(
+                "{} {} {} {} {} {} {} {} {} {}",
+                a.name(),
+                a.hashed_name(),
+                a.url(),
+                a.integrity(),
+                a.content_type(),
+                hashed.md5(),
+                hashed.size(),
+                original.md5(),
+                original.size(),
+                a.source_path().display()
+            )
+        })
+        .collect()
 }
 
 #[test]

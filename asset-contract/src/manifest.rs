@@ -39,26 +39,88 @@ struct Raw {
 impl Manifest {
     /// A manifest of `paths`, with its `hash` computed as Django does.
     pub fn new(paths: BTreeMap<String, String>) -> Manifest {
-        let hash = django_hash(&paths);
+        let hash = django_hash(paths.iter().map(|(k, v)| (k.as_str(), v.as_str())), paths.len());
         Manifest { paths, hash }
     }
 
     /// The bytes of `staticfiles.json`, as Django writes them.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut text = String::with_capacity(self.paths.len() * 64 + 64);
-        text.push_str("{\"paths\": {");
-        for (i, (name, hashed)) in self.paths.iter().enumerate() {
-            if i > 0 {
-                text.push_str(", ");
-            }
-            push_json_string(&mut text, name);
-            text.push_str(": ");
-            push_json_string(&mut text, hashed);
+        json(
+            self.paths.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            self.paths.len(),
+            &self.hash,
+        )
+    }
+
+    /// Changes the hashed names of some entries of a manifest's bytes as
+    /// [`to_json`](Self::to_json) writes them, in place, and its `hash`;
+    /// returns the new `hash`. `changes` are (logical name, new hashed
+    /// name), each hashed name as long as the one it replaces (the hash in
+    /// a name has a fixed length). One pass over the bytes, without a map
+    /// of the entries: what a rebuild after an edit needs. `None`, with the
+    /// bytes in an unspecified state, if they are not as `to_json` writes
+    /// them, a name is not among them, or a length differs.
+    pub fn patch_json(bytes: &mut [u8], changes: &[(&str, &str)]) -> Option<String> {
+        let mut wanted: Vec<(String, String)> = changes
+            .iter()
+            .map(|(name, hashed)| {
+                let (mut n, mut h) = (String::new(), String::new());
+                push_json_string(&mut n, name);
+                push_json_string(&mut h, hashed);
+                (n, h)
+            })
+            .collect();
+        wanted.sort_unstable();
+        let mut found = 0;
+        let start = b"{\"paths\": {".len();
+        if !bytes.starts_with(b"{\"paths\": {") {
+            return None;
         }
-        text.push_str("}, \"version\": \"1.1\", \"hash\": \"");
-        text.push_str(&self.hash);
-        text.push_str("\"}");
-        text.into_bytes()
+        // Django's hash is over `[["name", "hashed"], ...]`.
+        let mut listed = Vec::with_capacity(bytes.len() + bytes.len() / 16);
+        listed.push(b'[');
+        let mut at = start;
+        let mut first = true;
+        while bytes.get(at) != Some(&b'}') {
+            if !first {
+                if bytes.get(at..at + 2) != Some(b", ".as_slice()) {
+                    return None;
+                }
+                at += 2;
+            }
+            first = false;
+            let key_end = json_string_end(bytes, at)?;
+            let value = key_end
+                .checked_add(2)
+                .filter(|&v| bytes.get(key_end..v) == Some(b": ".as_slice()))?;
+            let value_end = json_string_end(bytes, value)?;
+            if let Ok(i) = wanted.binary_search_by(|(name, _)| name.as_bytes().cmp(&bytes[at..key_end])) {
+                let hashed = wanted[i].1.as_bytes();
+                if hashed.len() != value_end - value {
+                    return None;
+                }
+                bytes[value..value_end].copy_from_slice(hashed);
+                found += 1;
+            }
+            if listed.len() > 1 {
+                listed.extend_from_slice(b", ");
+            }
+            listed.push(b'[');
+            listed.extend_from_slice(&bytes[at..key_end]);
+            listed.extend_from_slice(b", ");
+            listed.extend_from_slice(&bytes[value..value_end]);
+            listed.push(b']');
+            at = value_end;
+        }
+        listed.push(b']');
+        let tail = b"}, \"version\": \"1.1\", \"hash\": \"";
+        let hash_at = at + tail.len();
+        if found != wanted.len() || bytes.get(at..hash_at)? != tail.as_slice() || bytes.len() != hash_at + 12 + 2 {
+            return None;
+        }
+        let hash = hash_text(&listed);
+        bytes[hash_at..hash_at + 12].copy_from_slice(hash.as_bytes());
+        Some(hash)
     }
 
     /// Parses manifest bytes; versions 1.0 and 1.1 are accepted, as Django does.
@@ -91,10 +153,10 @@ impl Manifest {
 
 /// Django's manifest `hash`: the MD5 of `json.dumps(sorted(paths.items()))`,
 /// first 12 hex digits.
-fn django_hash(paths: &BTreeMap<String, String>) -> String {
-    let mut text = String::with_capacity(paths.len() * 64);
+fn django_hash<'a>(paths: impl Iterator<Item = (&'a str, &'a str)>, len: usize) -> String {
+    let mut text = String::with_capacity(len * 64);
     text.push('[');
-    for (i, (name, hashed)) in paths.iter().enumerate() {
+    for (i, (name, hashed)) in paths.enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
@@ -105,11 +167,47 @@ fn django_hash(paths: &BTreeMap<String, String>) -> String {
         text.push(']');
     }
     text.push(']');
-    Md5::digest(text.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash_text(text.as_bytes())
+}
+
+/// The first 12 hex digits of the MD5 of Django's `json.dumps` of the
+/// sorted entries.
+fn hash_text(listed: &[u8]) -> String {
+    Md5::digest(listed).iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where the JSON string starting at `at` (its opening quote) ends, just
+/// after its closing quote.
+fn json_string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// `staticfiles.json`'s bytes, as Django writes them.
+fn json<'a>(paths: impl Iterator<Item = (&'a str, &'a str)>, len: usize, hash: &str) -> Vec<u8> {
+    let mut text = String::with_capacity(len * 64 + 64);
+    text.push_str("{\"paths\": {");
+    for (i, (name, hashed)) in paths.enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        push_json_string(&mut text, name);
+        text.push_str(": ");
+        push_json_string(&mut text, hashed);
+    }
+    text.push_str("}, \"version\": \"1.1\", \"hash\": \"");
+    text.push_str(hash);
+    text.push_str("\"}");
+    text.into_bytes()
 }
 
 /// A JSON string as Python's `json.dumps` writes it with `ensure_ascii`:
@@ -180,6 +278,48 @@ mod tests {
         assert!(text.ends_with("\"}"));
         assert_eq!(manifest.hash.len(), 12);
         assert_eq!(Manifest::parse(text.as_bytes()).unwrap(), manifest);
+    }
+
+    #[test]
+    fn a_patched_manifest_is_the_manifest_of_the_changed_entries() {
+        let paths: BTreeMap<String, String> = [
+            ("a.css", "a.0123456789ab.css"),
+            ("caf\u{e9} \"q\".png", "caf\u{e9} \"q\".0123456789ab.png"),
+            ("js/app.js", "js/app.0123456789ab.js"),
+            ("z", "z.0123456789ab"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut bytes = Manifest::new(paths.clone()).to_json();
+        let changes = [
+            ("js/app.js", "js/app.fedcba987654.js"),
+            ("caf\u{e9} \"q\".png", "caf\u{e9} \"q\".fedcba987654.png"),
+        ];
+        let hash = Manifest::patch_json(&mut bytes, &changes).unwrap();
+        let mut changed = paths.clone();
+        for (name, hashed) in changes {
+            changed.insert(name.to_owned(), hashed.to_owned());
+        }
+        let expected = Manifest::new(changed);
+        assert_eq!(hash, expected.hash);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            String::from_utf8(expected.to_json()).unwrap()
+        );
+
+        // A name that is not there, or a hashed name of another length.
+        let original = Manifest::new(paths).to_json();
+        assert!(Manifest::patch_json(&mut original.clone(), &[("b.css", "b.0123456789ab.css")]).is_none());
+        assert!(Manifest::patch_json(&mut original.clone(), &[("z", "z.0123")]).is_none());
+        assert!(Manifest::patch_json(&mut b"{}".to_vec(), &[]).is_none());
+        let mut cut = original.clone();
+        cut.truncate(original.len() - 5);
+        assert!(Manifest::patch_json(&mut cut, &[]).is_none());
+        // No change: the same bytes.
+        let mut same = original.clone();
+        Manifest::patch_json(&mut same, &[]).unwrap();
+        assert_eq!(same, original);
     }
 
     #[test]

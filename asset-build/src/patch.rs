@@ -1,0 +1,538 @@
+//! The edit loop's shortcut: a rebuild that finds the names of the last
+//! build with a few files edited patches that build's results instead of
+//! running the stages over every asset.
+//!
+//! After one edit, each stage still walks every asset's record: decoding
+//! the build cache, naming every file, writing the table and the manifest
+//! again. At tens of thousands of assets that is most of the build
+//! script's time, growing with the assets rather than with the edit. The
+//! listing of the sources, which finds what changed, is the only pass over
+//! every file a patch makes.
+//!
+//! A full build that a later one could patch leaves a [`State`] in
+//! `OUT_DIR`: a digest of the configuration and of the collected names in
+//! order, each file's size and modification time by position, and which
+//! files a CSS/JS file refers to. The next build compares the files it
+//! lists with it, position by position. When the names are the same and
+//! every changed file is one no CSS/JS file refers to, it:
+//!
+//! 1. hashes the changed files alone, and rewrites the CSS/JS among them
+//!    against the names in the last build's table (their references are
+//!    to files that did not change);
+//! 2. replaces their outputs (the collected original and its hashed copy),
+//!    and removes the hashed copies they replace;
+//! 3. changes their records in the table, writes `staticfiles.json` from
+//!    the table, and saves the new stamps.
+//!
+//! Anything else goes through the stages: a name added, removed or
+//! renamed; a changed file that another refers to (its referrers would be
+//! named again); precompression, `embed`, Vite entries, import-map pins,
+//! warnings; more than [`MAX_CHANGED`] files; a table, manifest or Rust
+//! file not as the state records them (written since, or by a build that
+//! was killed).
+//!
+//! A patch leaves the build cache as it was: the next full build finds
+//! the edited files' stamps changed and so hashes them again, and does
+//! not trust the output folder (the state says it was patched), so it
+//! looks at each output. The state also names the hashed copies patches
+//! created, which a full build removes when it no longer wants them.
+
+use std::path::Path;
+
+use asset_contract::Manifest;
+use asset_contract::table::RECORD_LEN;
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+
+use crate::asset::Asset;
+use crate::collect::SourceFile;
+use crate::fs;
+use crate::generate::{RecordPatch, TableView, patch_record};
+use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
+use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
+use crate::references::{self, FileKind, Resolution};
+use crate::rewrite::{RewriteOptions, Rewrites};
+
+const STATE_FILE: &str = "asset-build-patch.bin";
+const MAGIC: &[u8; 8] = b"ASTPATCH";
+const VERSION: u32 = 1;
+/// More changed files than this go through the stages.
+pub(crate) const MAX_CHANGED: usize = 64;
+/// Once patches have grown the table by this many bytes, the stages write
+/// it anew.
+const MAX_GROWTH: u64 = 1 << 20;
+
+/// A record's flag: a CSS/JS file refers to it.
+const REFERRED: u8 = 1;
+/// A record's flag: its name already carries a hash.
+const PREHASHED: u8 = 2;
+/// The stamp of a file modified too close to the build to be trusted.
+const UNKNOWN: (u64, u64) = (u64::MAX, u64::MAX);
+
+/// What a patch needs of the last build; see the [module
+/// documentation](self).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct State {
+    /// The configuration and the collected names, in order ([`setup`]).
+    setup: Md5Digest,
+    /// Per collected file, in collection order: its record in the table,
+    /// its size and modification time.
+    files: Vec<(u32, u64, u64)>,
+    /// Per record of the table: [`REFERRED`], [`PREHASHED`].
+    flags: Vec<u8>,
+    /// Size and modification time of the table, the manifest and the Rust
+    /// file as the last build left them.
+    table: (u64, u64),
+    manifest: (u64, u64),
+    rust: (u64, u64),
+    /// The table's size as the stages wrote it.
+    table_written: u64,
+    /// Hashed copies that patches created since the stages last ran.
+    created: Vec<String>,
+    /// Whether a patch may have written the output folder since the stages
+    /// last ran.
+    patched: bool,
+}
+
+/// Digest of what the names and the references depend on: the
+/// configuration's digest (`config`), then every collected file's name and
+/// source folder, in collection order.
+pub(crate) fn setup(config: Md5Digest, files: &[SourceFile]) -> Md5Digest {
+    use md5::Digest as _;
+    let mut h = md5::Md5::new();
+    h.update(config);
+    for file in files {
+        hash::update_field(&mut h, file.name.as_bytes());
+        h.update(file.folder.to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+impl State {
+    fn path(out_dir: &Path) -> std::path::PathBuf {
+        out_dir.join(STATE_FILE)
+    }
+
+    /// Whether the last build left a state a patch may start from.
+    pub(crate) fn exists(out_dir: &Path) -> bool {
+        State::path(out_dir).is_file()
+    }
+
+    fn load(out_dir: &Path) -> Option<State> {
+        let bytes = std::fs::read(State::path(out_dir)).ok()?;
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())?
+            .strip_prefix(VERSION.to_le_bytes().as_slice())?;
+        postcard::from_bytes(rest).ok()
+    }
+
+    fn save(&self, out_dir: &Path) -> std::io::Result<()> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        let bytes = postcard::to_extend(self, bytes).map_err(std::io::Error::other)?;
+        fs::write_atomic(&State::path(out_dir), &bytes)
+    }
+
+    /// For a build that runs the stages: the state, removed from `OUT_DIR`
+    /// first (what the stages write makes it wrong).
+    pub(crate) fn take(out_dir: &Path) -> Option<State> {
+        let state = State::load(out_dir);
+        let _ = std::fs::remove_file(State::path(out_dir));
+        state
+    }
+
+    /// Has the write stage look at every output of a folder that patches
+    /// wrote, and remove the hashed copies they created if no longer
+    /// wanted.
+    pub(crate) fn hand_over(self, output_dir: &Path, written: &mut Written) {
+        if !self.patched || written.dir != output_dir {
+            return;
+        }
+        written.trusted = false;
+        let unknown = OutputStamp {
+            size: u64::MAX,
+            mtime_ns: u64::MAX,
+            inode: u64::MAX,
+            md5: [0; 16],
+        };
+        for name in &self.created {
+            if written.stamps.get(name.as_bytes()).is_none() {
+                written.stamps.insert(name.as_bytes(), unknown);
+            }
+        }
+    }
+}
+
+/// What a build that ran the stages wrote, for [`record`].
+pub(crate) struct Recorded<'a> {
+    pub(crate) setup: Md5Digest,
+    /// In collection order.
+    pub(crate) assets: &'a [Asset],
+    pub(crate) rewrites: &'a Rewrites,
+    pub(crate) table: &'a Path,
+    pub(crate) manifest: &'a Path,
+    pub(crate) rust: &'a Path,
+    pub(crate) started_ns: u64,
+}
+
+/// Leaves the state a later build patches from; a failure only costs that
+/// build the shortcut.
+pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
+    let assets = recorded.assets;
+    let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();
+    sorted.sort_unstable_by(|&a, &b| assets[a as usize].name().cmp(assets[b as usize].name()));
+    let mut record_of = vec![0u32; assets.len()];
+    for (record, &i) in sorted.iter().enumerate() {
+        record_of[i as usize] = record as u32;
+    }
+    let mut flags = vec![0u8; assets.len()];
+    for (i, a) in assets.iter().enumerate() {
+        if a.is_prehashed() {
+            flags[record_of[i] as usize] |= PREHASHED;
+        }
+    }
+    for target in recorded.rewrites.referred() {
+        if let Some(&record) = record_of.get(target) {
+            flags[record as usize] |= REFERRED;
+        }
+    }
+    let racy_before = recorded.started_ns.saturating_sub(RACY_WINDOW_NS);
+    let files = assets
+        .iter()
+        .zip(&record_of)
+        .map(|(a, &record)| {
+            let (size, mtime) = stamp_of(&a.source, racy_before);
+            (record, size, mtime)
+        })
+        .collect();
+    let (Some(table), Some(manifest), Some(rust)) =
+        (stamp(recorded.table), stamp(recorded.manifest), stamp(recorded.rust))
+    else {
+        return;
+    };
+    let state = State {
+        setup: recorded.setup,
+        files,
+        flags,
+        table,
+        manifest,
+        rust,
+        table_written: table.0,
+        created: Vec::new(),
+        patched: false,
+    };
+    let _ = state.save(out_dir);
+}
+
+/// A collected file's size and modification time as a state keeps them:
+/// unknown when modified within the racy window.
+fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
+    match u64::try_from(file.mtime_ns) {
+        Ok(mtime) if mtime < racy_before => (file.size, mtime),
+        _ => UNKNOWN,
+    }
+}
+
+/// Size and modification time of a file, if it exists.
+fn stamp(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), u64::try_from(fs::mtime_ns(&meta)).ok()?))
+}
+
+/// What a patch is given.
+pub(crate) struct Inputs<'a> {
+    pub(crate) out_dir: &'a Path,
+    pub(crate) output_dir: &'a Path,
+    /// [`setup`] of this build.
+    pub(crate) setup: Md5Digest,
+    /// As collected, in collection order.
+    pub(crate) files: &'a [SourceFile],
+    pub(crate) started_ns: u64,
+    pub(crate) table: &'a Path,
+    pub(crate) manifest: &'a Path,
+    pub(crate) rust: &'a Path,
+    pub(crate) integrity_for: &'a IntegrityFor,
+    pub(crate) options: &'a RewriteOptions<'a>,
+    pub(crate) hard_links: bool,
+}
+
+/// What a patch did.
+#[derive(Debug)]
+pub(crate) struct Patched {
+    pub(crate) assets: usize,
+    /// Files read and hashed.
+    pub(crate) hashed: usize,
+    /// CSS/JS files rewritten.
+    pub(crate) rewritten: usize,
+    pub(crate) write: WriteStats,
+    pub(crate) manifest_hash: String,
+}
+
+/// One changed file, as the patch names it.
+struct Change<'a> {
+    file: &'a SourceFile,
+    record: u32,
+    original: Digest,
+    served: Digest,
+    served_size: u64,
+    /// The rewritten bytes, when they differ from the original's.
+    rewritten: Option<Vec<u8>>,
+    hashed: String,
+    /// The records its references name.
+    targets: Vec<u32>,
+}
+
+/// Patches the last build's results, if this build can be a patch (see
+/// the [module documentation](self)); `None` when the stages must run. An
+/// error of any kind is `None` too: the stages then meet it again and
+/// report it as they do.
+pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
+    let mut state = State::load(inputs.out_dir)?;
+    if state.setup != inputs.setup
+        || state.files.len() != inputs.files.len()
+        || stamp(inputs.table) != Some(state.table)
+        || stamp(inputs.manifest) != Some(state.manifest)
+        || stamp(inputs.rust) != Some(state.rust)
+        || state.table.0.saturating_sub(state.table_written) > MAX_GROWTH
+    {
+        return None;
+    }
+    let changed: Vec<usize> = state
+        .files
+        .iter()
+        .zip(inputs.files)
+        .enumerate()
+        .filter(|(_, (stamp, file))| {
+            let (_, size, mtime) = **stamp;
+            (size, mtime) == UNKNOWN || size != file.size || u128::from(mtime) != file.mtime_ns
+        })
+        .map(|(i, _)| i)
+        .take(MAX_CHANGED + 1)
+        .collect();
+    if changed.is_empty() || changed.len() > MAX_CHANGED {
+        return None;
+    }
+    let records: FxHashSet<u32> = changed.iter().map(|&i| state.files[i].0).collect();
+    if records.iter().any(|&r| {
+        state
+            .flags
+            .get(r as usize)
+            .is_none_or(|f| f & (REFERRED | PREHASHED) != 0)
+    }) {
+        return None;
+    }
+    let mut table = std::fs::read(inputs.table).ok()?;
+    let view = TableView(&table);
+    if !view.is_plain() || view.len() as usize != state.flags.len() {
+        return None;
+    }
+    let changes: Vec<Change<'_>> = changed
+        .iter()
+        .map(|&i| name(&inputs.files[i], state.files[i].0, &view, &records, inputs))
+        .collect::<Option<_>>()?;
+
+    // The table's records and the manifest's entries, changed in memory.
+    let before: Vec<(String, bool)> = changes
+        .iter()
+        .map(|c| {
+            let hashed = view.hashed(c.record).to_owned();
+            let same = hashed == c.hashed && view.original_md5(c.record) == hash::hex(&c.original.md5);
+            (hashed, same)
+        })
+        .collect();
+    let written_len = table.len();
+    for change in &changes {
+        let patch = RecordPatch {
+            hashed: &change.hashed,
+            integrity: &change.served.integrity,
+            served: (change.served.md5, change.served_size),
+            original: (change.original.md5, change.file.size),
+        };
+        patch_record(&mut table, change.record, inputs.options.static_url, &patch);
+    }
+    let mut manifest = std::fs::read(inputs.manifest).ok()?;
+    let renamed: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c.file.name.as_str(), c.hashed.as_str()))
+        .collect();
+    let manifest_hash = Manifest::patch_json(&mut manifest, &renamed)?;
+
+    // From here on the output folder changes: a build that runs the stages
+    // must not trust it, even if this one is killed.
+    if !state.patched {
+        state.patched = true;
+        state.save(inputs.out_dir).ok()?;
+    }
+    // The files first, then the table and the manifest that name them,
+    // then the files they no longer name.
+    let mut write = WriteStats::default();
+    for (change, (_, same)) in changes.iter().zip(&before) {
+        if *same {
+            write.unchanged += 2;
+            continue;
+        }
+        let name = change.file.name.as_str();
+        let original = OutFile {
+            name,
+            content: Content::Copy(&change.file.path),
+            md5: change.original.md5,
+        };
+        let hashed = OutFile {
+            name: &change.hashed,
+            content: match &change.rewritten {
+                Some(bytes) => Content::Bytes(bytes),
+                None => Content::Link(name),
+            },
+            md5: change.served.md5,
+        };
+        for file in [original, hashed] {
+            output::replace(inputs.output_dir, &file, inputs.hard_links).ok()?;
+        }
+        write.written += 2;
+    }
+    // In place: the changed records, and the strings added at the end.
+    let view = TableView(&table);
+    let mut pieces: Vec<(u64, &[u8])> = changes
+        .iter()
+        .map(|c| {
+            let at = view.record_offset(c.record);
+            (at as u64, &table[at..at + RECORD_LEN])
+        })
+        .collect();
+    pieces.push((written_len as u64, &table[written_len..]));
+    fs::write_pieces(inputs.table, &pieces).ok()?;
+    if fs::write_if_changed(inputs.manifest, &manifest).ok()? {
+        write.written += 1;
+    } else {
+        write.unchanged += 1;
+    }
+    let replaced: Vec<(&String, &String)> = changes
+        .iter()
+        .zip(&before)
+        .filter(|(c, (hashed, _))| *hashed != c.hashed)
+        .map(|(c, (hashed, _))| (hashed, &c.hashed))
+        .collect();
+    write.removed = output::remove(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
+
+    let racy_before = inputs.started_ns.saturating_sub(RACY_WINDOW_NS);
+    for &i in &changed {
+        let (_, size, mtime) = &mut state.files[i];
+        (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
+    }
+    for change in &changes {
+        for &target in &change.targets {
+            state.flags[target as usize] |= REFERRED;
+        }
+    }
+    let gone: FxHashSet<&str> = replaced.iter().map(|(old, _)| old.as_str()).collect();
+    state.created.retain(|name| !gone.contains(name.as_str()));
+    state.created.extend(replaced.iter().map(|(_, new)| (*new).clone()));
+    state.table = stamp(inputs.table)?;
+    state.manifest = stamp(inputs.manifest)?;
+    // Saved last: a patch killed before leaves a table or manifest whose
+    // stamp the state does not know, and the next build runs the stages.
+    state.save(inputs.out_dir).ok()?;
+    Some(Patched {
+        assets: inputs.files.len(),
+        hashed: changes.len(),
+        rewritten: changes.iter().filter(|c| FileKind::of(&c.file.name).is_some()).count(),
+        write,
+        manifest_hash,
+    })
+}
+
+/// Hashes a changed file and, if it is CSS/JS, rewrites it against the
+/// table's names; `None` if a reference names a changed file, a missing
+/// one, or the file cannot be read.
+fn name<'a>(
+    file: &'a SourceFile,
+    record: u32,
+    table: &TableView<'_>,
+    changed: &FxHashSet<u32>,
+    inputs: &Inputs<'_>,
+) -> Option<Change<'a>> {
+    if table.name(record) != file.name {
+        return None;
+    }
+    let kind = FileKind::of(&file.name);
+    let with_integrity = inputs.integrity_for.wants(&file.name);
+    let (original, bytes) = hash::digest_file(&file.path, file.size, with_integrity, kind.is_some()).ok()?;
+    let (served, served_size, rewritten, targets) = match (kind, bytes) {
+        (Some(kind), Some(bytes)) => {
+            let text = String::from_utf8(bytes).ok()?;
+            let mut targets = Vec::new();
+            let mut patchable = true;
+            let options = inputs.options;
+            let rendered = references::rewrite(
+                &text,
+                &file.name,
+                kind,
+                options.patterns,
+                options.static_url,
+                &mut |r| {
+                    Ok(match find(table, &r.target) {
+                        Found::File(t) if !changed.contains(&t) => {
+                            targets.push(t);
+                            Resolution::Hashed(table.hashed(t).to_owned())
+                        }
+                        Found::Folder => Resolution::Folder,
+                        _ => {
+                            patchable = false;
+                            Resolution::Keep
+                        }
+                    })
+                },
+            )
+            .ok()?;
+            if !patchable {
+                return None;
+            }
+            if rendered == text {
+                (original.clone(), text.len() as u64, None, targets)
+            } else {
+                let bytes = rendered.into_bytes();
+                let served = Digest {
+                    md5: hash::md5_bytes(&bytes),
+                    integrity: hash::integrity(&bytes),
+                };
+                (served, bytes.len() as u64, Some(bytes), targets)
+            }
+        }
+        _ => (original.clone(), file.size, None, Vec::new()),
+    };
+    Some(Change {
+        file,
+        record,
+        hashed: hash::hashed_name(&file.name, &served.md5),
+        original,
+        served,
+        served_size,
+        rewritten,
+        targets,
+    })
+}
+
+/// What a reference's target is among the table's names.
+enum Found {
+    File(u32),
+    Folder,
+    Missing,
+}
+
+/// Finds a reference's target as the rewrite stage does: a name ending in
+/// `/` can only be a folder, and a folder wins over a file of the same
+/// name.
+fn find(table: &TableView<'_>, target: &str) -> Found {
+    let trimmed = target.trim_end_matches('/');
+    if trimmed.len() < target.len() {
+        return if trimmed.is_empty() || table.is_folder(trimmed) {
+            Found::Folder
+        } else {
+            Found::Missing
+        };
+    }
+    if !target.is_empty() && table.is_folder(target) {
+        return Found::Folder;
+    }
+    table.find(target).map_or(Found::Missing, Found::File)
+}
