@@ -87,6 +87,8 @@ pub(crate) struct State {
     rust: (u64, u64),
     /// The table's size as the stages wrote it.
     table_written: u64,
+    /// The manifest's `hash`.
+    manifest_hash: String,
     /// Hashed copies that patches created since the stages last ran.
     created: Vec<String>,
     /// Whether a patch may have written the output folder since the stages
@@ -172,6 +174,7 @@ pub(crate) struct Recorded<'a> {
     pub(crate) table: &'a Path,
     pub(crate) manifest: &'a Path,
     pub(crate) rust: &'a Path,
+    pub(crate) manifest_hash: &'a str,
     pub(crate) started_ns: u64,
 }
 
@@ -218,6 +221,7 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
         manifest,
         rust,
         table_written: table.0,
+        manifest_hash: recorded.manifest_hash.to_owned(),
         created: Vec::new(),
         patched: false,
     };
@@ -340,6 +344,20 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
             (hashed, same)
         })
         .collect();
+    if before.iter().all(|(_, same)| *same) {
+        // Touched, not changed: only the stamps are new.
+        let state_hash = state.manifest_hash.clone();
+        return save_stamps(state, &changed, inputs).then(|| Patched {
+            assets: inputs.files.len(),
+            hashed: changes.len(),
+            rewritten: 0,
+            write: WriteStats {
+                unchanged: 2 * changes.len() + 1,
+                ..WriteStats::default()
+            },
+            manifest_hash: state_hash,
+        });
+    }
     let written_len = table.len();
     for change in &changes {
         let patch = RecordPatch {
@@ -414,11 +432,6 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .collect();
     write.removed = output::remove(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
 
-    let racy_before = inputs.started_ns.saturating_sub(RACY_WINDOW_NS);
-    for &i in &changed {
-        let (_, size, mtime) = &mut state.files[i];
-        (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
-    }
     for change in &changes {
         for &target in &change.targets {
             state.flags[target as usize] |= REFERRED;
@@ -429,9 +442,12 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     state.created.extend(replaced.iter().map(|(_, new)| (*new).clone()));
     state.table = stamp(inputs.table)?;
     state.manifest = stamp(inputs.manifest)?;
+    state.manifest_hash.clone_from(&manifest_hash);
     // Saved last: a patch killed before leaves a table or manifest whose
     // stamp the state does not know, and the next build runs the stages.
-    state.save(inputs.out_dir).ok()?;
+    if !save_stamps(state, &changed, inputs) {
+        return None;
+    }
     Some(Patched {
         assets: inputs.files.len(),
         hashed: changes.len(),
@@ -439,6 +455,17 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         write,
         manifest_hash,
     })
+}
+
+/// Saves the state with the stamps of the `changed` files as found now;
+/// whether it was saved.
+fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> bool {
+    let racy_before = inputs.started_ns.saturating_sub(RACY_WINDOW_NS);
+    for &i in changed {
+        let (_, size, mtime) = &mut state.files[i];
+        (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
+    }
+    state.save(inputs.out_dir).is_ok()
 }
 
 /// Hashes a changed file and, if it is CSS/JS, rewrites it against the

@@ -168,6 +168,11 @@ fn run(config: &Config) -> Result<Output> {
             hard_links: config.hard_links,
         })
     {
+        let mut warnings = Vec::new();
+        // As for a build with nothing to do: keep `cargo metadata`'s answer.
+        if cache.head.dependency_assets != dependencies_before {
+            save(config, &mut cache, &out_dir, None, &mut warnings);
+        }
         free_in_background((cache, collected));
         return Ok(Output {
             output_dir,
@@ -183,7 +188,7 @@ fn run(config: &Config) -> Result<Output> {
             write: patched.write,
             manifest_hash: patched.manifest_hash,
             patched: true,
-            warnings: Vec::new(),
+            warnings,
         });
     }
     let patched = patch::State::take(&out_dir);
@@ -324,6 +329,7 @@ fn run(config: &Config) -> Result<Output> {
                 table: &generated.table,
                 manifest: &manifest_path,
                 rust: &generated.rust,
+                manifest_hash: &manifest.hash,
                 started_ns: started,
             },
         );

@@ -293,6 +293,15 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     assert!(!project.output().join(&first).exists(), "{first}");
     same_as_cold(&built, "twice");
 
+    // Touched, not changed: nothing written but the stamps.
+    let content = std::fs::read_to_string(project.path("assets/b.txt")).unwrap();
+    edit("assets/b.txt", &content);
+    let touched = project.build().unwrap();
+    assert!(touched.patched);
+    assert_eq!((touched.write.written, touched.write.removed), (0, 0));
+    assert_eq!(touched.manifest_hash, built.manifest_hash);
+    same_as_cold(&touched, "touched");
+
     // A table written since (by a build killed after writing it, say):
     // the stages run and write it whole.
     let mut table = std::fs::read(&built.table_file).unwrap();
