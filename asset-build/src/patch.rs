@@ -21,15 +21,16 @@
 //!    to files that did not change);
 //! 2. replaces their outputs (the collected original and its hashed copy),
 //!    and removes the hashed copies they replace;
-//! 3. changes their records in the table, writes `staticfiles.json` from
-//!    the table, and saves the new stamps.
+//! 3. changes their records in the table and their entries in
+//!    `staticfiles.json` (and its `hash`) in place, and saves the new
+//!    stamps.
 //!
 //! Anything else goes through the stages: a name added, removed or
 //! renamed; a changed file that another refers to (its referrers would be
 //! named again); precompression, `embed`, Vite entries, import-map pins,
-//! warnings; more than [`MAX_CHANGED`] files; a table, manifest or Rust
-//! file not as the state records them (written since, or by a build that
-//! was killed).
+//! warnings other than name clashes (which the listing finds again); more
+//! than [`MAX_CHANGED`] files; a table, manifest or Rust file not as the
+//! state records them (written since, or by a build that was killed).
 //!
 //! A patch leaves the build cache as it was: the next full build finds
 //! the edited files' stamps changed and so hashes them again, and does

@@ -153,25 +153,27 @@ fn run(config: &Config) -> Result<Output> {
     let rust = out_dir.join(&config.generated_file_name);
     let data_paths = generate::data_paths(&rust);
     let manifest_path = output_dir.join(MANIFEST_NAME);
-    if collected.warnings.is_empty()
-        && let Some(patched) = patch::patch(&patch::Inputs {
-            out_dir: &out_dir,
-            output_dir: &output_dir,
-            setup,
-            files: &collected.files,
-            started_ns: started,
-            table: &data_paths.table,
-            manifest: &manifest_path,
-            rust: &rust,
-            integrity_for: &integrity_for,
-            options: &options,
-            hard_links: config.hard_links,
-        })
-    {
-        let mut warnings = Vec::new();
+    if let Some(patched) = patch::patch(&patch::Inputs {
+        out_dir: &out_dir,
+        output_dir: &output_dir,
+        setup,
+        files: &collected.files,
+        started_ns: started,
+        table: &data_paths.table,
+        manifest: &manifest_path,
+        rust: &rust,
+        integrity_for: &integrity_for,
+        options: &options,
+        hard_links: config.hard_links,
+    }) {
+        // The collection's warnings (name clashes) are found again by
+        // every build; a build with others is not patched.
+        let mut warnings = collected.warnings.clone();
         // As for a build with nothing to do: keep `cargo metadata`'s answer.
         if cache.head.dependency_assets != dependencies_before {
             save(config, &mut cache, &out_dir, None, &mut warnings);
+        } else {
+            emit(config, &warnings);
         }
         free_in_background((cache, collected));
         return Ok(Output {
@@ -198,6 +200,7 @@ fn run(config: &Config) -> Result<Output> {
         patched.hand_over(&output_dir, &mut cache.body.outputs);
     }
     let mut warnings = collected.warnings;
+    let collection_warnings = warnings.len();
 
     let mut files = collected.files;
     let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
@@ -318,7 +321,11 @@ fn run(config: &Config) -> Result<Output> {
         warnings: warnings.clone(),
     });
     save(config, &mut cache, &out_dir, early, &mut warnings);
-    if !precompress && !config.embed && generated.vite.is_none() && generated.importmap.is_none() && warnings.is_empty()
+    if !precompress
+        && !config.embed
+        && generated.vite.is_none()
+        && generated.importmap.is_none()
+        && warnings.len() == collection_warnings
     {
         patch::record(
             &out_dir,

@@ -219,4 +219,44 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
         table_after.len() > table_before.len() + 300 * 100,
         "the table is the data"
     );
+
+    // The stylesheet edited again, alone: the build patches the last one's
+    // results (its build cache is left as it was), and the binary names
+    // the new file, which is in the output folder under that name.
+    let out_dir = PathBuf::from(&after[0]);
+    let cache_stamps = || -> Vec<(PathBuf, std::time::SystemTime)> {
+        let mut stamps: Vec<_> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("asset-build-cache")
+            })
+            .map(|p| {
+                let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+                (p, modified)
+            })
+            .collect();
+        stamps.sort();
+        stamps
+    };
+    let cache_before = cache_stamps();
+    assert!(!cache_before.is_empty());
+    app.write("app/assets/css/a.css", ".a { color: blue }\n");
+    let (patched, rust_patched, _) = run(&app);
+    assert_ne!(patched[1], after[1], "asset! gives the new hashed URL");
+    assert_eq!(patched[2], "304");
+    assert_eq!(rust_patched, rust_before, "the generated Rust is the same");
+    assert_eq!(cache_stamps(), cache_before, "a patch leaves the build cache alone");
+    let output = workspace().join("target/build-script-tests/debug/static/tiny-app");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(output.join("staticfiles.json")).unwrap()).unwrap();
+    let hashed = manifest["paths"]["css/a.css"].as_str().unwrap();
+    assert_eq!(format!("/static/{hashed}"), patched[1]);
+    assert_eq!(
+        std::fs::read_to_string(output.join(hashed)).unwrap(),
+        ".a { color: blue }\n"
+    );
 }
