@@ -315,6 +315,23 @@ pub(crate) fn replace(dir: &Path, file: &OutFile<'_>, hard_links: bool) -> Resul
     update(dir, file, None, hard_links).map(drop)
 }
 
+/// After files of the tree were replaced or removed (see [`replace`]),
+/// records again the modification times of the folders that hold `names`
+/// and of the tree itself (which holds the manifest), so that [`trusted`]
+/// holds for the tree as it is now.
+pub(crate) fn restamp<'a>(written: &mut Written, names: impl Iterator<Item = &'a str>) {
+    let mut parents: FxHashSet<&str> = names.map(|n| n.rfind('/').map_or("", |slash| &n[..slash])).collect();
+    parents.insert("");
+    let dir = written.dir.clone();
+    for (name, mtime) in &mut written.folders {
+        if parents.contains(name.as_str())
+            && let Ok(meta) = std::fs::symlink_metadata(dir.join(name.as_str()))
+        {
+            *mtime = u64::try_from(mtime_ns(&meta)).unwrap_or(u64::MAX);
+        }
+    }
+}
+
 /// Removes these files of the output folder, and folders left empty;
 /// returns how many there were.
 pub(crate) fn remove<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {

@@ -46,7 +46,7 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::asset::Asset;
-use crate::collect::SourceFile;
+use crate::collect::{self, SourceFile};
 use crate::fs;
 use crate::generate::{RecordPatch, TableView, patch_record};
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
@@ -86,6 +86,9 @@ pub(crate) struct State {
     table: (u64, u64),
     manifest: (u64, u64),
     rust: (u64, u64),
+    /// The output tree's folders and their modification times, as the
+    /// last build left them ([`output::trusted`]).
+    output_tree: Written,
     /// The table's size as the stages wrote it.
     table_written: u64,
     /// The manifest's `hash`.
@@ -172,6 +175,8 @@ pub(crate) struct Recorded<'a> {
     /// In collection order.
     pub(crate) assets: &'a [Asset],
     pub(crate) rewrites: &'a Rewrites,
+    /// The output folder as the write stage left it.
+    pub(crate) outputs: &'a Written,
     pub(crate) table: &'a Path,
     pub(crate) manifest: &'a Path,
     pub(crate) rust: &'a Path,
@@ -221,6 +226,7 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
         table,
         manifest,
         rust,
+        output_tree: recorded.outputs.tree(),
         table_written: table.0,
         manifest_hash: recorded.manifest_hash.to_owned(),
         created: Vec::new(),
@@ -299,6 +305,9 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         || stamp(inputs.manifest) != Some(state.manifest)
         || stamp(inputs.rust) != Some(state.rust)
         || state.table.0.saturating_sub(state.table_written) > MAX_GROWTH
+        // The output folder as the last build left it (no output removed
+        // or replaced since, which the stages would write again).
+        || !output::trusted(inputs.output_dir, &state.output_tree)
     {
         return None;
     }
@@ -441,6 +450,9 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let gone: FxHashSet<&str> = replaced.iter().map(|(old, _)| old.as_str()).collect();
     state.created.retain(|name| !gone.contains(name.as_str()));
     state.created.extend(replaced.iter().map(|(_, new)| (*new).clone()));
+    let touched = replaced.iter().map(|(old, _)| old.as_str());
+    let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
+    output::restamp(&mut state.output_tree, touched);
     state.table = stamp(inputs.table)?;
     state.manifest = stamp(inputs.manifest)?;
     state.manifest_hash.clone_from(&manifest_hash);
@@ -479,7 +491,8 @@ fn name<'a>(
     changed: &FxHashSet<u32>,
     inputs: &Inputs<'_>,
 ) -> Option<Change<'a>> {
-    if table.name(record) != file.name {
+    // A Vite manifest says which files are already hashed.
+    if table.name(record) != file.name || collect::is_vite_manifest(&file.name) {
         return None;
     }
     let kind = FileKind::of(&file.name);

@@ -333,6 +333,7 @@ fn run(config: &Config) -> Result<Output> {
                 setup,
                 assets: &assets,
                 rewrites: &cache.body.rewrites,
+                outputs: &cache.body.outputs,
                 table: &generated.table,
                 manifest: &manifest_path,
                 rust: &generated.rust,

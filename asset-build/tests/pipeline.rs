@@ -312,6 +312,14 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     assert!(!built.patched);
     same_as_cold(&built, "table");
 
+    // An output removed behind the build's back: the stages run and
+    // write it again.
+    std::fs::remove_file(project.output().join(project.hashed("img/x.png"))).unwrap();
+    edit("assets/b.txt", "b 4.5");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "output removed");
+
     // A new file: the stages run, and the hashed copies patches created
     // and no longer wanted are gone.
     edit("assets/b.txt", "b 5");
