@@ -242,22 +242,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     };
     age(&project.path("assets"));
     assert!(!project.build().unwrap().patched, "a first build runs the stages");
-    let cold = |step: &str| {
-        let dir = project.path(&format!("cold-{step}"));
-        let output = project
-            .config()
-            .out_dir(dir.join("out"))
-            .output_dir(dir.join("static"))
-            .build()
-            .unwrap();
-        (output, dir.join("static"))
-    };
-    let same_as_cold = |built: &asset_build::Output, step: &str| {
-        let (output, dir) = cold(step);
-        assert_eq!(output_tree(&project.output()), output_tree(&dir), "{step}");
-        assert_eq!(table_rows(built), table_rows(&output), "{step}");
-        assert_eq!(built.manifest_hash, output.manifest_hash, "{step}");
-    };
+    let same_as_cold = |built: &asset_build::Output, step: &str| assert_same_as_cold(&project, built, step);
 
     // A stylesheet nothing refers to: patched, against the names of the
     // files it refers to.
@@ -1009,34 +994,33 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
         }
         let rebuilt = project.build().unwrap();
         patched += usize::from(rebuilt.patched);
-        let cold_dir = project.path(&format!("cold{step}"));
-        let cold = project
-            .config()
-            .out_dir(cold_dir.join("out"))
-            .output_dir(cold_dir.join("static"))
-            .build()
-            .unwrap();
-        assert!(!cold.patched);
-        let cold_manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(cold_dir.join("static/staticfiles.json")).unwrap()).unwrap();
-        assert_eq!(
-            project.manifest(),
-            *cold_manifest["paths"].as_object().unwrap(),
-            "after step {step}"
-        );
-        // The whole output folder and the table, whichever way the rebuild
-        // went.
-        assert_eq!(
-            output_tree(&project.output()),
-            output_tree(&cold_dir.join("static")),
-            "after step {step}"
-        );
-        assert_eq!(table_rows(&rebuilt), table_rows(&cold), "after step {step}");
-        std::fs::remove_dir_all(&cold_dir).unwrap();
+        assert_same_as_cold(&project, &rebuilt, &format!("step {step}"));
     }
     // Edits of files no stylesheet or script refers to were patched; the
     // others (and new files) went through the stages.
     assert!((10..50).contains(&patched), "{patched} of 60 patched");
+}
+
+/// Builds the project's sources cold, into folders of their own, and
+/// checks that `built`, its last build, left the same output folder
+/// (manifest included) and table.
+fn assert_same_as_cold(project: &Project, built: &asset_build::Output, step: &str) {
+    let dir = project.path("cold");
+    let cold = project
+        .config()
+        .out_dir(dir.join("out"))
+        .output_dir(dir.join("static"))
+        .build()
+        .unwrap();
+    assert!(!cold.patched);
+    assert_eq!(
+        output_tree(&project.output()),
+        output_tree(&dir.join("static")),
+        "{step}"
+    );
+    assert_eq!(table_rows(built), table_rows(&cold), "{step}");
+    assert_eq!(built.manifest_hash, cold.manifest_hash, "{step}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Every file of an output folder, by name, with its bytes.
