@@ -43,13 +43,13 @@
 //! # Edit loop
 //!
 //! A rebuild that finds the names of the last build, with a few files
-//! edited that no CSS/JS file refers to (the stylesheet or script being
-//! worked on, an image no stylesheet names), patches the last build's
-//! results: it hashes and rewrites those files alone, replaces their
-//! outputs and changes their records in the table and the manifest in
-//! place ([`Output::patched`]). Its cost is listing the asset folders,
-//! whatever their size. Any other change runs the stages. Without
-//! precompression and `embed` only (the default in debug builds).
+//! edited, patches the last build's results: it hashes those files and
+//! rewrites the CSS/JS among them and those that refer to them (64 files
+//! at most), replaces their outputs and changes their records in the
+//! table and the manifest in place ([`Output::patched`]). Its cost is
+//! listing the asset folders, whatever their size. Any other change (a
+//! file added, removed or renamed) runs the stages. Without precompression
+//! and `embed` only (the default in debug builds).
 //!
 //! Names, rewritten files and the manifest are those Django 5.2's
 //! `collectstatic` with `ManifestStaticFilesStorage` produces for the same

@@ -11,38 +11,43 @@
 //!
 //! A full build that a later one could patch leaves a [`State`] in
 //! `OUT_DIR`: a digest of the configuration and of the collected names in
-//! order, each file's size and modification time by position, and which
-//! files a CSS/JS file refers to. The next build compares the files it
-//! lists with it, position by position. When the names are the same and
-//! every changed file is one no CSS/JS file refers to, it:
+//! order, each file's size and modification time by position, which
+//! records the CSS/JS files refer to, and the stamps of what it wrote. The
+//! next build compares the files it lists with it, position by position.
+//! When the names are the same, it takes the changed files and, up the
+//! references, the CSS/JS files that refer to them ([`MAX_CHANGED`] at
+//! most), and, each after the files it refers to:
 //!
-//! 1. hashes the changed files alone, and rewrites the CSS/JS among them
-//!    against the names in the last build's table (their references are
-//!    to files that did not change);
-//! 2. replaces their outputs (the collected original and its hashed copy),
-//!    and removes the hashed copies they replace;
+//! 1. hashes the changed files, and rewrites the CSS/JS among them and
+//!    their referrers against the names in the last build's table and the
+//!    new names of the files before them;
+//! 2. replaces their outputs (the collected original of a changed file,
+//!    the hashed copy of each), and removes the hashed copies they
+//!    replace;
 //! 3. changes their records in the table and their entries in
 //!    `staticfiles.json` (and its `hash`) in place, and saves the new
-//!    stamps.
+//!    stamps and references.
 //!
 //! Anything else goes through the stages: a name added, removed or
-//! renamed; a changed file that another refers to (its referrers would be
-//! named again); precompression, `embed`, Vite entries, import-map pins,
-//! warnings other than name clashes (which the listing finds again); more
-//! than [`MAX_CHANGED`] files; a table, manifest or Rust file not as the
+//! renamed; a reference cycle, or a reference the last build did not know
+//! of to another file being named; precompression, `embed`, Vite entries,
+//! import-map pins, warnings other than name clashes (which the listing
+//! finds again); a table, manifest, Rust file or output folder not as the
 //! state records them (written since, or by a build that was killed).
 //!
 //! A patch leaves the build cache as it was: the next full build finds
 //! the edited files' stamps changed and so hashes them again, and does
 //! not trust the output folder (the state says it was patched), so it
 //! looks at each output. The state also names the hashed copies patches
-//! created, which a full build removes when it no longer wants them.
+//! created, which a full build removes when it no longer wants them; a
+//! build that runs the stages keeps the state, unusable, until it is
+//! done, so that one that fails does not lose them.
 
 use std::path::Path;
 
 use asset_contract::Manifest;
 use asset_contract::table::RECORD_LEN;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::asset::Asset;
@@ -63,10 +68,8 @@ pub(crate) const MAX_CHANGED: usize = 64;
 /// it anew.
 const MAX_GROWTH: u64 = 1 << 20;
 
-/// A record's flag: a CSS/JS file refers to it.
-const REFERRED: u8 = 1;
 /// A record's flag: its name already carries a hash.
-const PREHASHED: u8 = 2;
+const PREHASHED: u8 = 1;
 /// The stamp of a file modified too close to the build to be trusted.
 const UNKNOWN: (u64, u64) = (u64::MAX, u64::MAX);
 
@@ -78,9 +81,14 @@ pub(crate) struct State {
     setup: Md5Digest,
     /// Per collected file, in collection order: its record in the table,
     /// its size and modification time.
+    #[serde(skip)]
     files: Vec<(u32, u64, u64)>,
-    /// Per record of the table: [`REFERRED`], [`PREHASHED`].
+    /// Per record of the table: [`PREHASHED`].
     flags: Vec<u8>,
+    /// The references between records: (record referred to, CSS/JS record
+    /// referring to it), sorted, without repeats.
+    #[serde(skip)]
+    edges: Vec<(u32, u32)>,
     /// Size and modification time of the table, the manifest and the Rust
     /// file as the last build left them.
     table: (u64, u64),
@@ -98,6 +106,9 @@ pub(crate) struct State {
     /// Whether a patch may have written the output folder since the stages
     /// last ran.
     patched: bool,
+    /// Whether a patch may start from it: not once a build started running
+    /// the stages.
+    usable: bool,
 }
 
 /// Digest of what the names and the references depend on: the
@@ -124,27 +135,65 @@ impl State {
         State::path(out_dir).is_file()
     }
 
+    /// Reads what [`save`](Self::save) wrote: the other fields (postcard),
+    /// then the files and the references as fixed-size little-endian
+    /// records, which read back without decoding each number.
     fn load(out_dir: &Path) -> Option<State> {
         let bytes = std::fs::read(State::path(out_dir)).ok()?;
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())?
             .strip_prefix(VERSION.to_le_bytes().as_slice())?;
-        postcard::from_bytes(rest).ok()
+        let (mut state, rest): (State, &[u8]) = postcard::take_from_bytes(rest).ok()?;
+        let (files, rest) = records::<20>(rest)?;
+        let (edges, rest) = records::<8>(rest)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let u32_at = |r: &[u8], at: usize| u32::from_le_bytes(r[at..at + 4].try_into().expect("four bytes"));
+        let u64_at = |r: &[u8], at: usize| u64::from_le_bytes(r[at..at + 8].try_into().expect("eight bytes"));
+        state.files = files
+            .iter()
+            .map(|r| (u32_at(r, 0), u64_at(r, 4), u64_at(r, 12)))
+            .collect();
+        state.edges = edges.iter().map(|r| (u32_at(r, 0), u32_at(r, 4))).collect();
+        Some(state)
     }
 
     fn save(&self, out_dir: &Path) -> std::io::Result<()> {
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&VERSION.to_le_bytes());
-        let bytes = postcard::to_extend(self, bytes).map_err(std::io::Error::other)?;
+        let mut bytes = postcard::to_extend(self, bytes).map_err(std::io::Error::other)?;
+        bytes.reserve(16 + self.files.len() * 20 + self.edges.len() * 8);
+        bytes.extend_from_slice(&(self.files.len() as u64).to_le_bytes());
+        for (record, size, mtime) in &self.files {
+            bytes.extend_from_slice(&record.to_le_bytes());
+            bytes.extend_from_slice(&size.to_le_bytes());
+            bytes.extend_from_slice(&mtime.to_le_bytes());
+        }
+        bytes.extend_from_slice(&(self.edges.len() as u64).to_le_bytes());
+        for (target, referrer) in &self.edges {
+            bytes.extend_from_slice(&target.to_le_bytes());
+            bytes.extend_from_slice(&referrer.to_le_bytes());
+        }
         fs::write_atomic(&State::path(out_dir), &bytes)
     }
 
-    /// For a build that runs the stages: the state, removed from `OUT_DIR`
-    /// first (what the stages write makes it wrong).
+    /// For a build that runs the stages: the state, left in `OUT_DIR` no
+    /// longer usable by a patch (what the stages write makes it wrong),
+    /// until the build is done ([`record`] or [`State::remove`]). A build
+    /// that fails keeps what the next must know of the patches before.
     pub(crate) fn take(out_dir: &Path) -> Option<State> {
-        let state = State::load(out_dir);
+        let mut state = State::load(out_dir)?;
+        state.usable = false;
+        if !state.patched || state.save(out_dir).is_err() {
+            State::remove(out_dir);
+        }
+        Some(state)
+    }
+
+    /// Removes the state: the build that ran the stages leaves none.
+    pub(crate) fn remove(out_dir: &Path) {
         let _ = std::fs::remove_file(State::path(out_dir));
-        state
     }
 
     /// Has the write stage look at every output of a folder that patches
@@ -184,9 +233,16 @@ pub(crate) struct Recorded<'a> {
     pub(crate) started_ns: u64,
 }
 
-/// Leaves the state a later build patches from; a failure only costs that
-/// build the shortcut.
+/// Leaves the state a later build patches from (none if it cannot be
+/// written: that only costs the next build the shortcut).
 pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
+    if state_of(recorded).is_none_or(|state| state.save(out_dir).is_err()) {
+        State::remove(out_dir);
+    }
+}
+
+/// The state of a build that ran the stages.
+fn state_of(recorded: &Recorded<'_>) -> Option<State> {
     let assets = recorded.assets;
     let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();
     sorted.sort_unstable_by(|&a, &b| assets[a as usize].name().cmp(assets[b as usize].name()));
@@ -200,11 +256,18 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
             flags[record_of[i] as usize] |= PREHASHED;
         }
     }
-    for target in recorded.rewrites.referred() {
-        if let Some(&record) = record_of.get(target) {
-            flags[record as usize] |= REFERRED;
-        }
+    let record_by_name: rustc_hash::FxHashMap<&[u8], u32> = assets
+        .iter()
+        .zip(&record_of)
+        .map(|(a, &record)| (a.name().as_bytes(), record))
+        .collect();
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    for (name, targets) in recorded.rewrites.references() {
+        let referrer = *record_by_name.get(name)?;
+        edges.extend(targets.filter_map(|t| record_of.get(t)).map(|&t| (t, referrer)));
     }
+    edges.sort_unstable();
+    edges.dedup();
     let racy_before = recorded.started_ns.saturating_sub(RACY_WINDOW_NS);
     let files = assets
         .iter()
@@ -214,15 +277,12 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
             (record, size, mtime)
         })
         .collect();
-    let (Some(table), Some(manifest), Some(rust)) =
-        (stamp(recorded.table), stamp(recorded.manifest), stamp(recorded.rust))
-    else {
-        return;
-    };
-    let state = State {
+    let (table, manifest, rust) = (stamp(recorded.table)?, stamp(recorded.manifest)?, stamp(recorded.rust)?);
+    Some(State {
         setup: recorded.setup,
         files,
         flags,
+        edges,
         table,
         manifest,
         rust,
@@ -231,8 +291,20 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
         manifest_hash: recorded.manifest_hash.to_owned(),
         created: Vec::new(),
         patched: false,
-    };
-    let _ = state.save(out_dir);
+        usable: true,
+    })
+}
+
+/// A count, then that many `N`-byte records, at the start of `bytes`; and
+/// the bytes after them.
+fn records<const N: usize>(bytes: &[u8]) -> Option<(&[[u8; N]], &[u8])> {
+    let (count, rest) = bytes.split_first_chunk::<8>()?;
+    let len = usize::try_from(u64::from_le_bytes(*count)).ok()?.checked_mul(N)?;
+    if rest.len() < len {
+        return None;
+    }
+    let (records, rest) = rest.split_at(len);
+    Some((records.as_chunks::<N>().0, rest))
 }
 
 /// A collected file's size and modification time as a state keeps them:
@@ -283,6 +355,8 @@ pub(crate) struct Patched {
 struct Change<'a> {
     file: &'a SourceFile,
     record: u32,
+    /// Whether its source changed (else it refers to a file that did).
+    edited: bool,
     original: Digest,
     served: Digest,
     served_size: u64,
@@ -299,7 +373,8 @@ struct Change<'a> {
 /// report it as they do.
 pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let mut state = State::load(inputs.out_dir)?;
-    if state.setup != inputs.setup
+    if !state.usable
+        || state.setup != inputs.setup
         || state.files.len() != inputs.files.len()
         || stamp(inputs.table) != Some(state.table)
         || stamp(inputs.manifest) != Some(state.manifest)
@@ -326,24 +401,43 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     if changed.is_empty() || changed.len() > MAX_CHANGED {
         return None;
     }
-    let records: FxHashSet<u32> = changed.iter().map(|&i| state.files[i].0).collect();
-    if records.iter().any(|&r| {
-        state
-            .flags
-            .get(r as usize)
-            .is_none_or(|f| f & (REFERRED | PREHASHED) != 0)
-    }) {
+    let edited: FxHashSet<u32> = changed.iter().map(|&i| state.files[i].0).collect();
+    if edited
+        .iter()
+        .any(|&r| state.flags.get(r as usize).is_none_or(|f| f & PREHASHED != 0))
+    {
         return None;
     }
+    let order = affected(
+        &state.edges,
+        &changed.iter().map(|&i| state.files[i].0).collect::<Vec<_>>(),
+    )?;
     let mut table = std::fs::read(inputs.table).ok()?;
     let view = TableView(&table);
     if !view.is_plain() || view.len() as usize != state.flags.len() {
         return None;
     }
-    let changes: Vec<Change<'_>> = changed
+    // Where each file to name is among the collected ones.
+    let affected: FxHashSet<u32> = order.iter().copied().collect();
+    let position: FxHashMap<u32, usize> = state
+        .files
         .iter()
-        .map(|&i| name(&inputs.files[i], state.files[i].0, &view, &records, inputs))
-        .collect::<Option<_>>()?;
+        .enumerate()
+        .filter(|(_, (record, _, _))| affected.contains(record))
+        .map(|(i, (record, _, _))| (*record, i))
+        .collect();
+    let mut names = Names {
+        table: &view,
+        affected: &affected,
+        named: FxHashMap::default(),
+    };
+    let mut changes: Vec<Change<'_>> = Vec::with_capacity(order.len());
+    for record in order {
+        let file = &inputs.files[*position.get(&record)?];
+        let change = name(file, record, edited.contains(&record), &names, inputs)?;
+        names.named.insert(record, change.hashed.clone());
+        changes.push(change);
+    }
 
     // The table's records and the manifest's entries, changed in memory.
     let before: Vec<(String, bool)> = changes
@@ -359,7 +453,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         let state_hash = state.manifest_hash.clone();
         return save_stamps(state, &changed, inputs).then(|| Patched {
             assets: inputs.files.len(),
-            hashed: changes.len(),
+            hashed: changed.len(),
             rewritten: 0,
             write: WriteStats {
                 unchanged: 2 * changes.len() + 1,
@@ -413,10 +507,17 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
             },
             md5: change.served.md5,
         };
-        for file in [original, hashed] {
-            output::replace(inputs.output_dir, &file, inputs.hard_links).ok()?;
+        // The files that refer to an edited one: their sources did not
+        // change, only their hashed copies.
+        let files = if change.edited {
+            &[original, hashed][..]
+        } else {
+            &[hashed][..]
+        };
+        for file in files {
+            output::replace(inputs.output_dir, file, inputs.hard_links).ok()?;
         }
-        write.written += 2;
+        write.written += files.len();
     }
     // In place: the changed records, and the strings added at the end.
     let view = TableView(&table);
@@ -442,10 +543,11 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .collect();
     write.removed = output::remove(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
 
-    for change in &changes {
-        for &target in &change.targets {
-            state.flags[target as usize] |= REFERRED;
-        }
+    for change in changes
+        .iter()
+        .filter(|c| c.edited && FileKind::of(&c.file.name).is_some())
+    {
+        update_edges(&mut state.edges, change.record, &change.targets);
     }
     let gone: FxHashSet<&str> = replaced.iter().map(|(old, _)| old.as_str()).collect();
     state.created.retain(|name| !gone.contains(name.as_str()));
@@ -463,7 +565,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     }
     Some(Patched {
         assets: inputs.files.len(),
-        hashed: changes.len(),
+        hashed: changes.iter().filter(|c| c.edited).count(),
         rewritten: changes.iter().filter(|c| FileKind::of(&c.file.name).is_some()).count(),
         write,
         manifest_hash,
@@ -487,10 +589,11 @@ fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> bool
 fn name<'a>(
     file: &'a SourceFile,
     record: u32,
-    table: &TableView<'_>,
-    changed: &FxHashSet<u32>,
+    edited: bool,
+    names: &Names<'_>,
     inputs: &Inputs<'_>,
 ) -> Option<Change<'a>> {
+    let table = names.table;
     // A Vite manifest says which files are already hashed.
     if table.name(record) != file.name || collect::is_vite_manifest(&file.name) {
         return None;
@@ -512,9 +615,9 @@ fn name<'a>(
                 options.static_url,
                 &mut |r| {
                     Ok(match find(table, &r.target) {
-                        Found::File(t) if !changed.contains(&t) => {
+                        Found::File(t) if let Some(hashed) = names.of(t) => {
                             targets.push(t);
-                            Resolution::Hashed(table.hashed(t).to_owned())
+                            Resolution::Hashed(hashed.to_owned())
                         }
                         Found::Folder => Resolution::Folder,
                         _ => {
@@ -544,6 +647,7 @@ fn name<'a>(
     Some(Change {
         file,
         record,
+        edited,
         hashed: hash::hashed_name(&file.name, &served.md5),
         original,
         served,
@@ -551,6 +655,88 @@ fn name<'a>(
         rewritten,
         targets,
     })
+}
+
+/// The hashed names references resolve to while a patch names files.
+struct Names<'a> {
+    table: &'a TableView<'a>,
+    /// The files the patch names.
+    affected: &'a FxHashSet<u32>,
+    /// Those it named so far, and their new names.
+    named: FxHashMap<u32, String>,
+}
+
+impl Names<'_> {
+    /// A record's hashed name: the table's if the patch does not name it,
+    /// the new one once named; `None` before (a reference the last build's
+    /// records did not know of, which may make a cycle).
+    fn of(&self, record: u32) -> Option<&str> {
+        match self.named.get(&record) {
+            Some(name) => Some(name),
+            None if self.affected.contains(&record) => None,
+            None => Some(self.table.hashed(record)),
+        }
+    }
+}
+
+/// The files whose names an edit of `edited` changes: those files and, up
+/// the references (`edges`), the CSS/JS files that refer to them, each
+/// after the files it refers to. `None` for more than [`MAX_CHANGED`]
+/// files or a cycle (which the stages report).
+fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Option<Vec<u32>> {
+    let referrers = |target: u32| {
+        let start = edges.partition_point(|&(t, _)| t < target);
+        edges[start..]
+            .iter()
+            .take_while(move |&&(t, _)| t == target)
+            .map(|&(_, r)| r)
+    };
+    let mut set: FxHashSet<u32> = edited.iter().copied().collect();
+    let mut stack: Vec<u32> = edited.to_vec();
+    while let Some(target) = stack.pop() {
+        for referrer in referrers(target) {
+            if set.insert(referrer) {
+                if set.len() > MAX_CHANGED {
+                    return None;
+                }
+                stack.push(referrer);
+            }
+        }
+    }
+    // Kahn's order over the references among them.
+    let mut waiting: FxHashMap<u32, usize> = set.iter().map(|&r| (r, 0)).collect();
+    for &target in &set {
+        for referrer in referrers(target) {
+            *waiting.get_mut(&referrer)? += 1;
+        }
+    }
+    let mut ready: Vec<u32> = waiting.iter().filter(|(_, n)| **n == 0).map(|(&r, _)| r).collect();
+    ready.sort_unstable_by(|a, b| b.cmp(a));
+    let mut order = Vec::with_capacity(set.len());
+    while let Some(target) = ready.pop() {
+        order.push(target);
+        for referrer in referrers(target) {
+            let n = waiting.get_mut(&referrer)?;
+            *n -= 1;
+            if *n == 0 {
+                ready.push(referrer);
+            }
+        }
+    }
+    (order.len() == set.len()).then_some(order)
+}
+
+/// Records that `referrer`'s references now name `targets`.
+fn update_edges(edges: &mut Vec<(u32, u32)>, referrer: u32, targets: &[u32]) {
+    let mut new: Vec<(u32, u32)> = targets.iter().map(|&t| (t, referrer)).collect();
+    new.sort_unstable();
+    new.dedup();
+    let old: Vec<(u32, u32)> = edges.iter().filter(|&&(_, r)| r == referrer).copied().collect();
+    if old != new {
+        edges.retain(|&(_, r)| r != referrer);
+        edges.extend(new);
+        edges.sort_unstable();
+    }
 }
 
 /// What a reference's target is among the table's names.

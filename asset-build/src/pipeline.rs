@@ -341,6 +341,8 @@ fn run(config: &Config) -> Result<Output> {
                 started_ns: started,
             },
         );
+    } else {
+        patch::State::remove(&out_dir);
     }
     let output = Output {
         files_compressed: compressed.computed,

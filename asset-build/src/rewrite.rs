@@ -147,12 +147,13 @@ impl Rewrites {
         Some((self.settings, self.names, self.records.changes()?))
     }
 
-    /// The files the records' references name, by index in collection
-    /// order (once for each reference).
-    pub(crate) fn referred(&self) -> impl Iterator<Item = usize> + '_ {
-        self.records
-            .iter()
-            .flat_map(|(_, r)| r.targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize))
+    /// Each CSS/JS file's name and the files its references name, by
+    /// index in collection order (once for each reference).
+    pub(crate) fn references(&self) -> impl Iterator<Item = (&[u8], impl Iterator<Item = usize> + '_)> + '_ {
+        self.records.iter().map(|(name, r)| {
+            let targets = r.targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize);
+            (name, targets)
+        })
     }
 
     /// Applies what [`changes`](Self::changes) gave.

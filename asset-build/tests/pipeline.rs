@@ -260,11 +260,30 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     );
     same_as_cold(&built, "css");
 
-    // A file a stylesheet refers to: the stylesheet is named again by the
-    // stages.
+    // A file a stylesheet refers to: patched, and the stylesheet named
+    // again against its new name (its source is not written again).
+    let css_before = project.hashed("a.css");
+    let original_before = std::fs::metadata(project.output().join("a.css"))
+        .unwrap()
+        .modified()
+        .unwrap();
     edit("assets/img/x.png", "png 2");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert!(built.patched);
+    assert_eq!((built.files_hashed, built.files_rewritten), (1, 1));
+    assert_ne!(project.hashed("a.css"), css_before);
+    assert!(
+        project
+            .read_output(&project.hashed("a.css"))
+            .contains(&project.hashed("img/x.png"))
+    );
+    assert_eq!(
+        std::fs::metadata(project.output().join("a.css"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        original_before
+    );
     same_as_cold(&built, "referred");
 
     // An unreferenced file, twice: the hashed copy the first patch created
@@ -324,13 +343,28 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     let built = project.build().unwrap();
     same_as_cold(&built, "fixed");
     // A stylesheet that now refers to a file is recorded as referring to
-    // it: an edit of that file runs the stages.
+    // it: an edit of that file names the stylesheet again.
     edit("assets/a.css", ".a { background: url(b.txt) }");
     assert!(project.build().unwrap().patched);
     edit("assets/b.txt", "b 7");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert!(built.patched);
+    assert_eq!(built.files_rewritten, 1);
     same_as_cold(&built, "new reference");
+
+    // Two stylesheets importing each other: a cycle, which the stages
+    // report.
+    edit("assets/a.css", "@import \"c.css\";");
+    edit("assets/c.css", "@import \"a.css\";");
+    let err = project.build().unwrap_err().to_string();
+    assert!(err.contains("cycle"), "{err}");
+    edit("assets/c.css", ".c { color: green }");
+    same_as_cold(&project.build().unwrap(), "no cycle");
+    // A stylesheet edited to import one that is edited too: named after it.
+    edit("assets/c.css", ".c { color: teal }");
+    edit("assets/a.css", "@import \"c.css\";");
+    let built = project.build().unwrap();
+    same_as_cold(&built, "two edits, one importing the other");
 }
 
 #[test]
@@ -943,7 +977,7 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
     write(&project, "assets/solo.txt", "alone");
     project.build().unwrap();
 
-    let mut patched = 0;
+    let (mut patched, mut added) = (0, 0);
     for step in 1..=60 {
         match rng.below(8) {
             0 => {
@@ -967,6 +1001,7 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
                 write(&project, &rel, &text);
             }
             3 => {
+                added += 1;
                 images.push(format!("img/new{step}.png"));
                 write(&project, &format!("assets/img/new{step}.png"), &format!("new {step}"));
                 let i = rng.below(CSS);
@@ -996,9 +1031,8 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
         patched += usize::from(rebuilt.patched);
         assert_same_as_cold(&project, &rebuilt, &format!("step {step}"));
     }
-    // Edits of files no stylesheet or script refers to were patched; the
-    // others (and new files) went through the stages.
-    assert!((10..50).contains(&patched), "{patched} of 60 patched");
+    // Every step that added no file was patched.
+    assert_eq!(patched, 60 - added);
 }
 
 /// Builds the project's sources cold, into folders of their own, and
