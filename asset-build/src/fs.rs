@@ -122,6 +122,13 @@ pub(crate) fn write_pieces(path: &Path, pieces: &[(u64, &[u8])]) -> Result<()> {
     Ok(())
 }
 
+/// Size and modification time of a file, if it exists: what tells the
+/// build whether a file it wrote is still as it left it.
+pub(crate) fn stamp(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), u64::try_from(mtime_ns(&meta)).ok()?))
+}
+
 /// The pieces files are compared in.
 const PIECE: usize = 256 * 1024;
 

@@ -523,7 +523,9 @@ impl TableView<'_> {
             .is_some_and(|i| self.name(i).starts_with(&prefix))
     }
 
-    /// The first record whose name is not before `name`.
+    /// The first record whose name is not before `name` (a search of its
+    /// own: `asset_contract::table::find_sorted`, made for `const`
+    /// evaluation, panics on a damaged table).
     fn lower_bound(&self, name: &str) -> Option<u32> {
         let (mut low, mut high) = (0, self.len());
         while low < high {

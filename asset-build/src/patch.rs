@@ -277,7 +277,11 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
             (record, size, mtime)
         })
         .collect();
-    let (table, manifest, rust) = (stamp(recorded.table)?, stamp(recorded.manifest)?, stamp(recorded.rust)?);
+    let (table, manifest, rust) = (
+        fs::stamp(recorded.table)?,
+        fs::stamp(recorded.manifest)?,
+        fs::stamp(recorded.rust)?,
+    );
     Some(State {
         setup: recorded.setup,
         files,
@@ -314,12 +318,6 @@ fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
         Ok(mtime) if mtime < racy_before => (file.size, mtime),
         _ => UNKNOWN,
     }
-}
-
-/// Size and modification time of a file, if it exists.
-fn stamp(path: &Path) -> Option<(u64, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), u64::try_from(fs::mtime_ns(&meta)).ok()?))
 }
 
 /// What a patch is given.
@@ -376,9 +374,9 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     if !state.usable
         || state.setup != inputs.setup
         || state.files.len() != inputs.files.len()
-        || stamp(inputs.table) != Some(state.table)
-        || stamp(inputs.manifest) != Some(state.manifest)
-        || stamp(inputs.rust) != Some(state.rust)
+        || fs::stamp(inputs.table) != Some(state.table)
+        || fs::stamp(inputs.manifest) != Some(state.manifest)
+        || fs::stamp(inputs.rust) != Some(state.rust)
         || state.table.0.saturating_sub(state.table_written) > MAX_GROWTH
         // The output folder as the last build left it (no output removed
         // or replaced since, which the stages would write again).
@@ -401,17 +399,15 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     if changed.is_empty() || changed.len() > MAX_CHANGED {
         return None;
     }
-    let edited: FxHashSet<u32> = changed.iter().map(|&i| state.files[i].0).collect();
+    let edited: Vec<u32> = changed.iter().map(|&i| state.files[i].0).collect();
     if edited
         .iter()
         .any(|&r| state.flags.get(r as usize).is_none_or(|f| f & PREHASHED != 0))
     {
         return None;
     }
-    let order = affected(
-        &state.edges,
-        &changed.iter().map(|&i| state.files[i].0).collect::<Vec<_>>(),
-    )?;
+    let order = affected(&state.edges, &edited)?;
+    let edited: FxHashSet<u32> = edited.into_iter().collect();
     let mut table = std::fs::read(inputs.table).ok()?;
     let view = TableView(&table);
     if !view.is_plain() || view.len() as usize != state.flags.len() {
@@ -555,8 +551,8 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let touched = replaced.iter().map(|(old, _)| old.as_str());
     let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
     output::restamp(&mut state.output_tree, touched);
-    state.table = stamp(inputs.table)?;
-    state.manifest = stamp(inputs.manifest)?;
+    state.table = fs::stamp(inputs.table)?;
+    state.manifest = fs::stamp(inputs.manifest)?;
     state.manifest_hash.clone_from(&manifest_hash);
     // Saved last: a patch killed before leaves a table or manifest whose
     // stamp the state does not know, and the next build runs the stages.

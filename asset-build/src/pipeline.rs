@@ -132,7 +132,7 @@ fn run(config: &Config) -> Result<Output> {
         && finished
             .generated
             .iter()
-            .all(|(path, size, mtime)| stamp(path) == Some((*size, *mtime)))
+            .all(|(path, size, mtime)| fs::stamp(path) == Some((*size, *mtime)))
     {
         let finished = finished.clone();
         return Ok(unchanged(
@@ -313,7 +313,7 @@ fn run(config: &Config) -> Result<Output> {
         ]
         .into_iter()
         .flatten()
-        .filter_map(|path| stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
+        .filter_map(|path| fs::stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
         .collect(),
         assets: assets.len(),
         outputs: write.written + write.unchanged,
@@ -481,14 +481,8 @@ fn inputs_key(
 fn generated_stamps(paths: &generate::DataPaths) -> Vec<(u64, u64)> {
     [&paths.table, &paths.embed]
         .into_iter()
-        .filter_map(|p| stamp(p))
+        .filter_map(|p| fs::stamp(p))
         .collect()
-}
-
-/// Size and modification time of a file, if it exists.
-fn stamp(path: &Path) -> Option<(u64, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), u64::try_from(fs::mtime_ns(&meta)).ok()?))
 }
 
 /// The source folders, the app's then its dependencies'; prints what cargo
