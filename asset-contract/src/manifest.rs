@@ -19,6 +19,11 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 
+/// What `staticfiles.json` starts with, before its entries.
+const PATHS_START: &str = "{\"paths\": {";
+/// What comes between its entries and the value of its `hash`.
+const HASH_START: &str = "}, \"version\": \"1.1\", \"hash\": \"";
+
 /// The manifest of a collected folder: logical name → hashed name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
@@ -39,17 +44,26 @@ struct Raw {
 impl Manifest {
     /// A manifest of `paths`, with its `hash` computed as Django does.
     pub fn new(paths: BTreeMap<String, String>) -> Manifest {
-        let hash = django_hash(paths.iter().map(|(k, v)| (k.as_str(), v.as_str())), paths.len());
+        let hash = django_hash(&paths);
         Manifest { paths, hash }
     }
 
     /// The bytes of `staticfiles.json`, as Django writes them.
     pub fn to_json(&self) -> Vec<u8> {
-        json(
-            self.paths.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            self.paths.len(),
-            &self.hash,
-        )
+        let mut text = String::with_capacity(self.paths.len() * 64 + 64);
+        text.push_str(PATHS_START);
+        for (i, (name, hashed)) in self.paths.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            push_json_string(&mut text, name);
+            text.push_str(": ");
+            push_json_string(&mut text, hashed);
+        }
+        text.push_str(HASH_START);
+        text.push_str(&self.hash);
+        text.push_str("\"}");
+        text.into_bytes()
     }
 
     /// Changes the hashed names of some entries of a manifest's bytes as
@@ -72,14 +86,13 @@ impl Manifest {
             .collect();
         wanted.sort_unstable();
         let mut found = 0;
-        let start = b"{\"paths\": {".len();
-        if !bytes.starts_with(b"{\"paths\": {") {
+        if !bytes.starts_with(PATHS_START.as_bytes()) {
             return None;
         }
         // Django's hash is over `[["name", "hashed"], ...]`.
         let mut listed = Vec::with_capacity(bytes.len() + bytes.len() / 16);
         listed.push(b'[');
-        let mut at = start;
+        let mut at = PATHS_START.len();
         let mut first = true;
         while bytes.get(at) != Some(&b'}') {
             if !first {
@@ -113,9 +126,9 @@ impl Manifest {
             at = value_end;
         }
         listed.push(b']');
-        let tail = b"}, \"version\": \"1.1\", \"hash\": \"";
-        let hash_at = at + tail.len();
-        if found != wanted.len() || bytes.get(at..hash_at)? != tail.as_slice() || bytes.len() != hash_at + 12 + 2 {
+        let hash_at = at + HASH_START.len();
+        if found != wanted.len() || bytes.get(at..hash_at)? != HASH_START.as_bytes() || bytes.len() != hash_at + 12 + 2
+        {
             return None;
         }
         let hash = hash_text(&listed);
@@ -153,10 +166,10 @@ impl Manifest {
 
 /// Django's manifest `hash`: the MD5 of `json.dumps(sorted(paths.items()))`,
 /// first 12 hex digits.
-fn django_hash<'a>(paths: impl Iterator<Item = (&'a str, &'a str)>, len: usize) -> String {
-    let mut text = String::with_capacity(len * 64);
+fn django_hash(paths: &BTreeMap<String, String>) -> String {
+    let mut text = String::with_capacity(paths.len() * 64);
     text.push('[');
-    for (i, (name, hashed)) in paths.enumerate() {
+    for (i, (name, hashed)) in paths.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
@@ -190,24 +203,6 @@ fn json_string_end(bytes: &[u8], at: usize) -> Option<usize> {
             _ => i += 1,
         }
     }
-}
-
-/// `staticfiles.json`'s bytes, as Django writes them.
-fn json<'a>(paths: impl Iterator<Item = (&'a str, &'a str)>, len: usize, hash: &str) -> Vec<u8> {
-    let mut text = String::with_capacity(len * 64 + 64);
-    text.push_str("{\"paths\": {");
-    for (i, (name, hashed)) in paths.enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        push_json_string(&mut text, name);
-        text.push_str(": ");
-        push_json_string(&mut text, hashed);
-    }
-    text.push_str("}, \"version\": \"1.1\", \"hash\": \"");
-    text.push_str(hash);
-    text.push_str("\"}");
-    text.into_bytes()
 }
 
 /// A JSON string as Python's `json.dumps` writes it with `ensure_ascii`:
