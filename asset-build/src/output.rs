@@ -332,12 +332,6 @@ pub(crate) fn restamp<'a>(written: &mut Written, names: impl Iterator<Item = &'a
     }
 }
 
-/// Removes these files of the output folder, and folders left empty;
-/// returns how many there were.
-pub(crate) fn remove<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
-    remove_previous(dir, names)
-}
-
 /// First build: everything goes into a new folder renamed into place.
 fn write_fresh(
     dir: &Path,
@@ -493,8 +487,9 @@ fn create_parents<'a>(
     Ok(parents)
 }
 
-/// Removes the named files of the previous build, and folders left empty.
-fn remove_previous<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
+/// Removes the named files of the previous build, and folders left empty;
+/// returns how many there were.
+pub(crate) fn remove_previous<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
     let mut removed = 0;
     for name in names {
         let path = dir.join(name);

@@ -256,14 +256,9 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
             flags[record_of[i] as usize] |= PREHASHED;
         }
     }
-    let record_by_name: rustc_hash::FxHashMap<&[u8], u32> = assets
-        .iter()
-        .zip(&record_of)
-        .map(|(a, &record)| (a.name().as_bytes(), record))
-        .collect();
     let mut edges: Vec<(u32, u32)> = Vec::new();
-    for (name, targets) in recorded.rewrites.references() {
-        let referrer = *record_by_name.get(name)?;
+    for (a, &referrer) in assets.iter().zip(&record_of).filter(|(a, _)| a.is_rewritten()) {
+        let targets = recorded.rewrites.targets(a.name());
         edges.extend(targets.filter_map(|t| record_of.get(t)).map(|&t| (t, referrer)));
     }
     edges.sort_unstable();
@@ -537,7 +532,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .filter(|(c, (hashed, _))| *hashed != c.hashed)
         .map(|(c, (hashed, _))| (hashed, &c.hashed))
         .collect();
-    write.removed = output::remove(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
+    write.removed = output::remove_previous(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
 
     for change in changes
         .iter()

@@ -147,13 +147,13 @@ impl Rewrites {
         Some((self.settings, self.names, self.records.changes()?))
     }
 
-    /// Each CSS/JS file's name and the files its references name, by
-    /// index in collection order (once for each reference).
-    pub(crate) fn references(&self) -> impl Iterator<Item = (&[u8], impl Iterator<Item = usize> + '_)> + '_ {
-        self.records.iter().map(|(name, r)| {
-            let targets = r.targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize);
-            (name, targets)
-        })
+    /// The files the references of the CSS/JS file `name` name, by index
+    /// in collection order (once for each reference); none without a
+    /// record.
+    pub(crate) fn targets(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let record = self.records.get(name.as_bytes());
+        let targets = record.map_or(&[][..], |r| r.targets.as_slice());
+        targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize)
     }
 
     /// Applies what [`changes`](Self::changes) gave.
