@@ -316,6 +316,20 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     assert!(!built.patched);
     same_as_cold(&built, "table");
 
+    // The patch state damaged (cut short): the stages run, and leave a
+    // whole one that the next edit patches from.
+    let state = project.path("out/asset-build-patch.bin");
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    edit("assets/b.txt", "b 4.2");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    same_as_cold(&built, "state damaged");
+    edit("assets/b.txt", "b 4.3");
+    let built = project.build().unwrap();
+    assert!(built.patched);
+    same_as_cold(&built, "state written again");
+
     // An output removed behind the build's back: the stages run and
     // write it again.
     std::fs::remove_file(project.output().join(project.hashed("img/x.png"))).unwrap();
