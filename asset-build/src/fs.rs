@@ -107,21 +107,6 @@ pub(crate) fn update_in_place(path: &Path, bytes: &[u8]) -> Result<bool> {
     Ok(wrote)
 }
 
-/// Writes each `(offset, bytes)` piece into the file at `path` in place,
-/// the file growing where a piece ends past its end. Only for a file no
-/// one reads while the build runs and whose stamp is recorded once the
-/// build is done, as for [`update_in_place`].
-pub(crate) fn write_pieces(path: &Path, pieces: &[(u64, &[u8])]) -> Result<()> {
-    use std::io::{Seek as _, SeekFrom, Write as _};
-    let error = |e| Error::io("write", path, e);
-    let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(error)?;
-    for (at, bytes) in pieces {
-        file.seek(SeekFrom::Start(*at)).map_err(error)?;
-        file.write_all(bytes).map_err(error)?;
-    }
-    Ok(())
-}
-
 /// Size and modification time of a file, if it exists: what tells the
 /// build whether a file it wrote is still as it left it.
 pub(crate) fn stamp(path: &Path) -> Option<(u64, u64)> {

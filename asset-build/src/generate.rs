@@ -1,13 +1,16 @@
 //! Step 6: the asset table that `asset_runtime::include_assets!()` brings
 //! into the app.
 //!
-//! Up to five files in `OUT_DIR`, all computed here as values and written by the
+//! Up to six files in `OUT_DIR`, all computed here as values and written by the
 //! caller:
 //!
 //! - `<name>.table`: every asset's names, URL, content type, integrity,
 //!   digests, sizes and variants, with a perfect hash of the logical names
 //!   computed by `phf_generator`, in the layout `asset_contract::table`
 //!   defines;
+//! - `<name>.overlay`: the records a patch build changed since the table
+//!   was written ([`overlay_bytes`]), which replace the table's; empty
+//!   after a build that wrote the table;
 //! - `<name>.embed` (with `embed` only): the bytes of every distinct
 //!   content and its precompressed siblings, one after another, compiled
 //!   into the binary with a single `include_bytes!`;
@@ -23,13 +26,19 @@
 //!   time.
 //!
 //! An asset edit therefore changes data files only: rustc re-reads them,
-//! but the Rust it compiles stays the same size.
+//! but the Rust it compiles stays the same size. The table and the overlay
+//! are each a `static` in a module of their own, so that after a patch,
+//! which changes the overlay only, rustc reuses the code it compiled for
+//! the table (megabytes at tens of thousands of assets) and compiles the
+//! overlay's alone.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use asset_contract::Encoding;
-use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
+use asset_contract::table::{
+    self as layout, ABSENT, HEADER_LEN, MAGIC, OVERLAY_MAGIC, RECORD_LEN, VERSION, file, header, overlay, record,
+};
 use asset_contract::url::push_encoded_path;
 use asset_contract::{importmap, vite};
 use md5::{Digest as _, Md5};
@@ -168,6 +177,9 @@ impl NameHash {
 pub(crate) struct DataPaths {
     /// `assets.rs.table`.
     pub(crate) table: PathBuf,
+    /// `assets.rs.overlay`: the records patched since the table was
+    /// written, empty when none were.
+    pub(crate) overlay: PathBuf,
     /// `assets.rs.embed`, with `embed` only.
     pub(crate) embed: PathBuf,
     /// `assets.rs.vite`, when a Vite manifest was collected.
@@ -186,6 +198,7 @@ pub(crate) fn data_paths(rust_file: &Path) -> DataPaths {
     };
     DataPaths {
         table: beside(".table"),
+        overlay: beside(".overlay"),
         embed: beside(".embed"),
         vite: beside(".vite"),
         importmap: beside(".importmap"),
@@ -450,65 +463,164 @@ fn table_bytes(
     out
 }
 
-/// A table this crate wrote, read in place: what a patch build needs of
-/// the last build's table ([`patch_record`] changes it).
-pub(crate) struct TableView<'a>(pub(crate) &'a [u8]);
+/// A table this crate wrote and its overlay, read in place: what a patch
+/// build needs of the last build's records ([`overlay_bytes`] writes the
+/// next overlay).
+pub(crate) struct TableView<'a> {
+    table: &'a [u8],
+    overlay: &'a [u8],
+    /// The records the overlay holds, ascending.
+    patched: Vec<u32>,
+}
 
-impl TableView<'_> {
-    /// Whether the bytes are a table of this crate's format, without
-    /// embedded data or precompressed variants.
-    pub(crate) fn is_plain(&self) -> bool {
-        let bytes = self.0;
-        bytes.len() >= HEADER_LEN
-            && bytes[header::MAGIC..header::MAGIC + MAGIC.len()] == MAGIC
-            && get_u32(bytes, header::VERSION) == VERSION
-            && (0..self.len()).all(|i| {
-                let at = self.record_offset(i);
+impl<'a> TableView<'a> {
+    /// The table and overlay, if they are of this crate's format, and the
+    /// table has no embedded data or precompressed variants.
+    pub(crate) fn plain(table: &'a [u8], overlay: &'a [u8]) -> Option<Self> {
+        let view = TableView {
+            table,
+            overlay,
+            patched: Vec::new(),
+        };
+        let plain = table.len() >= HEADER_LEN
+            && table[header::MAGIC..header::MAGIC + MAGIC.len()] == MAGIC
+            && get_u32(table, header::VERSION) == VERSION
+            && (0..view.len()).all(|i| {
+                let at = view.record_offset(i);
                 [record::HASHED_FILE, record::ORIGINAL_FILE].iter().all(|field| {
                     [file::BR_SIZE, file::GZ_SIZE, file::ZST_SIZE, file::EMBEDDED]
                         .iter()
-                        .all(|size| get_u64(bytes, at + field + size) == ABSENT)
+                        .all(|size| get_u64(table, at + field + size) == ABSENT)
                 })
-            })
+            });
+        if !plain {
+            return None;
+        }
+        if overlay.is_empty() {
+            return Some(view);
+        }
+        let count = get_u32(overlay, overlay::COUNT);
+        let records = overlay::records(count);
+        let well_formed = overlay.len() >= overlay::LEN
+            && overlay[overlay::MAGIC..overlay::MAGIC + OVERLAY_MAGIC.len()] == OVERLAY_MAGIC
+            && get_u32(overlay, overlay::VERSION) == VERSION
+            && get_u32(overlay, overlay::STRINGS) as usize == records + count as usize * RECORD_LEN
+            && overlay.len() >= records + count as usize * RECORD_LEN;
+        if !well_formed {
+            return None;
+        }
+        let patched: Vec<u32> = (0..count as usize)
+            .map(|i| get_u32(overlay, overlay::LEN + i * 4))
+            .collect();
+        let ascending = patched.windows(2).all(|w| w[0] < w[1]);
+        // Every string inside the overlay: one cut short is refused.
+        let strings = get_u32(overlay, overlay::STRINGS) as usize;
+        let inside = (0..count as usize).all(|i| {
+            let at = records + i * RECORD_LEN;
+            let spans = [
+                record::NAME,
+                record::HASHED_NAME,
+                record::URL,
+                record::CONTENT_TYPE,
+                record::INTEGRITY,
+                record::SOURCE,
+            ]
+            .map(|field| (get_u32(overlay, at + field), get_u32(overlay, at + field + 4)));
+            let digests = [record::HASHED_FILE, record::ORIGINAL_FILE]
+                .map(|field| (get_u32(overlay, at + field + file::MD5), 32));
+            spans
+                .into_iter()
+                .chain(digests)
+                .all(|(start, len)| strings + start as usize + len as usize <= overlay.len())
+        });
+        (ascending && inside && patched.last().is_none_or(|&last| last < view.len()))
+            .then_some(TableView { patched, ..view })
     }
 
     /// Number of records.
     pub(crate) fn len(&self) -> u32 {
-        get_u32(self.0, header::COUNT)
+        get_u32(self.table, header::COUNT)
     }
 
-    /// Where record `index` starts.
-    pub(crate) fn record_offset(&self, index: u32) -> usize {
-        get_u32(self.0, header::RECORDS) as usize + index as usize * RECORD_LEN
+    /// The records the overlay holds, ascending.
+    pub(crate) fn patched(&self) -> &[u32] {
+        &self.patched
     }
 
-    fn str_at(&self, at: usize) -> &str {
-        let start = get_u32(self.0, header::STRINGS) as usize + get_u32(self.0, at) as usize;
-        self.text(start, get_u32(self.0, at + 4) as usize)
+    /// Where record `index` starts in the table.
+    fn record_offset(&self, index: u32) -> usize {
+        get_u32(self.table, header::RECORDS) as usize + index as usize * RECORD_LEN
     }
 
-    /// The text of `len` bytes at `start`; empty if out of the table (a
-    /// damaged table, which [`TableView::is_plain`] may not catch).
-    fn text(&self, start: usize, len: usize) -> &str {
-        let bytes = self.0.get(start..start.saturating_add(len)).unwrap_or_default();
-        std::str::from_utf8(bytes).unwrap_or("")
+    /// Where record `index`'s fields are: the bytes holding it (the
+    /// overlay's, if it holds the record), its offset, and their string
+    /// area's offset.
+    fn place(&self, index: u32) -> (&'a [u8], usize, usize) {
+        match self.patched.binary_search(&index) {
+            Ok(i) => (
+                self.overlay,
+                overlay::records(self.patched.len() as u32) + i * RECORD_LEN,
+                get_u32(self.overlay, overlay::STRINGS) as usize,
+            ),
+            Err(_) => (
+                self.table,
+                self.record_offset(index),
+                get_u32(self.table, header::STRINGS) as usize,
+            ),
+        }
     }
 
-    /// The logical name of record `index`.
-    pub(crate) fn name(&self, index: u32) -> &str {
-        self.str_at(self.record_offset(index) + record::NAME)
+    /// The string field `field` of record `index`.
+    fn str(&self, index: u32, field: usize) -> &'a str {
+        let (bytes, at, strings) = self.place(index);
+        let start = strings + get_u32(bytes, at + field) as usize;
+        text(bytes, start, get_u32(bytes, at + field + 4) as usize)
+    }
+
+    /// The logical name of record `index` (an overlay changes none).
+    pub(crate) fn name(&self, index: u32) -> &'a str {
+        let at = self.record_offset(index) + record::NAME;
+        let start = get_u32(self.table, header::STRINGS) as usize + get_u32(self.table, at) as usize;
+        text(self.table, start, get_u32(self.table, at + 4) as usize)
     }
 
     /// The hashed name of record `index`.
-    pub(crate) fn hashed(&self, index: u32) -> &str {
-        self.str_at(self.record_offset(index) + record::HASHED_NAME)
+    pub(crate) fn hashed(&self, index: u32) -> &'a str {
+        self.str(index, record::HASHED_NAME)
+    }
+
+    /// The hex MD5 of a file of record `index` (`field`: its
+    /// [`record::HASHED_FILE`] or [`record::ORIGINAL_FILE`]).
+    fn md5(&self, index: u32, field: usize) -> &'a str {
+        let (bytes, at, strings) = self.place(index);
+        text(bytes, strings + get_u32(bytes, at + field + file::MD5) as usize, 32)
     }
 
     /// The hex MD5 of the original of record `index`.
-    pub(crate) fn original_md5(&self, index: u32) -> &str {
-        let at = self.record_offset(index) + record::ORIGINAL_FILE + file::MD5;
-        let start = get_u32(self.0, header::STRINGS) as usize + get_u32(self.0, at) as usize;
-        self.text(start, 32)
+    pub(crate) fn original_md5(&self, index: u32) -> &'a str {
+        self.md5(index, record::ORIGINAL_FILE)
+    }
+
+    /// Record `index` as values, to write into an overlay.
+    pub(crate) fn record(&self, index: u32) -> OverlayRecord {
+        let (bytes, at, _) = self.place(index);
+        let file = |field: usize| {
+            (
+                self.md5(index, field).to_owned(),
+                get_u64(bytes, at + field + file::SIZE),
+            )
+        };
+        OverlayRecord {
+            index,
+            name: self.name(index).to_owned(),
+            hashed: self.hashed(index).to_owned(),
+            content_type: self.str(index, record::CONTENT_TYPE).to_owned(),
+            integrity: self.str(index, record::INTEGRITY).to_owned(),
+            folder: get_u32(bytes, at + record::FOLDER),
+            source: self.str(index, record::SOURCE).to_owned(),
+            served: file(record::HASHED_FILE),
+            original: file(record::ORIGINAL_FILE),
+        }
     }
 
     /// The record of a logical name.
@@ -540,51 +652,76 @@ impl TableView<'_> {
     }
 }
 
-/// What a patch build changes in one record of the table.
-pub(crate) struct RecordPatch<'a> {
-    pub(crate) hashed: &'a str,
-    pub(crate) integrity: &'a str,
-    /// MD5 and size of the bytes served under the hashed name.
-    pub(crate) served: (Md5Digest, u64),
-    /// MD5 and size of the original.
-    pub(crate) original: (Md5Digest, u64),
+/// The text of `len` bytes at `start`; empty if out of `bytes` (a damaged
+/// table, which [`TableView::plain`] may not catch).
+fn text(bytes: &[u8], start: usize, len: usize) -> &str {
+    let bytes = bytes.get(start..start.saturating_add(len)).unwrap_or_default();
+    std::str::from_utf8(bytes).unwrap_or("")
 }
 
-/// Changes record `index` of a table [`TableView::is_plain`] accepted: its
-/// new strings go at the end of the string area (others may share the
-/// old ones), and its fields point to them. The table grows by a few
-/// hundred bytes, until a full build writes it anew.
-pub(crate) fn patch_record(table: &mut Vec<u8>, index: u32, static_url: &str, patch: &RecordPatch<'_>) {
-    let strings = get_u32(table, header::STRINGS) as usize;
-    let at = TableView(table).record_offset(index);
-    let push = |table: &mut Vec<u8>, s: &[u8]| {
-        let span = (offset(table.len() - strings), offset(s.len()));
-        table.extend_from_slice(s);
-        span
-    };
-    let mut url = String::from(static_url);
-    push_encoded_path(&mut url, patch.hashed);
-    let url_span = push(table, url.as_bytes());
-    put_span(table, at + record::URL, url_span);
-    let hashed_span = if url.ends_with(patch.hashed) {
-        (
-            url_span.0 + url_span.1 - offset(patch.hashed.len()),
-            offset(patch.hashed.len()),
-        )
-    } else {
-        push(table, patch.hashed.as_bytes())
-    };
-    put_span(table, at + record::HASHED_NAME, hashed_span);
-    let integrity = push(table, patch.integrity.as_bytes());
-    put_span(table, at + record::INTEGRITY, integrity);
-    for (field, (md5, size)) in [
-        (record::HASHED_FILE, patch.served),
-        (record::ORIGINAL_FILE, patch.original),
-    ] {
-        let md5 = push(table, hex(&md5).as_bytes()).0;
-        put_u32(table, at + field + file::MD5, md5);
-        put_u64(table, at + field + file::SIZE, size);
+/// One record of an overlay, as values. Plain: no embedded data, no
+/// precompressed variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OverlayRecord {
+    /// The index of the table's record it replaces.
+    pub(crate) index: u32,
+    pub(crate) name: String,
+    pub(crate) hashed: String,
+    pub(crate) content_type: String,
+    pub(crate) integrity: String,
+    pub(crate) folder: u32,
+    pub(crate) source: String,
+    /// Hex MD5 and size of the bytes served under the hashed name.
+    pub(crate) served: (String, u64),
+    /// Hex MD5 and size of the original.
+    pub(crate) original: (String, u64),
+}
+
+/// The bytes of an overlay holding `records` (ascending by index), in the
+/// layout `asset_contract::table` defines; empty for none.
+pub(crate) fn overlay_bytes(records: &[OverlayRecord], static_url: &str) -> Vec<u8> {
+    if records.is_empty() {
+        return Vec::new();
     }
+    debug_assert!(records.windows(2).all(|w| w[0].index < w[1].index));
+    let count = offset(records.len());
+    let strings_at = overlay::records(count) + records.len() * RECORD_LEN;
+    let mut out = Vec::with_capacity(strings_at + records.len() * 256);
+    out.resize(strings_at, 0);
+    out[overlay::MAGIC..overlay::MAGIC + OVERLAY_MAGIC.len()].copy_from_slice(&OVERLAY_MAGIC);
+    put_u32(&mut out, overlay::VERSION, VERSION);
+    put_u32(&mut out, overlay::COUNT, count);
+    put_u32(&mut out, overlay::STRINGS, offset(strings_at));
+    let strings = Strings::new(strings_at, 0);
+    let mut url = String::new();
+    for (i, r) in records.iter().enumerate() {
+        put_u32(&mut out, overlay::LEN + i * 4, r.index);
+        let at = overlay::records(count) + i * RECORD_LEN;
+        url.clear();
+        url.push_str(static_url);
+        push_encoded_path(&mut url, &r.hashed);
+        for (field, text) in [
+            (record::NAME, r.name.as_str()),
+            (record::HASHED_NAME, &r.hashed),
+            (record::URL, &url),
+            (record::CONTENT_TYPE, &r.content_type),
+            (record::INTEGRITY, &r.integrity),
+            (record::SOURCE, &r.source),
+        ] {
+            let span = strings.push(&mut out, text);
+            put_span(&mut out, at + field, span);
+        }
+        put_u32(&mut out, at + record::FOLDER, r.folder);
+        for (field, (md5, size)) in [(record::HASHED_FILE, &r.served), (record::ORIGINAL_FILE, &r.original)] {
+            let md5 = strings.push(&mut out, md5).0;
+            put_u32(&mut out, at + field + file::MD5, md5);
+            put_u64(&mut out, at + field + file::SIZE, *size);
+            for size in [file::BR_SIZE, file::GZ_SIZE, file::ZST_SIZE, file::EMBEDDED] {
+                put_u64(&mut out, at + field + size, ABSENT);
+            }
+        }
+    }
+    out
 }
 
 fn get_u32(bytes: &[u8], at: usize) -> u32 {
@@ -613,6 +750,7 @@ pub(crate) struct Includes {
 pub(crate) fn rust(rust_file: &Path, includes: Includes) -> String {
     let paths = data_paths(rust_file);
     let table = paths.table.as_path();
+    let overlay = paths.overlay.as_path();
     let include = |on: bool, path: &Path| match on {
         true => format!("include_bytes!({:?})", path.display().to_string()),
         false => "&[]".to_owned(),
@@ -639,12 +777,21 @@ pub(crate) fn rust(rust_file: &Path, includes: Includes) -> String {
 #[doc(hidden)]
 #[allow(dead_code)]
 pub mod {module} {{
-    pub const TABLE: &[u8] = include_bytes!({table:?});
+    // The table and its overlay each in a static of their own module: a
+    // rebuild that changes the overlay only leaves the table's compiled
+    // code as it was.
+    pub mod table {{
+        pub static BYTES: [u8; include_bytes!({table:?}).len()] = *include_bytes!({table:?});
+    }}
+    pub mod overlay {{
+        pub static BYTES: [u8; include_bytes!({overlay:?}).len()] = *include_bytes!({overlay:?});
+    }}
     pub const EMBEDDED: &[u8] = {embedded};
     pub const VITE: &[u8] = {vite};
     pub const IMPORTMAP: &[u8] = {importmap};
     /// The static assets of this crate, collected by asset-build.
-    pub static ASSETS: ::asset_runtime::Assets = ::asset_runtime::Assets::__new(TABLE, EMBEDDED, VITE, IMPORTMAP);
+    pub static ASSETS: ::asset_runtime::Assets =
+        ::asset_runtime::Assets::__new(&table::BYTES, &overlay::BYTES, EMBEDDED, VITE, IMPORTMAP);
 }}
 
 #[allow(unused_imports)]
@@ -663,7 +810,7 @@ pub fn static_url(name: &str) -> ::core::result::Result<::std::borrow::Cow<'stat
 #[allow(unused_macros)]
 macro_rules! asset {{
     ($name:literal) => {{{{
-        const INDEX: u32 = match ::asset_runtime::__private::find_sorted($crate::{module}::TABLE, $name) {{
+        const INDEX: u32 = match ::asset_runtime::__private::find_sorted(&$crate::{module}::table::BYTES, $name) {{
             ::core::option::Option::Some(index) => index,
             ::core::option::Option::None => ::core::panic!(::core::concat!(
                 "asset!: no static asset named ",
@@ -671,8 +818,10 @@ macro_rules! asset {{
                 "; check the path (relative to an asset folder, like \"css/base.css\") or add the file and rebuild"
             )),
         }};
-        const LEN: usize = ::asset_runtime::__private::url_len($crate::{module}::TABLE, INDEX);
-        const BYTES: [u8; LEN] = ::asset_runtime::__private::url_bytes($crate::{module}::TABLE, INDEX);
+        const LEN: usize =
+            ::asset_runtime::__private::url_len(&$crate::{module}::table::BYTES, &$crate::{module}::overlay::BYTES, INDEX);
+        const BYTES: [u8; LEN] =
+            ::asset_runtime::__private::url_bytes(&$crate::{module}::table::BYTES, &$crate::{module}::overlay::BYTES, INDEX);
         const URL: &str = ::asset_runtime::__private::url_str(&BYTES);
         $crate::{module}::ASSETS.__url_at(INDEX, URL)
     }}}};
@@ -681,6 +830,7 @@ macro_rules! asset {{
 pub(crate) use asset;
 "#,
         table = table.display().to_string(),
+        overlay = overlay.display().to_string(),
     )
 }
 
@@ -688,7 +838,7 @@ pub(crate) use asset;
 mod tests {
     use super::*;
     use asset_contract::names::hashed_name;
-    use asset_contract::table::{Table, find_sorted};
+    use asset_contract::table::{Table, find_sorted, url_bytes, url_len};
 
     fn entry<'a>(name: &'a str, hashed: &'a str) -> Entry<'a> {
         let representation = |md5: u8| Representation {
@@ -721,48 +871,79 @@ mod tests {
         (Table::new(bytes), bytes)
     }
 
+    /// Patches record `index` of what `view` reads into a new overlay,
+    /// as a patch build does.
+    fn patched(view: &TableView<'_>, index: u32, hashed: &str, md5: u8) -> &'static [u8] {
+        let mut records: Vec<OverlayRecord> = view.patched().iter().map(|&i| view.record(i)).collect();
+        let mut record = view.record(index);
+        record.hashed = hashed.to_owned();
+        record.integrity = format!("sha384-{md5}");
+        record.served = (hex(&[md5; 16]), u64::from(md5));
+        record.original = (hex(&[md5 + 1; 16]), u64::from(md5) + 1);
+        records.retain(|r| r.index != index);
+        records.push(record);
+        records.sort_by_key(|r| r.index);
+        Box::leak(overlay_bytes(&records, "/static/").into_boxed_slice())
+    }
+
     #[test]
-    fn a_patched_record_reads_as_the_patch_says_and_the_others_as_they_were() {
+    fn an_overlay_record_reads_as_the_patch_says_and_the_others_as_the_table_does() {
         let names = ["css/a.css", "css/sub/b.css", "img", "img.png", "my photo.png"];
         let hashed: Vec<String> = names.iter().map(|n| hashed_name(n, "0123456789ab")).collect();
         let entries: Vec<Entry<'_>> = names.iter().zip(&hashed).map(|(n, h)| entry(n, h)).collect();
         let (_, bytes) = table(&entries);
-        let view = TableView(bytes);
-        assert!(view.is_plain());
+        let view = TableView::plain(bytes, &[]).expect("a plain table");
         assert_eq!(view.find("img.png"), Some(3));
         assert_eq!(view.find("css"), None);
         assert!(view.is_folder("css") && view.is_folder("css/sub"));
         assert!(!view.is_folder("img") && !view.is_folder("css/a.css") && !view.is_folder("cs"));
         assert_eq!(view.original_md5(0), hex(&[2; 16]));
+        assert!(overlay_bytes(&[], "/static/").is_empty());
 
-        let mut patched = bytes.to_vec();
-        let new_name = hashed_name("my photo.png", "fedcba987654");
-        let patch = RecordPatch {
-            hashed: &new_name,
-            integrity: "sha384-y",
-            served: ([7; 16], 11),
-            original: ([8; 16], 12),
-        };
-        patch_record(&mut patched, 4, "/static/", &patch);
-        let patched: &'static [u8] = Box::leak(patched.into_boxed_slice());
-        let (table, view) = (Table::new(patched), TableView(patched));
-        assert!(view.is_plain());
-        assert_eq!(view.hashed(4), new_name);
-        assert_eq!(
-            table.str(4, record::URL),
-            format!("/static/{}", new_name.replace(' ', "%20"))
+        // Two patches: the second starts from the first's overlay.
+        let photo = hashed_name("my photo.png", "fedcba987654");
+        let first = patched(&view, 4, &photo, 7);
+        let b = hashed_name("css/sub/b.css", "aaaaaaaaaaaa");
+        let second = patched(&TableView::plain(bytes, first).expect("an overlay"), 1, &b, 9);
+        let (table, view) = (
+            Table::with_overlay(bytes, second),
+            TableView::plain(bytes, second).expect("an overlay"),
         );
-        assert_eq!(table.str(4, record::INTEGRITY), "sha384-y");
-        assert_eq!(table.md5(table.u32(4, record::HASHED_FILE + file::MD5)), hex(&[7; 16]));
-        assert_eq!(table.u64(4, record::ORIGINAL_FILE + file::SIZE), 12);
-        assert_eq!(view.original_md5(4), hex(&[8; 16]));
-        // The name's perfect hash still finds it; the others are as they were.
-        assert_eq!(table.find("my photo.png"), Some(4));
-        assert_eq!(table.find_hashed(&new_name), Some(4));
-        for i in 0..4 {
+        assert_eq!(view.patched(), [1, 4]);
+        for (i, new, md5) in [(4, &photo, 7u8), (1, &b, 9)] {
+            assert_eq!(view.hashed(i), *new);
+            let url = format!("/static/{}", new.replace(' ', "%20"));
+            assert_eq!(table.str(i, record::URL), url);
+            assert_eq!(url_len(bytes, second, i), url.len());
+            assert_eq!(table.str(i, record::INTEGRITY), format!("sha384-{md5}"));
+            assert_eq!(table.str(i, record::CONTENT_TYPE), "text/css; charset=utf-8");
+            assert_eq!(table.str(i, record::SOURCE), names[i as usize]);
+            assert_eq!(table.md5(i, record::HASHED_FILE + file::MD5), hex(&[md5; 16]));
+            assert_eq!(table.u64(i, record::ORIGINAL_FILE + file::SIZE), u64::from(md5) + 1);
+            assert_eq!(table.u64(i, record::HASHED_FILE + file::BR_SIZE), ABSENT);
+            assert_eq!(view.original_md5(i), hex(&[md5 + 1; 16]));
+            // The name's perfect hash still finds it, by either name.
+            assert_eq!(table.find(names[i as usize]), Some(i));
+            assert_eq!(table.find_hashed(new), Some(i));
+            assert_eq!(table.find_hashed(&hashed[i as usize]), None);
+        }
+        // What `asset!` reads in `const` evaluation.
+        assert_eq!(
+            url_bytes::<35>(bytes, second, 4),
+            *b"/static/my%20photo.fedcba987654.png"
+        );
+        for i in [0, 2, 3] {
             assert_eq!(view.hashed(i), hashed[i as usize]);
             assert_eq!(view.original_md5(i), hex(&[2; 16]));
+            assert_eq!(table.md5(i, record::HASHED_FILE + file::MD5), hex(&[1; 16]));
+            assert_eq!(url_len(bytes, second, i), table.str(i, record::URL).len());
         }
+        // A damaged overlay is refused, not read.
+        assert!(TableView::plain(bytes, &second[..second.len() - 1]).is_none());
+        assert!(TableView::plain(bytes, &second[..30]).is_none());
+        let mut unsorted = second.to_vec();
+        unsorted[overlay::LEN..overlay::LEN + 8].rotate_left(4);
+        assert!(TableView::plain(bytes, &unsorted).is_none());
     }
 
     #[test]
@@ -805,7 +986,7 @@ mod tests {
             format!("/static/{}", hashed.replace(' ', "%20"))
         );
         assert_eq!(t.str(photo, record::HASHED_NAME), hashed);
-        assert_eq!(t.md5(t.u32(photo, record::ORIGINAL_FILE + file::MD5)), "02".repeat(16));
+        assert_eq!(t.md5(photo, record::ORIGINAL_FILE + file::MD5), "02".repeat(16));
         assert_eq!(t.folder(t.u32(photo, record::FOLDER)), "/src/assets");
         assert_eq!(t.find("css/f500.css"), None);
         assert_eq!(find_sorted(bytes, "css/f500.css"), None);

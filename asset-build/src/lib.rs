@@ -45,8 +45,10 @@
 //! A rebuild that finds the names of the last build, with a few files
 //! edited, patches the last build's results: it hashes those files and
 //! rewrites the CSS/JS among them and those that refer to them (64 files
-//! at most), replaces their outputs and changes their records in the
-//! table and the manifest in place ([`Output::patched`]). Its cost is
+//! at most), replaces their outputs, writes their records into the
+//! table's overlay (the table itself, and the code rustc compiled for it,
+//! stay as they were) and changes their entries in the manifest in place
+//! ([`Output::patched`]). Its cost is
 //! listing the asset folders, whatever their size. Any other change (a
 //! file added, removed or renamed) runs the stages. Without precompression
 //! and `embed` only (the default in debug builds).

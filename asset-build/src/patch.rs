@@ -24,7 +24,10 @@
 //! 2. replaces their outputs (the collected original of a changed file,
 //!    the hashed copy of each), and removes the hashed copies they
 //!    replace;
-//! 3. changes their records in the table and their entries in
+//! 3. writes their records into the table's overlay
+//!    (`asset_contract::table`'s second file, which the generated Rust
+//!    includes from a module of its own, so that rustc compiles it alone
+//!    and keeps what it compiled for the table), changes their entries in
 //!    `staticfiles.json` (and its `hash`) in place, and saves the new
 //!    stamps and references.
 //!
@@ -32,8 +35,9 @@
 //! renamed; a reference cycle, or a reference the last build did not know
 //! of to another file being named; precompression, `embed`, Vite entries,
 //! import-map pins, warnings other than name clashes (which the listing
-//! finds again); a table, manifest, Rust file or output folder not as the
-//! state records them (written since, or by a build that was killed).
+//! finds again); an overlay of more than [`MAX_PATCHED`] records; a table,
+//! overlay, manifest, Rust file or output folder not as the state records
+//! them (written since, or by a build that was killed).
 //!
 //! A patch leaves the build cache as it was: the next full build finds
 //! the edited files' stamps changed and so hashes them again, and does
@@ -46,14 +50,13 @@
 use std::path::Path;
 
 use asset_contract::Manifest;
-use asset_contract::table::RECORD_LEN;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
 use crate::fs;
-use crate::generate::{RecordPatch, TableView, patch_record};
+use crate::generate::{OverlayRecord, TableView, overlay_bytes};
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::references::{self, FileKind, Resolution};
@@ -61,12 +64,12 @@ use crate::rewrite::{RewriteOptions, Rewrites};
 
 const STATE_FILE: &str = "asset-build-patch.bin";
 const MAGIC: &[u8; 8] = b"ASTPATCH";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// More changed files than this go through the stages.
 pub(crate) const MAX_CHANGED: usize = 64;
-/// Once patches have grown the table by this many bytes, the stages write
-/// it anew.
-const MAX_GROWTH: u64 = 1 << 20;
+/// Once the overlay holds this many records, the stages write the table
+/// anew.
+const MAX_PATCHED: usize = 1024;
 
 /// A record's flag: its name already carries a hash.
 const PREHASHED: u8 = 1;
@@ -89,16 +92,15 @@ pub(crate) struct State {
     /// referring to it), sorted, without repeats.
     #[serde(skip)]
     edges: Vec<(u32, u32)>,
-    /// Size and modification time of the table, the manifest and the Rust
-    /// file as the last build left them.
+    /// Size and modification time of the table, its overlay, the manifest
+    /// and the Rust file as the last build left them.
     table: (u64, u64),
+    overlay: (u64, u64),
     manifest: (u64, u64),
     rust: (u64, u64),
     /// The output tree's folders and their modification times, as the
     /// last build left them ([`output::trusted`]).
     output_tree: Written,
-    /// The table's size as the stages wrote it.
-    table_written: u64,
     /// The manifest's `hash`.
     manifest_hash: String,
     /// Hashed copies that patches created since the stages last ran.
@@ -227,6 +229,7 @@ pub(crate) struct Recorded<'a> {
     /// The output folder as the write stage left it.
     pub(crate) outputs: &'a Written,
     pub(crate) table: &'a Path,
+    pub(crate) overlay: &'a Path,
     pub(crate) manifest: &'a Path,
     pub(crate) rust: &'a Path,
     pub(crate) manifest_hash: &'a str,
@@ -272,8 +275,9 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
             (record, size, mtime)
         })
         .collect();
-    let (table, manifest, rust) = (
+    let (table, overlay, manifest, rust) = (
         fs::stamp(recorded.table)?,
+        fs::stamp(recorded.overlay)?,
         fs::stamp(recorded.manifest)?,
         fs::stamp(recorded.rust)?,
     );
@@ -283,10 +287,10 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
         flags,
         edges,
         table,
+        overlay,
         manifest,
         rust,
         output_tree: recorded.outputs.tree(),
-        table_written: table.0,
         manifest_hash: recorded.manifest_hash.to_owned(),
         created: Vec::new(),
         patched: false,
@@ -325,6 +329,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) files: &'a [SourceFile],
     pub(crate) started_ns: u64,
     pub(crate) table: &'a Path,
+    pub(crate) overlay: &'a Path,
     pub(crate) manifest: &'a Path,
     pub(crate) rust: &'a Path,
     pub(crate) integrity_for: &'a IntegrityFor,
@@ -370,9 +375,9 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         || state.setup != inputs.setup
         || state.files.len() != inputs.files.len()
         || fs::stamp(inputs.table) != Some(state.table)
+        || fs::stamp(inputs.overlay) != Some(state.overlay)
         || fs::stamp(inputs.manifest) != Some(state.manifest)
         || fs::stamp(inputs.rust) != Some(state.rust)
-        || state.table.0.saturating_sub(state.table_written) > MAX_GROWTH
         // The output folder as the last build left it (no output removed
         // or replaced since, which the stages would write again).
         || !output::trusted(inputs.output_dir, &state.output_tree)
@@ -403,9 +408,9 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     }
     let order = affected(&state.edges, &edited)?;
     let edited: FxHashSet<u32> = edited.into_iter().collect();
-    let mut table = std::fs::read(inputs.table).ok()?;
-    let view = TableView(&table);
-    if !view.is_plain() || view.len() as usize != state.flags.len() {
+    let (table, overlay) = (std::fs::read(inputs.table).ok()?, std::fs::read(inputs.overlay).ok()?);
+    let view = TableView::plain(&table, &overlay)?;
+    if view.len() as usize != state.flags.len() {
         return None;
     }
     // Where each file to name is among the collected ones.
@@ -453,16 +458,22 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
             manifest_hash: state_hash,
         });
     }
-    let written_len = table.len();
+    // The overlay: the records patched before, and these.
+    let mut records: FxHashMap<u32, OverlayRecord> = view.patched().iter().map(|&i| (i, view.record(i))).collect();
     for change in &changes {
-        let patch = RecordPatch {
-            hashed: &change.hashed,
-            integrity: &change.served.integrity,
-            served: (change.served.md5, change.served_size),
-            original: (change.original.md5, change.file.size),
-        };
-        patch_record(&mut table, change.record, inputs.options.static_url, &patch);
+        let mut record = view.record(change.record);
+        record.hashed.clone_from(&change.hashed);
+        record.integrity.clone_from(&change.served.integrity);
+        record.served = (hash::hex(&change.served.md5), change.served_size);
+        record.original = (hash::hex(&change.original.md5), change.file.size);
+        records.insert(change.record, record);
     }
+    if records.len() > MAX_PATCHED {
+        return None;
+    }
+    let mut records: Vec<OverlayRecord> = records.into_values().collect();
+    records.sort_unstable_by_key(|r| r.index);
+    let overlay = overlay_bytes(&records, inputs.options.static_url);
     let mut manifest = std::fs::read(inputs.manifest).ok()?;
     let renamed: Vec<(&str, &str)> = changes
         .iter()
@@ -510,17 +521,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         }
         write.written += files.len();
     }
-    // In place: the changed records, and the strings added at the end.
-    let view = TableView(&table);
-    let mut pieces: Vec<(u64, &[u8])> = changes
-        .iter()
-        .map(|c| {
-            let at = view.record_offset(c.record);
-            (at as u64, &table[at..at + RECORD_LEN])
-        })
-        .collect();
-    pieces.push((written_len as u64, &table[written_len..]));
-    fs::write_pieces(inputs.table, &pieces).ok()?;
+    fs::write_if_changed(inputs.overlay, &overlay).ok()?;
     if fs::write_if_changed(inputs.manifest, &manifest).ok()? {
         write.written += 1;
     } else {
@@ -546,7 +547,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let touched = replaced.iter().map(|(old, _)| old.as_str());
     let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
     output::restamp(&mut state.output_tree, touched);
-    state.table = fs::stamp(inputs.table)?;
+    state.overlay = fs::stamp(inputs.overlay)?;
     state.manifest = fs::stamp(inputs.manifest)?;
     state.manifest_hash.clone_from(&manifest_hash);
     // Saved last: a patch killed before leaves a table or manifest whose

@@ -160,6 +160,7 @@ fn run(config: &Config) -> Result<Output> {
         files: &collected.files,
         started_ns: started,
         table: &data_paths.table,
+        overlay: &data_paths.overlay,
         manifest: &manifest_path,
         rust: &rust,
         integrity_for: &integrity_for,
@@ -307,6 +308,7 @@ fn run(config: &Config) -> Result<Output> {
         generated: [
             Some(&generated.rust),
             Some(&generated.table),
+            Some(&generated.overlay),
             generated.embed.as_ref(),
             generated.vite.as_ref(),
             generated.importmap.as_ref(),
@@ -335,6 +337,7 @@ fn run(config: &Config) -> Result<Output> {
                 rewrites: &cache.body.rewrites,
                 outputs: &cache.body.outputs,
                 table: &generated.table,
+                overlay: &generated.overlay,
                 manifest: &manifest_path,
                 rust: &generated.rust,
                 manifest_hash: &manifest.hash,
@@ -606,6 +609,8 @@ fn write(
 struct Generated {
     rust: PathBuf,
     table: PathBuf,
+    /// Empty: a build that writes the table writes no overlay.
+    overlay: PathBuf,
     embed: Option<PathBuf>,
     /// With `embed`, when the embedded data must be written again: the
     /// output files it is made of, read once the output folder is written.
@@ -687,6 +692,8 @@ fn generate(
         }
         *generated_key = key;
     }
+    // Its records are in the table now.
+    fs::write_if_changed(&paths.overlay, &[])?;
     // Small, and cheap to compute: written whenever their bytes change,
     // and removed when empty.
     let vite = write_data(&paths.vite, &generate::vite_data(pages.vite, &entries))?;
@@ -700,6 +707,7 @@ fn generate(
     Ok(Generated {
         rust,
         table: paths.table,
+        overlay: paths.overlay,
         embed: config.embed.then_some(paths.embed),
         embed_parts,
         vite,

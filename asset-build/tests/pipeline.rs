@@ -219,10 +219,18 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
     assert_eq!(third.write.written, 3, "{:?}", third.write);
     assert_eq!(third.write.removed, 1, "the old hashed c.txt");
     assert_eq!((stamp("b.txt"), stamp(&b_hashed)), (before.0, before.1));
-    assert_ne!(
+    // A patch: the table is left as it was, and the overlay beside it holds
+    // the changed record.
+    assert!(third.patched);
+    assert_eq!(
         std::fs::metadata(&generated).unwrap().modified().unwrap(),
         generated_before
     );
+    let overlay = support::beside_generated(&third, ".overlay");
+    assert!(std::fs::metadata(&overlay).unwrap().len() > 0);
+    let c = assets_of(&third).get("c.txt").unwrap();
+    assert_eq!(c.hashed_name(), project.hashed("c.txt"));
+    assert_eq!(c.md5(), format!("{:x}", md5::Md5::digest(b"c2")));
     // The assets are data: the Rust that includes them is not rewritten.
     assert_eq!(std::fs::metadata(&rust).unwrap().modified().unwrap(), rust_before);
 }

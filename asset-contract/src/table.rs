@@ -28,6 +28,27 @@
 //! so that `asset!` can find a name by binary search in a `const`
 //! evaluation.
 //!
+//! # The overlay
+//!
+//! A rebuild after an edit changes a few records and no name. Instead of a
+//! new table it writes an *overlay*, a second file the generated Rust
+//! includes from a module of its own: the table's bytes, and the code
+//! rustc compiled for them, stay as they were, and only the small overlay
+//! is compiled again. An overlay holds whole records, which replace the
+//! table's records of the same index:
+//!
+//! | part | content |
+//! | --- | --- |
+//! | header | [`overlay`] fields, [`overlay::LEN`] bytes |
+//! | indices | the `u32` index of each record it replaces, ascending |
+//! | records | one [`RECORD_LEN`]-byte [`record`] per index, in that order |
+//! | strings | UTF-8 text its records' strings point into |
+//!
+//! An empty file is an empty overlay: what a build that writes the table
+//! leaves. A record of the overlay has the same logical name as the one it
+//! replaces, so lookups by name read the table alone; the fields are read
+//! from the overlay when it holds the record.
+//!
 //! This module is the one definition of the format: `asset-build` writes
 //! it with these constants, `asset-runtime` reads it with [`Table`].
 
@@ -115,6 +136,28 @@ pub mod file {
     pub const LEN: usize = 44;
 }
 
+/// First bytes of a non-empty overlay.
+pub const OVERLAY_MAGIC: [u8; 8] = *b"ASSETOVL";
+
+/// Byte offsets of the header fields of an [overlay](self#the-overlay).
+pub mod overlay {
+    /// `[u8; 8]`: [`OVERLAY_MAGIC`](super::OVERLAY_MAGIC).
+    pub const MAGIC: usize = 0;
+    /// `u32`: [`VERSION`](super::VERSION), the table's.
+    pub const VERSION: usize = 8;
+    /// `u32`: number of records.
+    pub const COUNT: usize = 12;
+    /// `u32`: offset of the string area.
+    pub const STRINGS: usize = 16;
+    /// Size of the header; the record indices follow it.
+    pub const LEN: usize = 20;
+
+    /// Where the records start in an overlay of `count` records.
+    pub const fn records(count: u32) -> usize {
+        LEN + count as usize * 4
+    }
+}
+
 #[inline]
 const fn u32_at(bytes: &[u8], at: usize) -> u32 {
     match bytes.split_at(at).1.first_chunk::<4>() {
@@ -131,10 +174,18 @@ const fn u64_at(bytes: &[u8], at: usize) -> u64 {
     }
 }
 
-/// The bytes of the string whose `(offset, length)` pair is at `at`.
+/// The bytes of the string whose `(offset, length)` pair is at `at`, in a
+/// table.
 #[inline]
 const fn str_bytes(bytes: &[u8], at: usize) -> &[u8] {
-    let start = u32_at(bytes, header::STRINGS) as usize + u32_at(bytes, at) as usize;
+    str_in(bytes, u32_at(bytes, header::STRINGS) as usize, at)
+}
+
+/// The bytes of the string whose `(offset, length)` pair is at `at`, in
+/// `bytes` whose string area starts at `strings`.
+#[inline]
+const fn str_in(bytes: &[u8], strings: usize, at: usize) -> &[u8] {
+    let start = strings + u32_at(bytes, at) as usize;
     let len = u32_at(bytes, at + 4) as usize;
     bytes.split_at(start).1.split_at(len).0
 }
@@ -142,6 +193,41 @@ const fn str_bytes(bytes: &[u8], at: usize) -> &[u8] {
 #[inline]
 const fn record_at(bytes: &[u8], index: u32) -> usize {
     u32_at(bytes, header::RECORDS) as usize + index as usize * RECORD_LEN
+}
+
+/// Where the overlay holds record `index`: the record's offset in it, and
+/// its string area's. Binary search over the indices, usable in `const`
+/// evaluation.
+const fn overlay_record(overlay: &[u8], index: u32) -> Option<(usize, usize)> {
+    if overlay.is_empty() {
+        return None;
+    }
+    let count = u32_at(overlay, overlay::COUNT);
+    let (mut low, mut high) = (0u32, count);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let at = u32_at(overlay, overlay::LEN + mid as usize * 4);
+        if at < index {
+            low = mid + 1;
+        } else if at > index {
+            high = mid;
+        } else {
+            let record = overlay::records(count) + mid as usize * RECORD_LEN;
+            return Some((record, u32_at(overlay, overlay::STRINGS) as usize));
+        }
+    }
+    None
+}
+
+/// Where record `index`'s fields are: the bytes that hold it (the
+/// overlay's or the table's), the record's offset in them, and their
+/// string area's offset.
+#[inline]
+const fn place<'a>(table: &'a [u8], overlay: &'a [u8], index: u32) -> (&'a [u8], usize, usize) {
+    match overlay_record(overlay, index) {
+        Some((record, strings)) => (overlay, record, strings),
+        None => (table, record_at(table, index), u32_at(table, header::STRINGS) as usize),
+    }
 }
 
 /// Checks the header at compile time: a table of another format (an
@@ -160,6 +246,31 @@ pub const fn check(bytes: &[u8]) {
         panic!(
             "the asset table was written by an asset-build whose format differs from this asset-runtime's: \
              use the same version of both, then rebuild"
+        );
+    }
+}
+
+/// Checks an overlay's header at compile time, as [`check`] does the
+/// table's; an empty overlay is fine.
+pub const fn check_overlay(bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    let mut ok = bytes.len() >= overlay::LEN;
+    let mut i = 0;
+    while ok && i < OVERLAY_MAGIC.len() {
+        ok = bytes[overlay::MAGIC + i] == OVERLAY_MAGIC[i];
+        i += 1;
+    }
+    if !ok {
+        panic!(
+            "the asset table's overlay in OUT_DIR is not one asset-build wrote: rebuild (cargo clean -p <your crate>)"
+        );
+    }
+    if u32_at(bytes, overlay::VERSION) != VERSION {
+        panic!(
+            "the asset table's overlay was written by an asset-build whose format differs from this \
+             asset-runtime's: use the same version of both, then rebuild"
         );
     }
 }
@@ -202,17 +313,24 @@ pub const fn find_sorted(bytes: &[u8], name: &str) -> Option<u32> {
     None
 }
 
+/// The URL (under the table's base URL) of record `index`, the overlay's
+/// if it holds the record.
+const fn url_of<'a>(table: &'a [u8], overlay: &'a [u8], index: u32) -> &'a [u8] {
+    let (bytes, record, strings) = place(table, overlay, index);
+    str_in(bytes, strings, record + record::URL)
+}
+
 /// Length of the URL (under the table's base URL) of record `index`, in
 /// `const` evaluation.
-pub const fn url_len(bytes: &[u8], index: u32) -> usize {
-    str_bytes(bytes, record_at(bytes, index) + record::URL).len()
+pub const fn url_len(table: &[u8], overlay: &[u8], index: u32) -> usize {
+    url_of(table, overlay, index).len()
 }
 
 /// The URL (under the table's base URL) of record `index` as an array of
 /// its own, in `const` evaluation: a `&str` pointing into the table would
 /// make the compiler emit a second copy of the whole table.
-pub const fn url_bytes<const N: usize>(bytes: &[u8], index: u32) -> [u8; N] {
-    let url = str_bytes(bytes, record_at(bytes, index) + record::URL);
+pub const fn url_bytes<const N: usize>(table: &[u8], overlay: &[u8], index: u32) -> [u8; N] {
+    let url = url_of(table, overlay, index);
     let mut out = [0u8; N];
     let mut i = 0;
     while i < N {
@@ -230,10 +348,14 @@ pub const fn url_str(bytes: &[u8]) -> &str {
     }
 }
 
-/// A table in static memory. Reads are offset computations.
+/// A table in static memory, with its overlay. Reads are offset
+/// computations.
 #[derive(Clone, Copy)]
 pub struct Table {
     bytes: &'static [u8],
+    overlay: &'static [u8],
+    /// Number of records of the overlay.
+    overlay_count: u32,
     /// Header fields, read once when the table is made (at compile time
     /// for the generated `static`).
     count: u32,
@@ -296,12 +418,26 @@ impl Table {
         self.len() == 0
     }
 
-    /// The table in `bytes`; in a `const` context (the generated `static`),
-    /// a table of another format stops the build.
+    /// The table in `bytes`, without overlay; in a `const` context, a
+    /// table of another format stops the build.
     pub const fn new(bytes: &'static [u8]) -> Self {
+        Table::with_overlay(bytes, &[])
+    }
+
+    /// The table in `bytes`, whose records `overlay` replaces where it
+    /// holds them; in a `const` context (the generated `static`), a table
+    /// or overlay of another format stops the build.
+    pub const fn with_overlay(bytes: &'static [u8], overlay: &'static [u8]) -> Self {
         check(bytes);
+        check_overlay(overlay);
         Table {
             bytes,
+            overlay,
+            overlay_count: if overlay.is_empty() {
+                0
+            } else {
+                u32_at(overlay, overlay::COUNT)
+            },
             count: u32_at(bytes, header::COUNT),
             count_mod: FastMod::new(u32_at(bytes, header::COUNT)),
             records: u32_at(bytes, header::RECORDS) as usize,
@@ -322,17 +458,47 @@ impl Table {
         self.count
     }
 
-    /// The bytes of the string whose `(offset, length)` pair is at `at`.
+    /// The bytes of the table's string whose `(offset, length)` pair is at
+    /// `at`.
     #[inline]
     fn string(&self, at: usize) -> &'static [u8] {
-        let start = self.strings + u32_at(self.bytes, at) as usize;
-        let len = u32_at(self.bytes, at + 4) as usize;
-        &self.bytes[start..start + len]
+        Place {
+            bytes: self.bytes,
+            record: 0,
+            strings: self.strings,
+        }
+        .string(at)
     }
 
     #[inline]
     fn record(&self, index: u32) -> usize {
         self.records + index as usize * RECORD_LEN
+    }
+
+    /// Where the fields of record `index` are: in the overlay if it holds
+    /// the record, else in the table.
+    #[inline]
+    fn place(&self, index: u32) -> Place {
+        if self.overlay_count != 0
+            && let Some(place) = self.overlay_place(index)
+        {
+            return place;
+        }
+        Place {
+            bytes: self.bytes,
+            record: self.record(index),
+            strings: self.strings,
+        }
+    }
+
+    /// Only after a rebuild that patched records, in development.
+    #[inline(never)]
+    fn overlay_place(&self, index: u32) -> Option<Place> {
+        overlay_record(self.overlay, index).map(|(record, strings)| Place {
+            bytes: self.overlay,
+            record,
+            strings,
+        })
     }
 
     /// The string field of the header at `field` (a [`header`] offset).
@@ -343,26 +509,32 @@ impl Table {
     /// The string field of a record.
     #[inline]
     pub fn str(&self, index: u32, field: usize) -> &'static str {
-        text(self.string(self.record(index) + field))
+        let place = self.place(index);
+        text(place.string(place.record + field))
     }
 
     /// The `u32` field of a record.
     #[inline]
     pub fn u32(&self, index: u32, field: usize) -> u32 {
-        u32_at(self.bytes, self.record(index) + field)
+        let place = self.place(index);
+        u32_at(place.bytes, place.record + field)
     }
 
     /// The `u64` field of a record.
     #[inline]
     pub fn u64(&self, index: u32, field: usize) -> u64 {
-        u64_at(self.bytes, self.record(index) + field)
+        let place = self.place(index);
+        u64_at(place.bytes, place.record + field)
     }
 
-    /// 32 hex digits starting at `offset` in the string area.
+    /// The 32 hex digits of MD5 a record's [`file::MD5`] field points to;
+    /// `field` is that field's offset in the record
+    /// (`record::HASHED_FILE + file::MD5`, say).
     #[inline]
-    pub fn md5(&self, offset: u32) -> &'static str {
-        let start = self.strings + offset as usize;
-        text(&self.bytes[start..start + 32])
+    pub fn md5(&self, index: u32, field: usize) -> &'static str {
+        let place = self.place(index);
+        let start = place.strings + u32_at(place.bytes, place.record + field) as usize;
+        text(&place.bytes[start..start + 32])
     }
 
     /// Source folder `index`.
@@ -375,7 +547,8 @@ impl Table {
         u32_at(self.bytes, header::FOLDERS_LEN)
     }
 
-    /// The record whose logical name is `name`.
+    /// The record whose logical name is `name`. The overlay changes no
+    /// name: the table's are read.
     #[inline]
     pub fn find(&self, name: &str) -> Option<u32> {
         if self.count == 0 {
@@ -401,7 +574,7 @@ impl Table {
             let found = name.len() == root.len() + ext.len()
                 && name.starts_with(root.as_bytes())
                 && name.ends_with(ext.as_bytes())
-                && self.string(self.record(index) + record::HASHED_NAME) == hashed.as_bytes();
+                && self.str(index, record::HASHED_NAME).as_bytes() == hashed.as_bytes();
             found.then_some(index)
         })
     }
@@ -420,6 +593,26 @@ impl Table {
             u32_at(b, pair + 4),
         ));
         u32_at(b, hash.slots + slot as usize * 4)
+    }
+}
+
+/// Where one record's fields are.
+#[derive(Clone, Copy)]
+struct Place {
+    bytes: &'static [u8],
+    /// Offset of the record.
+    record: usize,
+    /// Offset of the string area.
+    strings: usize,
+}
+
+impl Place {
+    /// The bytes of the string whose `(offset, length)` pair is at `at`.
+    #[inline]
+    fn string(self, at: usize) -> &'static [u8] {
+        let start = self.strings + u32_at(self.bytes, at) as usize;
+        let len = u32_at(self.bytes, at + 4) as usize;
+        &self.bytes[start..start + len]
     }
 }
 

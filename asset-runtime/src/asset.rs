@@ -66,7 +66,7 @@ impl FileInfo {
             }
         });
         FileInfo {
-            md5: table.md5(table.u32(index, field + file::MD5)),
+            md5: table.md5(index, field + file::MD5),
             size,
             br_size,
             gz_size,
@@ -183,8 +183,7 @@ impl Asset {
 
     /// MD5 of the bytes served under the hashed name, as 32 lowercase hex digits.
     pub fn md5(&self) -> &'static str {
-        let table = self.assets.table();
-        table.md5(table.u32(self.index, record::HASHED_FILE + file::MD5))
+        self.assets.table().md5(self.index, record::HASHED_FILE + file::MD5)
     }
 
     /// Size of the bytes served under the hashed name.

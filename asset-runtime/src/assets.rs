@@ -57,12 +57,13 @@ impl Assets {
     #[doc(hidden)]
     pub const fn __new(
         table: &'static [u8],
+        overlay: &'static [u8],
         embedded: &'static [u8],
         vite: &'static [u8],
         importmap: &'static [u8],
     ) -> Self {
         Assets {
-            table: Table::new(table),
+            table: Table::with_overlay(table, overlay),
             embedded,
             vite,
             importmap,

@@ -112,8 +112,8 @@ pub fn beside_generated(output: &Output, suffix: &str) -> PathBuf {
     PathBuf::from(path)
 }
 
-/// The assets a build generated, as the app reads them: the table, and the
-/// embedded data, Vite entries and import map where the build wrote them.
+/// The assets a build generated, as the app reads them: the table and its
+/// overlay, and the embedded data, Vite entries and import map where the build wrote them.
 pub fn assets_of(output: &Output) -> &'static asset_runtime::Assets {
     let read = |path: Option<PathBuf>| -> &'static [u8] {
         match path.filter(|p| p.exists()) {
@@ -123,6 +123,7 @@ pub fn assets_of(output: &Output) -> &'static asset_runtime::Assets {
     };
     Box::leak(Box::new(asset_runtime::Assets::__new(
         read(Some(output.table_file.clone())),
+        read(Some(beside_generated(output, ".overlay"))),
         read(output.embed_file.clone()),
         read(Some(beside_generated(output, ".vite"))),
         read(Some(beside_generated(output, ".importmap"))),
