@@ -338,6 +338,17 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     assert!(built.patched);
     same_as_cold(&built, "state written again");
 
+    // The overlay emptied behind the build's back, its records lost: the
+    // stages run and write the table whole.
+    let overlay = support::beside_generated(&built, ".overlay");
+    assert!(std::fs::metadata(&overlay).unwrap().len() > 0, "the patches' records");
+    std::fs::write(&overlay, b"").unwrap();
+    edit("assets/b.txt", "b 4.4");
+    let built = project.build().unwrap();
+    assert!(!built.patched);
+    assert_eq!(std::fs::metadata(&overlay).unwrap().len(), 0);
+    same_as_cold(&built, "overlay emptied");
+
     // An output removed behind the build's back: the stages run and
     // write it again.
     std::fs::remove_file(project.output().join(project.hashed("img/x.png"))).unwrap();
