@@ -463,39 +463,102 @@ fn table_bytes(
     out
 }
 
+/// Where a table's bytes are read from: memory, or (where positioned
+/// reads exist) the file, so that a patch build reads the few records it
+/// needs rather than megabytes.
+pub(crate) enum TableBytes<'a> {
+    /// The whole table.
+    Memory(&'a [u8]),
+    /// The table's file, read piece by piece.
+    #[cfg(unix)]
+    File(std::fs::File),
+    /// The table's file, read whole.
+    #[cfg(not(unix))]
+    Owned(Vec<u8>),
+}
+
+impl TableBytes<'_> {
+    /// The table file at `path`: opened, or read whole where positioned
+    /// reads do not exist.
+    pub(crate) fn open(path: &Path) -> std::io::Result<TableBytes<'static>> {
+        #[cfg(unix)]
+        return std::fs::File::open(path).map(TableBytes::File);
+        #[cfg(not(unix))]
+        return std::fs::read(path).map(TableBytes::Owned);
+    }
+
+    /// `len` bytes at `at`; `None` past the end.
+    fn read(&self, at: usize, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            TableBytes::Memory(bytes) => bytes.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed),
+            #[cfg(not(unix))]
+            TableBytes::Owned(bytes) => bytes.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed),
+            #[cfg(unix)]
+            TableBytes::File(file) => {
+                use std::os::unix::fs::FileExt as _;
+                let mut buf = vec![0; len];
+                file.read_exact_at(&mut buf, at as u64).ok()?;
+                Some(std::borrow::Cow::Owned(buf))
+            }
+        }
+    }
+
+    /// The `u32` at `at`; 0 past the end.
+    fn u32(&self, at: usize) -> u32 {
+        self.read(at, 4).map_or(0, |b| get_u32(&b, 0))
+    }
+
+    /// The `u64` at `at`; 0 past the end.
+    fn u64(&self, at: usize) -> u64 {
+        self.read(at, 8).map_or(0, |b| get_u64(&b, 0))
+    }
+
+    /// The text of `len` bytes at `start`; empty if out of the bytes or not
+    /// UTF-8 (a damaged table, which [`TableView::plain`] may not catch).
+    fn text(&self, start: usize, len: usize) -> String {
+        self.read(start, len)
+            .and_then(|b| String::from_utf8(b.into_owned()).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// A table this crate wrote and its overlay, read in place: what a patch
 /// build needs of the last build's records ([`overlay_bytes`] writes the
 /// next overlay).
 pub(crate) struct TableView<'a> {
-    table: &'a [u8],
-    overlay: &'a [u8],
+    table: TableBytes<'a>,
+    overlay: TableBytes<'a>,
+    count: u32,
+    records: usize,
+    strings: usize,
     /// The records the overlay holds, ascending.
     patched: Vec<u32>,
 }
 
 impl<'a> TableView<'a> {
-    /// The table and overlay, if they are of this crate's format, and the
-    /// table has no embedded data or precompressed variants.
-    pub(crate) fn plain(table: &'a [u8], overlay: &'a [u8]) -> Option<Self> {
-        let view = TableView {
-            table,
-            overlay,
-            patched: Vec::new(),
-        };
-        let plain = table.len() >= HEADER_LEN
-            && table[header::MAGIC..header::MAGIC + MAGIC.len()] == MAGIC
-            && get_u32(table, header::VERSION) == VERSION
-            && (0..view.len()).all(|i| {
-                let at = view.record_offset(i);
-                [record::HASHED_FILE, record::ORIGINAL_FILE].iter().all(|field| {
-                    [file::BR_SIZE, file::GZ_SIZE, file::ZST_SIZE, file::EMBEDDED]
-                        .iter()
-                        .all(|size| get_u64(table, at + field + size) == ABSENT)
-                })
-            });
-        if !plain {
+    /// The table and overlay, if they are of this crate's format. A table
+    /// with embedded data or precompressed variants is not for a patch,
+    /// which writes neither: the caller knows the table is plain (the
+    /// patch state is recorded for plain tables only, with their stamps).
+    pub(crate) fn plain(table: TableBytes<'a>, overlay: &'a [u8]) -> Option<Self> {
+        let header = table.read(0, HEADER_LEN)?;
+        if header[header::MAGIC..header::MAGIC + MAGIC.len()] != MAGIC || get_u32(&header, header::VERSION) != VERSION {
             return None;
         }
+        let (count, records, strings) = (
+            get_u32(&header, header::COUNT),
+            get_u32(&header, header::RECORDS) as usize,
+            get_u32(&header, header::STRINGS) as usize,
+        );
+        drop(header);
+        let view = TableView {
+            table,
+            overlay: TableBytes::Memory(overlay),
+            count,
+            records,
+            strings,
+            patched: Vec::new(),
+        };
         if overlay.is_empty() {
             return Some(view);
         }
@@ -539,7 +602,7 @@ impl<'a> TableView<'a> {
 
     /// Number of records.
     pub(crate) fn len(&self) -> u32 {
-        get_u32(self.table, header::COUNT)
+        self.count
     }
 
     /// The records the overlay holds, ascending.
@@ -549,75 +612,71 @@ impl<'a> TableView<'a> {
 
     /// Where record `index` starts in the table.
     fn record_offset(&self, index: u32) -> usize {
-        get_u32(self.table, header::RECORDS) as usize + index as usize * RECORD_LEN
+        self.records + index as usize * RECORD_LEN
     }
 
     /// Where record `index`'s fields are: the bytes holding it (the
     /// overlay's, if it holds the record), its offset, and their string
     /// area's offset.
-    fn place(&self, index: u32) -> (&'a [u8], usize, usize) {
+    fn place(&self, index: u32) -> (&TableBytes<'a>, usize, usize) {
         match self.patched.binary_search(&index) {
             Ok(i) => (
-                self.overlay,
+                &self.overlay,
                 overlay::records(self.patched.len() as u32) + i * RECORD_LEN,
-                get_u32(self.overlay, overlay::STRINGS) as usize,
+                self.overlay.u32(overlay::STRINGS) as usize,
             ),
-            Err(_) => (
-                self.table,
-                self.record_offset(index),
-                get_u32(self.table, header::STRINGS) as usize,
-            ),
+            Err(_) => (&self.table, self.record_offset(index), self.strings),
         }
     }
 
     /// The string field `field` of record `index`.
-    fn str(&self, index: u32, field: usize) -> &'a str {
+    fn str(&self, index: u32, field: usize) -> String {
         let (bytes, at, strings) = self.place(index);
-        let start = strings + get_u32(bytes, at + field) as usize;
-        text(bytes, start, get_u32(bytes, at + field + 4) as usize)
+        let span = bytes
+            .read(at + field, 8)
+            .map_or((0, 0), |b| (get_u32(&b, 0), get_u32(&b, 4)));
+        bytes.text(strings + span.0 as usize, span.1 as usize)
     }
 
-    /// The logical name of record `index` (an overlay changes none).
-    pub(crate) fn name(&self, index: u32) -> &'a str {
-        let at = self.record_offset(index) + record::NAME;
-        let start = get_u32(self.table, header::STRINGS) as usize + get_u32(self.table, at) as usize;
-        text(self.table, start, get_u32(self.table, at + 4) as usize)
+    /// The logical name of record `index` (an overlay changes none: the
+    /// table's is read).
+    pub(crate) fn name(&self, index: u32) -> String {
+        let span = self
+            .table
+            .read(self.record_offset(index) + record::NAME, 8)
+            .map_or((0, 0), |b| (get_u32(&b, 0), get_u32(&b, 4)));
+        self.table.text(self.strings + span.0 as usize, span.1 as usize)
     }
 
     /// The hashed name of record `index`.
-    pub(crate) fn hashed(&self, index: u32) -> &'a str {
+    pub(crate) fn hashed(&self, index: u32) -> String {
         self.str(index, record::HASHED_NAME)
     }
 
     /// The hex MD5 of a file of record `index` (`field`: its
     /// [`record::HASHED_FILE`] or [`record::ORIGINAL_FILE`]).
-    fn md5(&self, index: u32, field: usize) -> &'a str {
+    fn md5(&self, index: u32, field: usize) -> String {
         let (bytes, at, strings) = self.place(index);
-        text(bytes, strings + get_u32(bytes, at + field + file::MD5) as usize, 32)
+        bytes.text(strings + bytes.u32(at + field + file::MD5) as usize, 32)
     }
 
     /// The hex MD5 of the original of record `index`.
-    pub(crate) fn original_md5(&self, index: u32) -> &'a str {
+    pub(crate) fn original_md5(&self, index: u32) -> String {
         self.md5(index, record::ORIGINAL_FILE)
     }
 
     /// Record `index` as values, to write into an overlay.
     pub(crate) fn record(&self, index: u32) -> OverlayRecord {
         let (bytes, at, _) = self.place(index);
-        let file = |field: usize| {
-            (
-                self.md5(index, field).to_owned(),
-                get_u64(bytes, at + field + file::SIZE),
-            )
-        };
+        let file = |field: usize| (self.md5(index, field), bytes.u64(at + field + file::SIZE));
         OverlayRecord {
             index,
-            name: self.name(index).to_owned(),
-            hashed: self.hashed(index).to_owned(),
-            content_type: self.str(index, record::CONTENT_TYPE).to_owned(),
-            integrity: self.str(index, record::INTEGRITY).to_owned(),
-            folder: get_u32(bytes, at + record::FOLDER),
-            source: self.str(index, record::SOURCE).to_owned(),
+            name: self.name(index),
+            hashed: self.hashed(index),
+            content_type: self.str(index, record::CONTENT_TYPE),
+            integrity: self.str(index, record::INTEGRITY),
+            folder: bytes.u32(at + record::FOLDER),
+            source: self.str(index, record::SOURCE),
             served: file(record::HASHED_FILE),
             original: file(record::ORIGINAL_FILE),
         }
@@ -642,7 +701,7 @@ impl<'a> TableView<'a> {
         let (mut low, mut high) = (0, self.len());
         while low < high {
             let mid = low + (high - low) / 2;
-            if self.name(mid) < name {
+            if self.name(mid).as_str() < name {
                 low = mid + 1;
             } else {
                 high = mid;
@@ -650,13 +709,6 @@ impl<'a> TableView<'a> {
         }
         (low < self.len()).then_some(low)
     }
-}
-
-/// The text of `len` bytes at `start`; empty if out of `bytes` (a damaged
-/// table, which [`TableView::plain`] may not catch).
-fn text(bytes: &[u8], start: usize, len: usize) -> &str {
-    let bytes = bytes.get(start..start.saturating_add(len)).unwrap_or_default();
-    std::str::from_utf8(bytes).unwrap_or("")
 }
 
 /// One record of an overlay, as values. Plain: no embedded data, no
@@ -892,7 +944,7 @@ mod tests {
         let hashed: Vec<String> = names.iter().map(|n| hashed_name(n, "0123456789ab")).collect();
         let entries: Vec<Entry<'_>> = names.iter().zip(&hashed).map(|(n, h)| entry(n, h)).collect();
         let (_, bytes) = table(&entries);
-        let view = TableView::plain(bytes, &[]).expect("a plain table");
+        let view = TableView::plain(TableBytes::Memory(bytes), &[]).expect("a plain table");
         assert_eq!(view.find("img.png"), Some(3));
         assert_eq!(view.find("css"), None);
         assert!(view.is_folder("css") && view.is_folder("css/sub"));
@@ -904,10 +956,15 @@ mod tests {
         let photo = hashed_name("my photo.png", "fedcba987654");
         let first = patched(&view, 4, &photo, 7);
         let b = hashed_name("css/sub/b.css", "aaaaaaaaaaaa");
-        let second = patched(&TableView::plain(bytes, first).expect("an overlay"), 1, &b, 9);
+        let second = patched(
+            &TableView::plain(TableBytes::Memory(bytes), first).expect("an overlay"),
+            1,
+            &b,
+            9,
+        );
         let (table, view) = (
             Table::with_overlay(bytes, second),
-            TableView::plain(bytes, second).expect("an overlay"),
+            TableView::plain(TableBytes::Memory(bytes), second).expect("an overlay"),
         );
         assert_eq!(view.patched(), [1, 4]);
         for (i, new, md5) in [(4, &photo, 7u8), (1, &b, 9)] {
@@ -939,11 +996,11 @@ mod tests {
             assert_eq!(url_len(bytes, second, i), table.str(i, record::URL).len());
         }
         // A damaged overlay is refused, not read.
-        assert!(TableView::plain(bytes, &second[..second.len() - 1]).is_none());
-        assert!(TableView::plain(bytes, &second[..30]).is_none());
+        assert!(TableView::plain(TableBytes::Memory(bytes), &second[..second.len() - 1]).is_none());
+        assert!(TableView::plain(TableBytes::Memory(bytes), &second[..30]).is_none());
         let mut unsorted = second.to_vec();
         unsorted[overlay::LEN..overlay::LEN + 8].rotate_left(4);
-        assert!(TableView::plain(bytes, &unsorted).is_none());
+        assert!(TableView::plain(TableBytes::Memory(bytes), &unsorted).is_none());
     }
 
     #[test]

@@ -56,7 +56,7 @@ use serde::{Deserialize, Serialize};
 use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
 use crate::fs;
-use crate::generate::{OverlayRecord, TableView, overlay_bytes};
+use crate::generate::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::references::{self, FileKind, Resolution};
@@ -408,8 +408,12 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     }
     let order = affected(&state.edges, &edited)?;
     let edited: FxHashSet<u32> = edited.into_iter().collect();
-    let (table, overlay) = (std::fs::read(inputs.table).ok()?, std::fs::read(inputs.overlay).ok()?);
-    let view = TableView::plain(&table, &overlay)?;
+    // The table is read record by record: a patch needs a few of them.
+    let (table, overlay) = (
+        TableBytes::open(inputs.table).ok()?,
+        std::fs::read(inputs.overlay).ok()?,
+    );
+    let view = TableView::plain(table, &overlay)?;
     if view.len() as usize != state.flags.len() {
         return None;
     }
@@ -439,7 +443,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let before: Vec<(String, bool)> = changes
         .iter()
         .map(|c| {
-            let hashed = view.hashed(c.record).to_owned();
+            let hashed = view.hashed(c.record);
             let same = hashed == c.hashed && view.original_md5(c.record) == hash::hex(&c.original.md5);
             (hashed, same)
         })
@@ -609,7 +613,7 @@ fn name<'a>(
                     Ok(match find(table, &r.target) {
                         Found::File(t) if let Some(hashed) = names.of(t) => {
                             targets.push(t);
-                            Resolution::Hashed(hashed.to_owned())
+                            Resolution::Hashed(hashed)
                         }
                         Found::Folder => Resolution::Folder,
                         _ => {
@@ -662,9 +666,9 @@ impl Names<'_> {
     /// A record's hashed name: the table's if the patch does not name it,
     /// the new one once named; `None` before (a reference the last build's
     /// records did not know of, which may make a cycle).
-    fn of(&self, record: u32) -> Option<&str> {
+    fn of(&self, record: u32) -> Option<String> {
         match self.named.get(&record) {
-            Some(name) => Some(name),
+            Some(name) => Some(name.clone()),
             None if self.affected.contains(&record) => None,
             None => Some(self.table.hashed(record)),
         }
