@@ -236,6 +236,46 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
 }
 
 #[test]
+fn an_overlay_past_its_limit_sends_the_build_through_the_stages() {
+    // Each round edits 64 files no round edited before: the overlay holds
+    // 64 more records each time, 1,024 at most.
+    let names: Vec<String> = (0..1100).map(|i| format!("assets/f{i:04}.txt")).collect();
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v1")).collect();
+    let project = Project::new(&files);
+    age(&project.path("assets"));
+    assert!(!project.build().unwrap().patched);
+    let overlay_len = |built: &asset_build::Output| {
+        std::fs::metadata(support::beside_generated(built, ".overlay"))
+            .unwrap()
+            .len()
+    };
+    let mut when = 1_600_000_000;
+    for round in 0..17 {
+        when += 1;
+        for name in &names[round * 64..(round + 1) * 64] {
+            project.write(name, &format!("v2 of {name}"));
+            filetime::set_file_mtime(project.path(name), filetime::FileTime::from_unix_time(when, 0)).unwrap();
+        }
+        let built = project.build().unwrap();
+        let patched_records = (round + 1) * 64;
+        if patched_records <= 1024 {
+            assert!(built.patched, "round {round}");
+            assert!(overlay_len(&built) > 0);
+        } else {
+            assert!(!built.patched, "round {round}: {patched_records} records");
+            assert_eq!(overlay_len(&built), 0, "the stages empty the overlay");
+            assert_same_as_cold(&project, &built, "past the limit");
+        }
+    }
+    // The next edit patches again, from an empty overlay.
+    project.write(&names[0], "v3");
+    filetime::set_file_mtime(project.path(&names[0]), filetime::FileTime::from_unix_time(when + 1, 0)).unwrap();
+    let built = project.build().unwrap();
+    assert!(built.patched);
+    assert_same_as_cold(&project, &built, "patched again");
+}
+
+#[test]
 fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     let project = Project::new(&[
         ("assets/a.css", ".a { background: url(img/x.png) }"),
