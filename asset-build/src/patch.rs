@@ -56,9 +56,9 @@ use serde::{Deserialize, Serialize};
 use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
 use crate::fs;
-use crate::generate::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
+use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::references::{self, FileKind, Resolution};
 use crate::rewrite::{RewriteOptions, Rewrites};
 
