@@ -574,7 +574,10 @@ impl Table {
             let found = name.len() == root.len() + ext.len()
                 && name.starts_with(root.as_bytes())
                 && name.ends_with(ext.as_bytes())
-                && self.str(index, record::HASHED_NAME).as_bytes() == hashed.as_bytes();
+                && {
+                    let place = self.place(index);
+                    place.string(place.record + record::HASHED_NAME) == hashed.as_bytes()
+                };
             found.then_some(index)
         })
     }
