@@ -67,7 +67,7 @@ impl TableBytes<'_> {
     }
 
     /// The text of `len` bytes at `start`; empty if out of the bytes or not
-    /// UTF-8 (a damaged table, which [`TableView::plain`] may not catch).
+    /// UTF-8 (a damaged table, which [`TableView::new`] may not catch).
     fn text(&self, start: usize, len: usize) -> String {
         self.read(start, len)
             .and_then(|b| String::from_utf8(b.into_owned()).ok())
@@ -89,11 +89,12 @@ pub(crate) struct TableView<'a> {
 }
 
 impl<'a> TableView<'a> {
-    /// The table and overlay, if they are of this crate's format. A table
-    /// with embedded data or precompressed variants is not for a patch,
-    /// which writes neither: the caller knows the table is plain (the
-    /// patch state is recorded for plain tables only, with their stamps).
-    pub(crate) fn plain(table: TableBytes<'a>, overlay: &'a [u8]) -> Option<Self> {
+    /// The table and overlay, if they are of this crate's format (the
+    /// table's header, the whole overlay checked). The caller knows the
+    /// table has no embedded data or precompressed variants, which a patch
+    /// does not write: the patch state is recorded for such tables only,
+    /// with their stamps.
+    pub(crate) fn new(table: TableBytes<'a>, overlay: &'a [u8]) -> Option<Self> {
         let header = table.read(0, HEADER_LEN)?;
         if header[header::MAGIC..header::MAGIC + MAGIC.len()] != MAGIC || get_u32(&header, header::VERSION) != VERSION {
             return None;
@@ -364,7 +365,7 @@ mod tests {
         let hashed: Vec<String> = names.iter().map(|n| hashed_name(n, "0123456789ab")).collect();
         let entries: Vec<Entry<'_>> = names.iter().zip(&hashed).map(|(n, h)| entry(n, h)).collect();
         let (_, bytes) = table(&entries);
-        let view = TableView::plain(TableBytes::Memory(bytes), &[]).expect("a plain table");
+        let view = TableView::new(TableBytes::Memory(bytes), &[]).expect("a table");
         assert_eq!(view.find("img.png"), Some(3));
         assert_eq!(view.find("css"), None);
         assert!(view.is_folder("css") && view.is_folder("css/sub"));
@@ -377,14 +378,14 @@ mod tests {
         let first = patched(&view, 4, &photo, 7);
         let b = hashed_name("css/sub/b.css", "aaaaaaaaaaaa");
         let second = patched(
-            &TableView::plain(TableBytes::Memory(bytes), first).expect("an overlay"),
+            &TableView::new(TableBytes::Memory(bytes), first).expect("an overlay"),
             1,
             &b,
             9,
         );
         let (table, view) = (
             Table::with_overlay(bytes, second),
-            TableView::plain(TableBytes::Memory(bytes), second).expect("an overlay"),
+            TableView::new(TableBytes::Memory(bytes), second).expect("an overlay"),
         );
         assert_eq!(view.patched(), [1, 4]);
         for (i, new, md5) in [(4, &photo, 7u8), (1, &b, 9)] {
@@ -416,10 +417,10 @@ mod tests {
             assert_eq!(url_len(bytes, second, i), table.str(i, record::URL).len());
         }
         // A damaged overlay is refused, not read.
-        assert!(TableView::plain(TableBytes::Memory(bytes), &second[..second.len() - 1]).is_none());
-        assert!(TableView::plain(TableBytes::Memory(bytes), &second[..30]).is_none());
+        assert!(TableView::new(TableBytes::Memory(bytes), &second[..second.len() - 1]).is_none());
+        assert!(TableView::new(TableBytes::Memory(bytes), &second[..30]).is_none());
         let mut unsorted = second.to_vec();
         unsorted[overlay::LEN..overlay::LEN + 8].rotate_left(4);
-        assert!(TableView::plain(TableBytes::Memory(bytes), &unsorted).is_none());
+        assert!(TableView::new(TableBytes::Memory(bytes), &unsorted).is_none());
     }
 }

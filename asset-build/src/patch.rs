@@ -47,6 +47,7 @@
 //! build that runs the stages keeps the state, unusable, until it is
 //! done, so that one that fails does not lose them.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use asset_contract::Manifest;
@@ -413,7 +414,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         TableBytes::open(inputs.table).ok()?,
         std::fs::read(inputs.overlay).ok()?,
     );
-    let view = TableView::plain(table, &overlay)?;
+    let view = TableView::new(table, &overlay)?;
     if view.len() as usize != state.flags.len() {
         return None;
     }
@@ -463,7 +464,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         });
     }
     // The overlay: the records patched before, and these.
-    let mut records: FxHashMap<u32, OverlayRecord> = view.patched().iter().map(|&i| (i, view.record(i))).collect();
+    let mut records: BTreeMap<u32, OverlayRecord> = view.patched().iter().map(|&i| (i, view.record(i))).collect();
     for change in &changes {
         let mut record = view.record(change.record);
         record.hashed.clone_from(&change.hashed);
@@ -475,8 +476,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     if records.len() > MAX_PATCHED {
         return None;
     }
-    let mut records: Vec<OverlayRecord> = records.into_values().collect();
-    records.sort_unstable_by_key(|r| r.index);
+    let records: Vec<OverlayRecord> = records.into_values().collect();
     let overlay = overlay_bytes(&records, inputs.options.static_url);
     let mut manifest = std::fs::read(inputs.manifest).ok()?;
     let renamed: Vec<(&str, &str)> = changes
@@ -491,7 +491,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         state.patched = true;
         state.save(inputs.out_dir).ok()?;
     }
-    // The files first, then the table and the manifest that name them,
+    // The files first, then the overlay and the manifest that name them,
     // then the files they no longer name.
     let mut write = WriteStats::default();
     for (change, (_, same)) in changes.iter().zip(&before) {
@@ -554,7 +554,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     state.overlay = fs::stamp(inputs.overlay)?;
     state.manifest = fs::stamp(inputs.manifest)?;
     state.manifest_hash.clone_from(&manifest_hash);
-    // Saved last: a patch killed before leaves a table or manifest whose
+    // Saved last: a patch killed before leaves an overlay or manifest whose
     // stamp the state does not know, and the next build runs the stages.
     if !save_stamps(state, &changed, inputs) {
         return None;

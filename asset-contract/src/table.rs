@@ -462,12 +462,7 @@ impl Table {
     /// `at`.
     #[inline]
     fn string(&self, at: usize) -> &'static [u8] {
-        Place {
-            bytes: self.bytes,
-            record: 0,
-            strings: self.strings,
-        }
-        .string(at)
+        str_in(self.bytes, self.strings, at)
     }
 
     #[inline]
@@ -613,9 +608,7 @@ impl Place {
     /// The bytes of the string whose `(offset, length)` pair is at `at`.
     #[inline]
     fn string(self, at: usize) -> &'static [u8] {
-        let start = self.strings + u32_at(self.bytes, at) as usize;
-        let len = u32_at(self.bytes, at + 4) as usize;
-        &self.bytes[start..start + len]
+        str_in(self.bytes, self.strings, at)
     }
 }
 
