@@ -508,6 +508,11 @@ pub use {module}::ASSETS;
 
 /// The URL of a static file by logical path (`"css/base.css"`). See
 /// `asset_runtime::Assets::url`.
+///
+/// # Errors
+///
+/// `MissingAsset` for a name that is not an asset, with strict lookups
+/// (the default; see `asset_runtime::Settings::strict`).
 #[allow(dead_code)]
 pub fn static_url(name: &str) -> ::core::result::Result<::std::borrow::Cow<'static, str>, ::asset_runtime::MissingAsset> {{
     ASSETS.url(name)

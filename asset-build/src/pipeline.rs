@@ -460,6 +460,16 @@ fn inputs_key(
 ) -> (hash::Md5Digest, hash::Md5Digest) {
     let mut h = Md5::new();
     hash::update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
+    // What this asset-build generates, besides its version: one of the
+    // same version that generates other code (a git dependency updated,
+    // say) writes the generated files again.
+    let all = generate::Includes {
+        embed: true,
+        vite: true,
+        importmap: true,
+    };
+    hash::update_field(&mut h, generate::rust(Path::new("assets.rs"), all).as_bytes());
+    h.update(asset_contract::table::VERSION.to_le_bytes());
     hash::update_field(&mut h, format!("{config:?}").as_bytes());
     hash::update_field(&mut h, out_dir.as_os_str().as_encoded_bytes());
     hash::update_field(&mut h, output_dir.as_os_str().as_encoded_bytes());

@@ -313,7 +313,7 @@ fn workspace_dependency(name: &str) -> String {
 /// `src/page.rs`, returning `greeting`.
 fn page_rs(greeting: &str) -> String {
     format!(
-        "//! The page's text; the edit_loop benchmark edits the string below.\n\n\
+        "//! The page's text; the `edit_loop` benchmark edits the string below.\n\n\
          /// What the page says.\n\
          pub fn greeting() -> &'static str {{\n    {greeting:?}\n}}\n"
     )
