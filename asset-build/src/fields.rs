@@ -1,5 +1,6 @@
 //! The little-endian fields of the binary files this crate writes (the
-//! table and its overlay), read and written at byte offsets.
+//! table, its overlay, the patch state's records), read and written at
+//! byte offsets.
 
 /// `n` as a `u32` offset or length: every table is under 4 GiB.
 pub(crate) fn offset(n: usize) -> u32 {

@@ -56,6 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
+use crate::fields::{get_u32, get_u64};
 use crate::fs;
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
@@ -152,13 +153,11 @@ impl State {
         if !rest.is_empty() {
             return None;
         }
-        let u32_at = |r: &[u8], at: usize| u32::from_le_bytes(r[at..at + 4].try_into().expect("four bytes"));
-        let u64_at = |r: &[u8], at: usize| u64::from_le_bytes(r[at..at + 8].try_into().expect("eight bytes"));
         state.files = files
             .iter()
-            .map(|r| (u32_at(r, 0), u64_at(r, 4), u64_at(r, 12)))
+            .map(|r| (get_u32(r, 0), get_u64(r, 4), get_u64(r, 12)))
             .collect();
-        state.edges = edges.iter().map(|r| (u32_at(r, 0), u32_at(r, 4))).collect();
+        state.edges = edges.iter().map(|r| (get_u32(r, 0), get_u32(r, 4))).collect();
         Some(state)
     }
 

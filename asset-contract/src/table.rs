@@ -233,13 +233,7 @@ const fn place<'a>(table: &'a [u8], overlay: &'a [u8], index: u32) -> (&'a [u8],
 /// Checks the header at compile time: a table of another format (an
 /// asset-build and asset-runtime of different versions) stops the build.
 pub const fn check(bytes: &[u8]) {
-    let mut ok = bytes.len() >= HEADER_LEN;
-    let mut i = 0;
-    while ok && i < MAGIC.len() {
-        ok = bytes[header::MAGIC + i] == MAGIC[i];
-        i += 1;
-    }
-    if !ok {
+    if !has_header(bytes, HEADER_LEN, header::MAGIC, &MAGIC) {
         panic!("the asset table in OUT_DIR is not one asset-build wrote: rebuild (cargo clean -p <your crate>)");
     }
     if u32_at(bytes, header::VERSION) != VERSION {
@@ -250,19 +244,29 @@ pub const fn check(bytes: &[u8]) {
     }
 }
 
+/// Whether `bytes` hold a header of `len` bytes with `magic` at `at`, in
+/// `const` evaluation.
+const fn has_header(bytes: &[u8], len: usize, at: usize, magic: &[u8; 8]) -> bool {
+    if bytes.len() < len {
+        return false;
+    }
+    let mut i = 0;
+    while i < magic.len() {
+        if bytes[at + i] != magic[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Checks an overlay's header at compile time, as [`check`] does the
 /// table's; an empty overlay is fine.
 pub const fn check_overlay(bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
-    let mut ok = bytes.len() >= overlay::LEN;
-    let mut i = 0;
-    while ok && i < OVERLAY_MAGIC.len() {
-        ok = bytes[overlay::MAGIC + i] == OVERLAY_MAGIC[i];
-        i += 1;
-    }
-    if !ok {
+    if !has_header(bytes, overlay::LEN, overlay::MAGIC, &OVERLAY_MAGIC) {
         panic!(
             "the asset table's overlay in OUT_DIR is not one asset-build wrote: rebuild (cargo clean -p <your crate>)"
         );
