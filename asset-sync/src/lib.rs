@@ -25,6 +25,7 @@
 pub mod cli;
 mod connect;
 mod error;
+mod history;
 mod hook;
 mod local;
 mod locate;

@@ -60,6 +60,7 @@ impl LocalTree {
             path: manifest_path.clone(),
             reason,
         })?;
+        crate::history::check_names(&manifest, &manifest_path)?;
         for name in manifest.names() {
             let path = dir.join(name);
             if !path.is_file() {

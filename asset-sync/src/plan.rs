@@ -33,7 +33,8 @@ pub struct Plan {
     pub skipped: usize,
     /// Whether the manifest itself must be written: last.
     pub manifest: bool,
-    /// Whether the manifest's history copy must be written (a new release).
+    /// Whether the manifest's history copies must be written (a new
+    /// release): its upload record and its published copy.
     pub history: bool,
     /// The variants signature the manifest is written with.
     pub signature: String,
@@ -109,12 +110,12 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Number of files to upload, the manifest and its history copy included.
+    /// Number of files to upload, the manifest and its history copies included.
     pub fn uploads(&self) -> usize {
         self.assets.len()
             + self.originals.len()
             + usize::from(self.manifest)
-            + usize::from(self.manifest && self.history)
+            + 2 * usize::from(self.manifest && self.history)
     }
 
     /// Checks every file the release needs against a listing of the

@@ -17,6 +17,10 @@ pub struct Summary {
     pub skipped: usize,
     /// Objects deleted by pruning.
     pub deleted: usize,
+    /// With pruning: objects under the prefix that no release of this app
+    /// accounts for, left alone (a web root's own files, another app's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_ours: Option<usize>,
     /// Requests made to the store.
     pub requests: usize,
     /// Wall time.
@@ -62,6 +66,9 @@ impl std::fmt::Display for Summary {
             self.requests,
             self.seconds
         )?;
+        if let Some(not_ours) = self.not_ours {
+            write!(f, " ({not_ours} not ours, left alone)")?;
+        }
         if let Some(v) = &self.verified {
             let verb = if self.dry_run { "would repair" } else { "repaired" };
             write!(

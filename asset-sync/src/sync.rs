@@ -15,6 +15,7 @@ use asset_contract::{MANIFEST_NAME, Manifest, content_type};
 use futures_util::{TryStreamExt, future, stream};
 
 use crate::error::{Error, Result};
+use crate::history;
 use crate::hook;
 use crate::local::{LocalFile, LocalTree};
 use crate::plan::{Plan, Remote};
@@ -200,9 +201,16 @@ pub async fn sync<S: ObjectStore>(
     };
 
     if let Some(prune) = &options.prune {
-        let pruned = prune_old(store, prefix, local, prune, options.dry_run, progress).await;
+        let served = match &remote {
+            Remote::Manifest(manifest) => Some(manifest),
+            Remote::Listing(_) => None,
+        };
+        let pruned = prune_old(store, prefix, local, served, prune, options, progress).await;
         match (pruned, &hook_failed) {
-            (Ok(deleted), _) => summary.deleted = deleted,
+            (Ok(pruning), _) => {
+                summary.deleted = pruning.doomed.len();
+                summary.not_ours = Some(pruning.not_ours);
+            }
             (Err(err), None) => return Err(err),
             (Err(err), Some((command, reason))) => {
                 // Both failed: the prune's error ends the sync; the
@@ -226,24 +234,24 @@ pub async fn sync<S: ObjectStore>(
     }
 }
 
-/// Deletes (or, in a dry run, only reports) what pruning finds; returns how
-/// many objects.
+/// Deletes (or, in a dry run, only reports) what pruning finds.
 async fn prune_old<S: ObjectStore>(
     store: &S,
     prefix: &str,
     local: &LocalTree,
-    options: &PruneOptions,
-    dry_run: bool,
+    served: Option<&Manifest>,
+    prune: &PruneOptions,
+    options: &SyncOptions,
     progress: &dyn Progress,
-) -> Result<usize> {
-    let doomed = prune::candidates(store, prefix, local, options).await?;
-    if !dry_run {
-        store.delete(&doomed).await?;
+) -> Result<prune::Pruning> {
+    let pruning = prune::plan(store, prefix, local, served, prune, options.concurrency).await?;
+    if !options.dry_run {
+        store.delete(&pruning.doomed).await?;
     }
-    for key in &doomed {
+    for key in &pruning.doomed {
         progress.deleted(key);
     }
-    Ok(doomed.len())
+    Ok(pruning)
 }
 
 /// What publishing a release works with: the sync's inputs, fixed for its
@@ -260,12 +268,17 @@ struct Publish<'a, S> {
 
 impl<S: ObjectStore> Publish<'_, S> {
     /// Uploads the plan's files (assets, then originals), then, if the plan
-    /// says so, the manifest's history copy and the manifest, last and
-    /// conditionally. When the manifest write is conditional, whether the
+    /// says so, the manifest's published copy and the manifest, last and
+    /// conditionally. A new release's upload record goes first of all, so
+    /// that what this sync uploads is on record even if it never ends
+    /// (see [`crate::history`]). When the manifest write is conditional, whether the
     /// store checks conditions is proven first (see [`crate::probe`]), by
     /// a probe sent beside the uploads.
     async fn run(&self, plan: &Plan, condition: Condition, warn: &mut dyn FnMut(String)) -> Result<()> {
         let short = short_lived(self.options.short_max_age);
+        if plan.manifest && plan.history {
+            self.put_history(history::Copy::Upload).await?;
+        }
         let uploads = async {
             self.upload_all(&plan.assets, IMMUTABLE).await?;
             self.upload_all(&plan.originals, &short).await
@@ -297,7 +310,7 @@ impl<S: ObjectStore> Publish<'_, S> {
         uploaded?;
         if plan.manifest {
             if plan.history {
-                self.put_history().await?;
+                self.put_history(history::Copy::Published).await?;
             }
             self.put_manifest(&short, &plan.signature, condition, conditions, warn)
                 .await?;
@@ -338,11 +351,11 @@ impl<S: ObjectStore> Publish<'_, S> {
         Ok(())
     }
 
-    /// Writes the manifest's immutable copy under `manifests/`: the release
+    /// Writes one of the manifest's copies under `manifests/`: the release
     /// history pruning reads.
-    async fn put_history(&self) -> Result<()> {
+    async fn put_history(&self, copy: history::Copy) -> Result<()> {
         let manifest = &self.local.manifest_bytes;
-        let key = format!("{}manifests/{}.json", self.prefix, self.local.manifest.hash);
+        let key = format!("{}{}", self.prefix, history::key(&self.local.manifest.hash, copy));
         let json = content_type(MANIFEST_NAME);
         let history = Put {
             key: &key,
@@ -402,7 +415,7 @@ impl<S: ObjectStore> Publish<'_, S> {
         }
         match self.store.put(&put).await? {
             PutOutcome::Written => {}
-            PutOutcome::PreconditionFailed => return Err(Error::ManifestChanged { key }),
+            PutOutcome::PreconditionFailed => self.written_before(&key, warn).await?,
             PutOutcome::ConditionUnsupported => {
                 warn(unconditional("it answered 501 NotImplemented"));
                 put.condition = Condition::None;
@@ -411,6 +424,27 @@ impl<S: ObjectStore> Publish<'_, S> {
         }
         self.progress.uploaded(&key, manifest.len() as u64);
         Ok(())
+    }
+}
+
+impl<S: ObjectStore> Publish<'_, S> {
+    /// After a manifest write whose condition failed: whether the store
+    /// holds this release's manifest all the same. It does when an earlier
+    /// attempt of the same write succeeded but its answer was lost (the
+    /// SDK's retry then meets its own write), or when another deploy
+    /// published this same release: either way it is published. Anything
+    /// else is another deploy's release, and an error.
+    async fn written_before(&self, key: &str, warn: &mut dyn FnMut(String)) -> Result<()> {
+        let fetched = self.store.get(key).await?;
+        if fetched.is_some_and(|f| f.bytes == self.local.manifest_bytes) {
+            warn(format!(
+                "the store refused the manifest's conditional write, but `{key}` already holds \
+                 this release (an earlier attempt's answer was lost, or another deploy published \
+                 the same release): it is published"
+            ));
+            return Ok(());
+        }
+        Err(Error::ManifestChanged { key: key.to_owned() })
     }
 }
 

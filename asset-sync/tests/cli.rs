@@ -38,13 +38,13 @@ fn folder_target_plan_summary_and_json() {
     assert!(dry.status.success(), "{}", stderr(&dry));
     let text = stderr(&dry);
     assert!(text.contains("would upload") && text.contains("a.css"), "{text}");
-    assert!(String::from_utf8_lossy(&dry.stdout).contains("would upload 6"));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would upload 7"));
     assert!(!out.path().join("public").exists());
 
     let first = asset_sync(&["--source", &source, &target], &[]);
     assert!(first.status.success(), "{}", stderr(&first));
     let line = String::from_utf8_lossy(&first.stdout);
-    assert!(line.contains("uploaded 6") && line.contains("requests"), "{line}");
+    assert!(line.contains("uploaded 7") && line.contains("requests"), "{line}");
 
     let second = asset_sync(&["--source", &source, &format!("file://{target}"), "--json"], &[]);
     let summary: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
@@ -79,7 +79,10 @@ async fn package_metadata_supplies_target_and_options() {
     // The command line wins over the table.
     let args = Args::parse_from(["asset-sync", "--concurrency", "4"]);
     let summary = asset_sync::cli::run(&args.sync, Some(package)).await.unwrap();
-    assert_eq!(summary.uploaded, 4);
+    assert_eq!(
+        summary.uploaded, 5,
+        "a.txt, its hashed copy, the manifest and its two history copies"
+    );
     assert!(target.join("staticfiles.json").is_file());
 }
 

@@ -121,8 +121,8 @@ async fn failed_manifest_write_keeps_the_previous_release_and_a_rerun_converges(
     let rerun = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     // The bucket's manifest is still v1's, so the changed file's two names
     // go up again (the store holds them, but nothing the sync trusts says
-    // so), then the manifest and its history copy.
-    assert_eq!(rerun.uploaded, 4);
+    // so), with the release's two history copies, then the manifest.
+    assert_eq!(rerun.uploaded, 5);
     assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
 
@@ -197,8 +197,9 @@ async fn store_without_conditional_writes_gets_a_warning_and_an_unconditional_wr
     assert!(!manifest_puts[0].contains("[if-"), "{log:#?}");
     assert_eq!(count_probes(&log), 1, "{log:#?}");
     assert!(log.iter().all(|l| !l.starts_with("POST ")), "{log:#?}");
-    // GET, listing, hashed copy, original, probe, history, manifest.
-    assert_eq!(summary.requests, 7, "{log:#?}");
+    // GET, listing, upload record, hashed copy, original, probe, published
+    // copy, manifest.
+    assert_eq!(summary.requests, 8, "{log:#?}");
     assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
 
@@ -247,9 +248,10 @@ async fn store_that_drops_conditional_headers_is_caught_by_the_probe() {
             !manifest_puts[0].contains("[if-"),
             "written without a condition: {log:#?}"
         );
-        // First deploy: GET, listing, hashed copy, original, probe, its
-        // delete, history, manifest; then the same without the listing.
-        assert_eq!(summary.requests, if round == 0 { 8 } else { 7 }, "{log:#?}");
+        // First deploy: GET, listing, upload record, hashed copy, original,
+        // probe, its delete, published copy, manifest; then the same
+        // without the listing.
+        assert_eq!(summary.requests, if round == 0 { 9 } else { 8 }, "{log:#?}");
         let keys = server.keys("static/").await;
         assert!(keys.iter().all(|k| !k.contains(PROBE_MARKER)), "{keys:#?}");
         assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
@@ -371,4 +373,45 @@ async fn gcs_preconditions_travel_as_the_generation_header() {
     let keys = server.keys("static/").await;
     assert!(keys.iter().all(|k| !k.contains(PROBE_MARKER)), "{keys:#?}");
     assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
+}
+
+/// The store writes the manifest but its answer is lost: the SDK's retry
+/// meets the write it already made (412 on the old `If-Match`). The sync
+/// reads the manifest back, finds this release, and succeeds, running the
+/// after-publish command; a second deploy's release is still refused.
+#[tokio::test]
+async fn a_manifest_write_whose_answer_is_lost_is_a_publish() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.txt", b"v1")]);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    server.take_log();
+
+    tree.write("a.txt", b"v2");
+    tree.build();
+    let out = tempfile::tempdir().unwrap();
+    let ran = out.path().join("ran");
+    let options = SyncOptions {
+        after_publish: Some(format!("cat > '{}'", ran.display())),
+        ..SyncOptions::default()
+    };
+    server.lose_manifest_answers(1);
+    let summary = server.sync(&store, &tree, &options).await.unwrap();
+    let log = server.take_log();
+    let manifest_puts = log
+        .iter()
+        .filter(|l| l.starts_with(&format!("PUT {}", server.path("static/staticfiles.json"))))
+        .count();
+    assert_eq!(manifest_puts, 2, "the write and the SDK's retry: {log:#?}");
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("already holds this release")),
+        "{:?}",
+        summary.warnings
+    );
+    assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
+    let keys = std::fs::read_to_string(&ran).expect("the after-publish command ran");
+    assert!(keys.contains("static/a.txt"), "{keys}");
 }

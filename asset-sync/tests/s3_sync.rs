@@ -39,12 +39,12 @@ async fn first_deploy_then_unchanged_redeploy_is_one_request() {
     // PUT more: refused, so nothing to clean up.
     assert_eq!(
         count(&log, "PUT "),
-        9,
-        "3 hashed + 3 originals + history + manifest + the probe: {log:#?}"
+        10,
+        "3 hashed + 3 originals + 2 history copies + manifest + the probe: {log:#?}"
     );
-    assert_eq!(log.len(), 11);
-    assert_eq!(summary.requests, 11);
-    assert_eq!(summary.uploaded, 8);
+    assert_eq!(log.len(), 12);
+    assert_eq!(summary.requests, 12);
+    assert_eq!(summary.uploaded, 9);
     assert!(
         log.last()
             .unwrap()
@@ -85,18 +85,18 @@ async fn ten_changed_files_cost_their_uploads_plus_three_requests() {
     tree.build();
     let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
-    // The changed objects are the 20 files, the history copy and the
+    // The changed objects are the 20 files, the two history copies and the
     // manifest; the rest is the manifest GET and the probe's refused PUT
     // (this is a new run of the sync, which proves conditions again).
     assert_eq!(
         count(&log, "PUT "),
-        23,
-        "10 hashed + 10 originals + history + manifest + the probe: {log:#?}"
+        24,
+        "10 hashed + 10 originals + 2 history copies + manifest + the probe: {log:#?}"
     );
     assert_eq!(count(&log, "GET "), 1, "{log:#?}");
-    assert_eq!(log.len(), 22 + 2);
-    assert_eq!(summary.requests, 24);
-    assert_eq!(summary.uploaded, 22);
+    assert_eq!(log.len(), 23 + 2);
+    assert_eq!(summary.requests, 25);
+    assert_eq!(summary.uploaded, 23);
     assert!(summary.requests <= summary.uploaded + 3, "the issue's budget");
     assert_eq!(summary.skipped, 180);
     server.assert_manifest_complete("static/").await;
@@ -142,8 +142,9 @@ async fn conditional_writes_are_proven_and_the_probe_leaves_nothing() {
         "the manifest is written conditionally: {log:#?}"
     );
     assert_eq!(count(&log, "POST "), 0, "nothing to delete: {log:#?}");
-    // GET, listing, hashed copy, original, probe, history, manifest.
-    assert_eq!(first.requests, 7, "{log:#?}");
+    // GET, listing, upload record, hashed copy, original, probe, published
+    // copy, manifest.
+    assert_eq!(first.requests, 8, "{log:#?}");
 
     tree.write("a.txt", b"a2");
     tree.build();
@@ -156,8 +157,9 @@ async fn conditional_writes_are_proven_and_the_probe_leaves_nothing() {
             .any(|l| l.starts_with(&manifest_put) && l.ends_with(" [if-match]")),
         "{log:#?}"
     );
-    // GET, hashed copy, original, probe, history, manifest.
-    assert_eq!(update.requests, 6, "{log:#?}");
+    // GET, upload record, hashed copy, original, probe, published copy,
+    // manifest.
+    assert_eq!(update.requests, 7, "{log:#?}");
 
     let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     assert_eq!(again.requests, 1);
@@ -258,8 +260,9 @@ async fn a_name_that_was_already_hashed_is_one_immutable_object() {
     let log = server.take_log();
     let puts_of = |key: &str| count(&log, format!("PUT {}", server.path(key)).as_str());
     assert_eq!(puts_of("static/assets/main-Bx9_k-2Q.js"), 1, "{log:#?}");
-    // Two names each for the Vite manifest and the icon, one for the chunk.
-    assert_eq!(summary.uploaded, 5 + 2, "{log:#?}");
+    // Two names each for the Vite manifest and the icon, one for the
+    // chunk, the manifest and its two history copies.
+    assert_eq!(summary.uploaded, 5 + 3, "{log:#?}");
 
     let head = server.head("static/assets/main-Bx9_k-2Q.js").await;
     assert_eq!(head.cache_control(), Some("public, max-age=31536000, immutable"));
@@ -354,7 +357,11 @@ async fn sdk_checksums_can_be_turned_off() {
         .await
         .unwrap();
     let log = server.take_log();
-    assert_eq!(count(&log, "PUT "), 5, "4 files and the probe: {log:#?}");
+    assert_eq!(
+        count(&log, "PUT "),
+        6,
+        "4 files, the upload record and the probe: {log:#?}"
+    );
     assert!(log.iter().all(|l| !l.contains("[crc32]")), "{log:#?}");
 }
 
@@ -375,7 +382,7 @@ async fn dry_run_writes_nothing_and_force_uploads_everything() {
         .await
         .unwrap();
     assert!(plan.dry_run);
-    assert_eq!(plan.uploaded, 6);
+    assert_eq!(plan.uploaded, 7);
     assert_eq!(count(&server.take_log(), "PUT "), 0);
     assert!(server.object("static/staticfiles.json").await.is_none());
 
@@ -392,9 +399,9 @@ async fn dry_run_writes_nothing_and_force_uploads_everything() {
         )
         .await
         .unwrap();
-    assert_eq!(forced.uploaded, 6);
-    // The 6 files and the probe (the manifest is written conditionally).
-    assert_eq!(count(&server.take_log(), "PUT "), 7);
+    assert_eq!(forced.uploaded, 7);
+    // The 7 files and the probe (the manifest is written conditionally).
+    assert_eq!(count(&server.take_log(), "PUT "), 8);
 }
 
 #[tokio::test]
@@ -418,8 +425,8 @@ async fn corrupt_remote_manifest_is_a_warning_and_existing_hashed_files_are_kept
     let log = server.take_log();
     assert_eq!(count(&log, format!("GET /{}/?list-type=2", server.bucket).as_str()), 1);
     // Hashed files are there already; originals (no way to tell), the
-    // probe and the manifest go up.
-    assert_eq!(count(&log, "PUT "), 5, "{log:#?}");
+    // history copies, the probe and the manifest go up.
+    assert_eq!(count(&log, "PUT "), 6, "{log:#?}");
     server.assert_manifest_complete("static/").await;
 }
 
@@ -463,12 +470,13 @@ async fn prune_keeps_recent_releases_and_young_files() {
         1,
         "one batched DeleteObjects: {log:#?}"
     );
-    // v1's own files go, and its history copy; v2's (the previous release)
-    // and v3's stay.
+    // v1's own files go, and its history copies; v2's (the previous
+    // release) and v3's stay.
     assert_eq!(
-        summary.deleted, 4,
-        "gone.txt, its hashed copy, v1's hashed v.txt, v1's history copy"
+        summary.deleted, 5,
+        "gone.txt, its hashed copy, v1's hashed v.txt, v1's two history copies"
     );
+    assert_eq!(summary.not_ours, Some(0));
     assert!(server.object("static/gone.txt").await.is_none());
     assert!(server.object(&format!("static/{}", v1.paths["v.txt"])).await.is_none());
     assert!(server.object(&format!("static/{}", v2.paths["v.txt"])).await.is_some());
@@ -580,8 +588,8 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
     );
     assert_eq!(
         summary.requests,
-        1 + 3 + 3 + 1 + 1 + 1,
-        "GET, a.css and its hashed copy with 2 siblings each, the probe, history, manifest: {log:#?}"
+        1 + 3 + 3 + 1 + 2 + 1,
+        "GET, a.css and its hashed copy with 2 siblings each, the probe, the history copies, manifest: {log:#?}"
     );
 }
 
@@ -653,8 +661,8 @@ async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd
     let options = SyncOptions::default();
     let deploy = || asset_sync::sync(&local, &store, &target, "fresh/", &options, &asset_sync::Quiet);
     let first = deploy().await.unwrap();
-    // Files, siblings, the manifest and its history copy.
-    assert_eq!(first.uploaded, local.objects() + before.len() + zst.len() + 2);
+    // Files, siblings, the manifest and its two history copies.
+    assert_eq!(first.uploaded, local.objects() + before.len() + zst.len() + 3);
     assert_eq!(deploy().await.unwrap().requests, 1);
 }
 

@@ -160,6 +160,8 @@ struct Front {
     faults: Mutex<Option<Faults>>,
     attempts: Mutex<HashMap<String, u32>>,
     block_manifest: AtomicBool,
+    /// Manifest writes to forward whose answer is then lost.
+    lose_manifest_answers: std::sync::atomic::AtomicUsize,
     reject_conditional: AtomicBool,
     /// Shared with the in-process server's access check ([`LetUnsigned`]).
     drop_conditional: Arc<AtomicBool>,
@@ -257,6 +259,18 @@ impl Front {
         };
         if is_put && req.uri().path().ends_with("/staticfiles.json") && self.block_manifest.load(Ordering::SeqCst) {
             fault = Fault::Drop;
+        }
+        let manifest_put = is_put && req.uri().path().ends_with("/staticfiles.json");
+        if manifest_put && fault == Fault::Pass {
+            let lose = self
+                .lose_manifest_answers
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if lose {
+                // The store writes it; the answer never arrives.
+                let _ = backend.call(req).await;
+                return Err(std::io::Error::other("answer lost by fault injection"));
+            }
         }
         match fault {
             Fault::Pass => backend.call(req).await,
@@ -357,6 +371,13 @@ impl S3Server {
     /// Refuse (with a dropped connection) every PUT of the manifest.
     pub fn block_manifest(&self, on: bool) {
         self.front.block_manifest.store(on, Ordering::SeqCst);
+    }
+
+    /// Forward the next `n` manifest writes to the store, then drop the
+    /// connection instead of answering: the store wrote them, the client
+    /// never hears so.
+    pub fn lose_manifest_answers(&self, n: usize) {
+        self.front.lose_manifest_answers.store(n, Ordering::SeqCst);
     }
 
     /// Answer 501 NotImplemented to conditional writes, as some stores do.
