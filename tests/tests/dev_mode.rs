@@ -154,6 +154,25 @@ async fn a_file_the_build_did_not_see_is_404_with_a_hint_to_rebuild() {
     assert!(text.contains("`css/new.css`") && text.contains("rebuild"), "{text}");
 }
 
+/// A source removed since the build: 404 naming the asset, and the
+/// source's absolute path only in the server's log, never to the client.
+#[tokio::test]
+async fn a_removed_source_is_404_without_its_path() {
+    let _turn = EDITING.lock().await;
+    let base = start().await;
+    let file = Edited::new("css/edit.css");
+    std::fs::remove_file(&file.path).unwrap();
+    let response = get(&format!("{base}/static/css/edit.css"), &[]).await;
+    drop(file);
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    let text = response.text().await.unwrap();
+    assert!(text.contains("`css/edit.css`") && text.contains("restore it"), "{text}");
+    let source = ASSETS.get("css/edit.css").unwrap().source_path();
+    let folder = source.parent().unwrap().display().to_string();
+    assert!(!text.contains(&folder), "{text}");
+}
+
 #[tokio::test]
 async fn urls_are_unhashed_in_dev_mode() {
     dev_mode();

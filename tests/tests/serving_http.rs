@@ -465,3 +465,56 @@ async fn a_name_that_was_already_hashed_is_served_as_immutable() {
     let (_, headers, _) = get(&base, "/static/favicon.ico", &[]).await;
     assert_eq!(h(&headers, "cache-control"), "public, max-age=60");
 }
+
+/// Every response says `nosniff`; the SVG logo, a document when opened
+/// from the app's origin, carries the restrictive policy and a stylesheet
+/// none; the builder changes or removes it.
+#[tokio::test]
+async fn nosniff_everywhere_and_a_policy_on_documents() {
+    for base in both().await {
+        let svg = example_app::ASSETS.get("img/logo.svg").unwrap();
+        let (status, headers, _) = get(&base, &format!("/static/{}", svg.hashed_name()), &[]).await;
+        assert_eq!(status, 200);
+        assert_eq!(h(&headers, "x-content-type-options"), "nosniff");
+        assert_eq!(
+            h(&headers, "content-security-policy"),
+            asset_runtime::serve::DOCUMENT_POLICY
+        );
+        let etag = h(&headers, "etag").to_owned();
+        let (status, headers, _) = get(
+            &base,
+            &format!("/static/{}", svg.hashed_name()),
+            &[("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(status, 304);
+        assert_eq!(h(&headers, "x-content-type-options"), "nosniff");
+
+        let (_, headers, _) = get(&base, &format!("/static/{}", css().hashed_name()), &[]).await;
+        assert_eq!(h(&headers, "x-content-type-options"), "nosniff");
+        assert!(headers.get("content-security-policy").is_none());
+
+        let (status, headers, _) = get(&base, "/static/css/nope.css", &[]).await;
+        assert_eq!(
+            (status, h(&headers, "x-content-type-options")),
+            (StatusCode::NOT_FOUND, "nosniff")
+        );
+        let client = reqwest::Client::new();
+        let response = client.post(format!("{base}/static/css/site.css")).send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(h(response.headers(), "x-content-type-options"), "nosniff");
+    }
+
+    let path = format!("/{}", example_app::ASSETS.get("img/logo.svg").unwrap().hashed_name());
+    let none = http::HeaderMap::new();
+    let service = ServeAssets::new(&example_app::ASSETS);
+    let custom = service
+        .clone()
+        .document_policy(Some(http::HeaderValue::from_static("sandbox")));
+    let response = custom.respond(&http::Method::GET, &path, &none).await;
+    assert_eq!(response.headers()["content-security-policy"], "sandbox");
+    let removed = service.document_policy(None);
+    let response = removed.respond(&http::Method::GET, &path, &none).await;
+    assert!(response.headers().get("content-security-policy").is_none());
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}

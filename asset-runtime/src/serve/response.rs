@@ -22,7 +22,14 @@ pub(crate) struct Meta {
     pub(crate) coding: Coding,
     /// Whether other codings exist (`Vary: Accept-Encoding`).
     pub(crate) vary: bool,
+    /// `Content-Security-Policy` of a document (SVG, HTML), if any.
+    pub(crate) policy: Option<HeaderValue>,
 }
+
+/// `X-Content-Type-Options: nosniff`, on every response: a browser must use
+/// the `Content-Type` given, never guess a script or a document from the
+/// bytes.
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 
 /// A response without its body, and the bytes of the representation the
 /// body must carry (`None`: no body).
@@ -34,6 +41,10 @@ pub(crate) fn build(
 ) -> (Response<()>, Option<Range<u64>>) {
     let mut response = Response::new(());
     let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    if let Some(policy) = &meta.policy {
+        h.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+    }
     h.insert(header::CACHE_CONTROL, meta.cache_control.clone());
     h.insert(
         header::ETAG,
@@ -117,6 +128,7 @@ pub(crate) fn status(
 ) -> Response<Option<String>> {
     let mut response = Response::new(None);
     *response.status_mut() = code;
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     headers(response.headers_mut());
     if let Some(text) = text {
         let h = response.headers_mut();
