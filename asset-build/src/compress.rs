@@ -26,7 +26,7 @@ use crate::asset::{Asset, ServedBytes};
 use crate::error::{Error, Result};
 use crate::hash::Md5Digest;
 use crate::output::Written;
-use crate::variant_cache::{Variant, VariantCache, Variants};
+use crate::variant_cache::{Lookup, Variant, VariantCache, Variants};
 
 /// Extensions of formats that are compressed already.
 const ALREADY_COMPRESSED: &[&str] = &[
@@ -59,6 +59,9 @@ pub(crate) struct Plan {
     pub(crate) known: HashMap<Md5Digest, Variants>,
     /// Each distinct content to compress.
     pub(crate) todo: Vec<Todo>,
+    /// Cache entries whose files were not what their records say: among
+    /// `todo`, compressed again and replaced.
+    pub(crate) damaged: usize,
     /// Whether the build writes zstd variants.
     zstd: bool,
 }
@@ -100,7 +103,7 @@ pub(crate) fn plan(
                 .or_insert((i, asset.is_rewritten()));
         }
     }
-    let found: Vec<(Md5Digest, (usize, bool), Option<Variants>)> = wanted
+    let found: Vec<(Md5Digest, (usize, bool), Lookup)> = wanted
         .into_par_iter()
         .map(|(md5, source)| {
             let in_place = elsewhere.as_ref().is_some_and(|elsewhere| !elsewhere.contains(&md5));
@@ -108,15 +111,17 @@ pub(crate) fn plan(
                 .get(&md5)
                 .copied()
                 .filter(|v| v.complete(zstd) && (in_place || cache.holds(&md5, v)));
-            (md5, source, remembered.or_else(|| cache.get(&md5, zstd)))
+            let lookup = remembered.map_or_else(|| cache.get(&md5, zstd), Lookup::Hit);
+            (md5, source, lookup)
         })
         .collect();
     let mut plan = Plan {
         zstd,
         ..Plan::default()
     };
-    for (md5, (asset, served), variants) in found {
-        match variants {
+    for (md5, (asset, served), lookup) in found {
+        plan.damaged += usize::from(lookup == Lookup::Damaged);
+        match lookup.hit() {
             Some(variants) if variants.complete(zstd) => {
                 plan.known.insert(md5, variants.for_build(zstd));
             }

@@ -7,13 +7,18 @@ use std::time::UNIX_EPOCH;
 
 use crate::error::{Error, Result};
 
-/// The temporary file a write to `dest` goes through.
+/// The temporary file a write to `dest` goes through: the process id and a
+/// random part, so that writers in two containers sharing a folder (which
+/// can have the same process id) never write the same temporary file.
 pub(crate) fn temp_path(dest: &Path) -> PathBuf {
+    use std::hash::BuildHasher as _;
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    // Each `RandomState` has keys of its own, random per process.
+    let random = std::hash::RandomState::new().hash_one(std::process::id());
+    dest.with_file_name(format!(".{name}.tmp-{}-{random:016x}", std::process::id()))
 }
 
 /// Writes `path` by writing a temporary file beside it and renaming it.

@@ -150,9 +150,11 @@ pub(crate) enum Content<'a> {
     Copy(&'a Path),
     /// The same bytes as this other output file, written earlier.
     Link(&'a str),
-    /// The same bytes as this file outside the output folder, which is
-    /// never edited in place (a hard link where possible).
-    LinkPath(&'a Path),
+    /// A variant in the compression cache: read, checked against the
+    /// file's MD5, and written as a copy. Never a link: the cache is shared
+    /// and not the output's, so nothing written there later may change
+    /// what the output folder serves.
+    Cached(&'a Path),
     /// These bytes.
     Bytes(&'a [u8]),
     /// The file as an earlier build wrote it, found current ([`stale`]
@@ -432,8 +434,20 @@ fn put(dir: &Path, dest: &Path, file: &OutFile<'_>, hard_links: bool) -> Result<
             std::io::Error::other("the file changed while the build ran; build again"),
         )),
         Content::Link(original) => link_or_copy(&dir.join(original), dest, hard_links),
-        Content::LinkPath(original) => link_or_copy(original, dest, hard_links),
+        Content::Cached(path) => copy_checked(path, dest, &file.md5),
     }
+}
+
+/// Copies a cache file to `dest` if its bytes still have `md5`.
+fn copy_checked(path: &Path, dest: &Path, md5: &Md5Digest) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    if crate::hash::md5_bytes(&bytes) != *md5 {
+        let changed = std::io::Error::other(
+            "it changed after this build checked it (another build or user wrote it); build again",
+        );
+        return Err(Error::io("copy the compression cache's file", path, changed));
+    }
+    std::fs::write(dest, bytes).map_err(|e| Error::io("write", dest, e))
 }
 
 fn link_or_copy(original: &Path, dest: &Path, hard_links: bool) -> Result<()> {

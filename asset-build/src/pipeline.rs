@@ -219,11 +219,11 @@ fn run(config: &Config) -> Result<Output> {
     let compress_started = Instant::now();
     if precompress
         && variants.is_shared()
-        && let Err(e) = std::fs::create_dir_all(variants.dir())
+        && let Err(why) = variants.check_usable()
     {
         warnings.push(format!(
-            "cannot use the compression cache `{}` ({e}); compressing into `{}` instead \
-             (set ASSET_BUILD_CACHE_DIR to a writable folder, or to `off`)",
+            "cannot use the compression cache `{}` ({why}); compressing into `{}` instead \
+             (set ASSET_BUILD_CACHE_DIR to a folder of your own, or to `off`)",
             variants.dir().display(),
             out_dir.display()
         ));
@@ -240,6 +240,14 @@ fn run(config: &Config) -> Result<Output> {
     } else {
         compress::Plan::default()
     };
+    if plan.damaged > 0 {
+        warnings.push(format!(
+            "{} entries of the compression cache `{}` did not match their records (damaged, or \
+             written by someone else); they were compressed again and replaced",
+            plan.damaged,
+            variants.dir().display()
+        ));
+    }
     render_needed(&mut assets, &plan.todo, &output_dir, &cache, &options)?;
     let compressed = if precompress {
         compress::compress_all(&variants, &assets, plan, &mut cache.body.compressed)?
@@ -602,7 +610,7 @@ fn write(
         .iter()
         .map(|(name, path, md5)| OutFile {
             name,
-            content: path.as_deref().map_or(Content::Current, Content::LinkPath),
+            content: path.as_deref().map_or(Content::Current, Content::Cached),
             md5: *md5,
         })
         .collect();

@@ -21,8 +21,17 @@
 //! file is written to a temporary name and renamed into place, and the
 //! record last: a build killed midway leaves at most files without a
 //! record, which no build trusts. A record is trusted only if every file it
-//! names is there with its recorded size. Concurrent builds may compress
-//! the same content at once; they write the same bytes.
+//! names is there with its recorded size and MD5: a file is read and
+//! hashed before a build uses it, so a damaged entry (a write cut short
+//! that kept the length, another writer, bit rot) is a miss, compressed
+//! again and replaced, never shipped. The output folder gets copies,
+//! never links to the cache's files, so nothing done to the cache later
+//! changes what it serves. Concurrent builds may compress the same content
+//! at once; they write the same bytes, each through a temporary file of its
+//! own.
+//!
+//! A shared folder the build cannot write, or that another user owns, is
+//! not used: the build warns and keeps its variants in `OUT_DIR`.
 //!
 //! zstd, which builds try only when asked to, has a record of its own,
 //! `<md5>.zst.variants`, naming `<md5>.zst` or saying it was not worth
@@ -177,38 +186,64 @@ impl VariantCache {
         PathBuf::from(path)
     }
 
-    /// Whether the file of one variant is there with its recorded size.
-    fn holds_file(&self, md5: &Md5Digest, encoding: Encoding, variant: &Variant) -> bool {
-        std::fs::metadata(self.path(md5, encoding)).is_ok_and(|m| m.len() == variant.size)
+    /// What the file of one variant holds, read whole and hashed.
+    fn check_file(&self, md5: &Md5Digest, encoding: Encoding, variant: &Variant) -> FileCheck {
+        match std::fs::read(self.path(md5, encoding)) {
+            Err(_) => FileCheck::Missing,
+            Ok(bytes) if bytes.len() as u64 == variant.size && crate::hash::md5_bytes(&bytes) == variant.md5 => {
+                FileCheck::Good
+            }
+            Ok(_) => FileCheck::Damaged,
+        }
     }
 
-    /// Whether the files of `variants` are all there with their sizes.
+    /// How the files of `variants` are: good only if all are.
+    fn check(&self, md5: &Md5Digest, variants: &Variants) -> FileCheck {
+        let mut worst = FileCheck::Good;
+        for (encoding, variant) in variants.each() {
+            if let Some(v) = variant {
+                worst = worst.max(self.check_file(md5, encoding, &v));
+            }
+        }
+        worst
+    }
+
+    /// Whether the files of `variants` are all there with their sizes and
+    /// MD5s.
     pub(crate) fn holds(&self, md5: &Md5Digest, variants: &Variants) -> bool {
-        variants.each().iter().all(|(encoding, variant)| match variant {
-            None => true,
-            Some(v) => self.holds_file(md5, *encoding, v),
-        })
+        self.check(md5, variants) == FileCheck::Good
     }
 
-    /// The variants of content `md5`, if a complete entry is there, with
-    /// zstd's if `zstd` and they are there too (else `zst` is `None`: not
-    /// tried). Marks the entry used (for eviction).
-    pub(crate) fn get(&self, md5: &Md5Digest, zstd: bool) -> Option<Variants> {
+    /// The variants of content `md5`, if a complete entry is there and its
+    /// files are as its records say, with zstd's if `zstd` and they are
+    /// there too (else `zst` is `None`: not tried). Marks the entry used
+    /// (for eviction).
+    pub(crate) fn get(&self, md5: &Md5Digest, zstd: bool) -> Lookup {
         let record = self.record_path(md5);
+        let Some(parsed) = std::fs::read_to_string(&record)
+            .ok()
+            .and_then(|text| parse_record(&text, &MAIN))
+        else {
+            return Lookup::Missing;
+        };
         let mut variants = Variants::default();
-        for (encoding, variant) in parse_record(&std::fs::read_to_string(&record).ok()?, &MAIN)? {
+        for (encoding, variant) in parsed {
             match encoding {
                 Encoding::Br => variants.br = Some(variant),
                 _ => variants.gz = Some(variant),
             }
         }
-        if !self.holds(md5, &variants) {
-            return None;
+        match self.check(md5, &variants) {
+            FileCheck::Good => {}
+            FileCheck::Missing => return Lookup::Missing,
+            FileCheck::Damaged => return Lookup::Damaged,
         }
         if zstd {
             variants.zst = match variants.br {
                 None => Some(None),
-                Some(_) => self.get_zstd(md5),
+                // A damaged zstd file is as if zstd had not been tried:
+                // compressed again, while Brotli's and gzip's are used.
+                Some(_) => self.get_zstd(md5).hit().and_then(|found| found.zst),
             };
         }
         if self.shared {
@@ -217,21 +252,45 @@ impl VariantCache {
                 .open(&record)
                 .and_then(|f| f.set_modified(SystemTime::now()));
         }
-        Some(variants)
+        Lookup::Hit(variants)
     }
 
-    /// The zstd answer for content `md5`, if its record is there and names
-    /// a file that is there with its size.
-    fn get_zstd(&self, md5: &Md5Digest) -> Option<Option<Variant>> {
-        let text = std::fs::read_to_string(self.zstd_record_path(md5)).ok()?;
-        let variant = match parse_record(&text, &[Encoding::Zstd])?.as_slice() {
-            [] => None,
-            [(_, variant)] => Some(*variant),
-            _ => return None,
+    /// The zstd answer for content `md5` (in a [`Lookup::Hit`]'s `zst`), if
+    /// its record is there and names a file that is as it says.
+    fn get_zstd(&self, md5: &Md5Digest) -> Lookup {
+        let Some(text) = std::fs::read_to_string(self.zstd_record_path(md5)).ok() else {
+            return Lookup::Missing;
         };
-        match variant {
-            Some(v) if !self.holds_file(md5, Encoding::Zstd, &v) => None,
-            _ => Some(variant),
+        let variant = match parse_record(&text, &[Encoding::Zstd]).as_deref() {
+            Some([]) => None,
+            Some([(_, variant)]) => Some(*variant),
+            _ => return Lookup::Missing,
+        };
+        let check = variant.map_or(FileCheck::Good, |v| self.check_file(md5, Encoding::Zstd, &v));
+        match check {
+            FileCheck::Good => Lookup::Hit(Variants {
+                zst: Some(variant),
+                ..Variants::default()
+            }),
+            FileCheck::Missing => Lookup::Missing,
+            FileCheck::Damaged => Lookup::Damaged,
+        }
+    }
+
+    /// Whether a build may use this folder: it can write there, and it is
+    /// the build's own (not another user's), so that no one else can put
+    /// bytes in its output. Says why not.
+    pub(crate) fn check_usable(&self) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
+        let probe = crate::fs::temp_path(&self.dir.join("write-probe"));
+        std::fs::write(&probe, b"").map_err(|e| format!("cannot write in it: {e}"))?;
+        let owners = owner(&probe).zip(owner(&self.dir));
+        let _ = std::fs::remove_file(&probe);
+        match owners {
+            Some((me, owner)) if me != owner => Err(format!(
+                "it is owned by another user (uid {owner}; this build runs as uid {me})"
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -387,6 +446,50 @@ impl VariantCache {
     }
 }
 
+/// What a lookup in the cache found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// An entry whose files are as its records say.
+    Hit(Variants),
+    /// No complete entry (never written, evicted, or cut short).
+    Missing,
+    /// An entry whose files are not what its records say: damaged, or
+    /// written by someone else. Not used; compressed again and replaced.
+    Damaged,
+}
+
+impl Lookup {
+    /// The variants, on a hit.
+    pub(crate) fn hit(self) -> Option<Variants> {
+        match self {
+            Lookup::Hit(variants) => Some(variants),
+            Lookup::Missing | Lookup::Damaged => None,
+        }
+    }
+}
+
+/// How a variant's file is, worst last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum FileCheck {
+    Good,
+    Missing,
+    Damaged,
+}
+
+/// The user id owning `path`, where there is one.
+fn owner(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path).ok().map(|m| m.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 struct Entry {
     md5: Md5Digest,
     size: u64,
@@ -492,11 +595,11 @@ mod tests {
             )
             .unwrap();
         assert_eq!(stored.br.unwrap().size, 6);
-        assert_eq!(cache.get(&md5, false), Some(stored));
+        assert_eq!(cache.get(&md5, false).hit(), Some(stored));
         assert_eq!(std::fs::read(cache.path(&md5, Encoding::Gzip)).unwrap(), b"gzip!");
         let none = [8u8; 16];
         assert_eq!(cache.put(&none, &[], false).unwrap(), Variants::default());
-        assert_eq!(cache.get(&none, false), Some(Variants::default()));
+        assert_eq!(cache.get(&none, false).hit(), Some(Variants::default()));
     }
 
     #[test]
@@ -507,17 +610,17 @@ mod tests {
         // Killed after writing a variant, before the record.
         std::fs::create_dir_all(cache.path(&md5, Encoding::Br).parent().unwrap()).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Br), b"half").unwrap();
-        assert_eq!(cache.get(&md5, false), None);
+        assert_eq!(cache.get(&md5, false).hit(), None);
         // A record whose file is gone, or has another size.
         cache.put(&md5, &[(Encoding::Br, b"brotli".to_vec())], false).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Br), b"brot").unwrap();
-        assert_eq!(cache.get(&md5, false), None);
+        assert_eq!(cache.get(&md5, false), Lookup::Damaged);
         std::fs::remove_file(cache.path(&md5, Encoding::Br)).unwrap();
-        assert_eq!(cache.get(&md5, false), None);
+        assert_eq!(cache.get(&md5, false).hit(), None);
         // A temporary file of an interrupted write is not an entry.
         let temp = crate::fs::temp_path(&cache.path(&md5, Encoding::Gzip));
         std::fs::write(&temp, b"partial").unwrap();
-        assert_eq!(cache.get(&md5, false), None);
+        assert_eq!(cache.get(&md5, false).hit(), None);
     }
 
     #[test]
@@ -528,13 +631,13 @@ mod tests {
         let br_gz = [(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())];
         // Cached by a build without zstd: not tried yet.
         cache.put(&md5, &br_gz, false).unwrap();
-        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        assert_eq!(cache.get(&md5, true).hit().unwrap().zst, None);
         // A later build with zstd adds it; builds without it read the same
         // entry and do not serve it.
         let zst = cache.put_zstd(&md5, Some(b"zstd")).unwrap();
-        let both = cache.get(&md5, true).unwrap();
+        let both = cache.get(&md5, true).hit().unwrap();
         assert_eq!(both.zst, Some(zst));
-        assert_eq!(cache.get(&md5, false), Some(Variants { zst: None, ..both }));
+        assert_eq!(cache.get(&md5, false).hit(), Some(Variants { zst: None, ..both }));
         assert_eq!(std::fs::read(cache.path(&md5, Encoding::Zstd)).unwrap(), b"zstd");
         // The record of the main entry is as builds without zstd write it.
         let main = std::fs::read_to_string(cache.record_path(&md5)).unwrap();
@@ -544,15 +647,15 @@ mod tests {
         let other = [4u8; 16];
         let mut all = br_gz.to_vec();
         cache.put(&other, &all, true).unwrap();
-        assert_eq!(cache.get(&other, true).unwrap().zst, Some(None));
+        assert_eq!(cache.get(&other, true).hit().unwrap().zst, Some(None));
         all.push((Encoding::Zstd, b"z".to_vec()));
         let stored = cache.put(&other, &all, true).unwrap();
         assert_eq!(stored.zst.flatten().map(|v| v.size), Some(1));
-        assert_eq!(cache.get(&other, true), Some(stored));
+        assert_eq!(cache.get(&other, true).hit(), Some(stored));
         // Without a Brotli variant zstd would not pay: nothing to try.
         let small = [5u8; 16];
         cache.put(&small, &[], false).unwrap();
-        assert_eq!(cache.get(&small, true).unwrap().zst, Some(None));
+        assert_eq!(cache.get(&small, true).hit().unwrap().zst, Some(None));
         assert!(!cache.zstd_record_path(&small).exists());
     }
 
@@ -565,27 +668,83 @@ mod tests {
         // Killed after writing a zstd file, before its record: not tried.
         cache.put(&md5, &br, false).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Zstd), b"half").unwrap();
-        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        assert_eq!(cache.get(&md5, true).hit().unwrap().zst, None);
         // A zstd record whose file is gone, or has another size: not tried
         // (compressed again), while Brotli's and gzip's stay trusted.
         cache.put_zstd(&md5, Some(b"zstd!")).unwrap();
         std::fs::write(cache.path(&md5, Encoding::Zstd), b"zst").unwrap();
-        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        assert_eq!(cache.get(&md5, true).hit().unwrap().zst, None);
         std::fs::remove_file(cache.path(&md5, Encoding::Zstd)).unwrap();
-        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
-        assert!(cache.get(&md5, true).unwrap().br.is_some());
+        assert_eq!(cache.get(&md5, true).hit().unwrap().zst, None);
+        assert!(cache.get(&md5, true).hit().unwrap().br.is_some());
         // Killed after zstd's record, before the main one (a first build
         // with zstd): no entry at all.
         let fresh = [7u8; 16];
         cache.put_zstd(&fresh, Some(b"zstd")).unwrap();
-        assert_eq!(cache.get(&fresh, true), None);
+        assert_eq!(cache.get(&fresh, true).hit(), None);
         // A damaged zstd record is not trusted either.
         std::fs::write(cache.zstd_record_path(&md5), "zst x y\n").unwrap();
-        assert_eq!(cache.get(&md5, true).unwrap().zst, None);
+        assert_eq!(cache.get(&md5, true).hit().unwrap().zst, None);
         // Eviction removes zstd's record and file with the entry.
         cache.put_zstd(&md5, Some(b"zstd!")).unwrap();
         cache.remove_entries(|_, _| true);
         assert!(!cache.zstd_record_path(&md5).exists() && !cache.path(&md5, Encoding::Zstd).exists());
+    }
+
+    #[test]
+    fn a_file_changed_in_place_with_its_size_is_damaged_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = cache(dir.path());
+        let md5 = [10u8; 16];
+        let stored = cache
+            .put(
+                &md5,
+                &[(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())],
+                true,
+            )
+            .unwrap();
+        assert_eq!(cache.get(&md5, false), Lookup::Hit(Variants { zst: None, ..stored }));
+        // Same length, other bytes: a write cut short, another writer, rot.
+        std::fs::write(cache.path(&md5, Encoding::Gzip), b"gzip?").unwrap();
+        assert_eq!(cache.get(&md5, false), Lookup::Damaged);
+        assert!(!cache.holds(&md5, &stored));
+        // Replaced by a new put, it is trusted again.
+        cache
+            .put(
+                &md5,
+                &[(Encoding::Br, b"brotli".to_vec()), (Encoding::Gzip, b"gzip!".to_vec())],
+                false,
+            )
+            .unwrap();
+        assert!(cache.get(&md5, false).hit().is_some());
+        // zstd's file is checked the same way.
+        cache.put_zstd(&md5, Some(b"zstd")).unwrap();
+        std::fs::write(cache.path(&md5, Encoding::Zstd), b"ztsd").unwrap();
+        assert_eq!(
+            cache.get(&md5, true).hit().unwrap().zst,
+            None,
+            "not tried: compressed again"
+        );
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_written_or_is_another_user_s_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        cache(dir.path()).check_usable().unwrap();
+        let in_the_way = dir.path().join("file");
+        std::fs::write(&in_the_way, b"").unwrap();
+        assert!(cache(&in_the_way).check_usable().is_err());
+        #[cfg(unix)]
+        {
+            let foreign = dir.path().join("foreign");
+            let shared = cache(&foreign);
+            std::fs::create_dir_all(shared.dir()).unwrap();
+            // Only root can give a folder away; others check the rest.
+            if rustix::fs::chown(shared.dir(), Some(rustix::fs::Uid::from_raw(65534)), None).is_ok() {
+                let why = shared.check_usable().unwrap_err();
+                assert!(why.contains("owned by another user (uid 65534"), "{why}");
+            }
+        }
     }
 
     #[test]
@@ -607,16 +766,16 @@ mod tests {
         }
         // 4,000+ bytes against 3,000: the oldest go until 2,400 are left.
         cache.trim(&HashSet::new(), true);
-        assert_eq!(cache.get(&digests[0], false), None);
-        assert_eq!(cache.get(&digests[1], false), None);
-        assert!(cache.get(&digests[2], false).is_some());
-        assert!(cache.get(&digests[3], false).is_some());
+        assert_eq!(cache.get(&digests[0], false).hit(), None);
+        assert_eq!(cache.get(&digests[1], false).hit(), None);
+        assert!(cache.get(&digests[2], false).hit().is_some());
+        assert!(cache.get(&digests[3], false).hit().is_some());
         // Measured at most every ten minutes: a build right after, over the
         // bound again, does not walk the cache.
         let more = [9u8; 16];
         cache.put(&more, &[(Encoding::Br, vec![0; 2000])], false).unwrap();
         cache.trim(&HashSet::new(), true);
-        assert!(cache.get(&digests[2], false).is_some() && cache.get(&more, false).is_some());
+        assert!(cache.get(&digests[2], false).hit().is_some() && cache.get(&more, false).hit().is_some());
     }
 
     #[test]
@@ -627,8 +786,8 @@ mod tests {
         cache.put(&kept, &[(Encoding::Br, b"k".to_vec())], false).unwrap();
         cache.put(&dropped, &[(Encoding::Br, b"d".to_vec())], false).unwrap();
         cache.trim(&HashSet::from([kept]), false);
-        assert!(cache.get(&kept, false).is_some());
-        assert_eq!(cache.get(&dropped, false), None);
+        assert!(cache.get(&kept, false).hit().is_some());
+        assert_eq!(cache.get(&dropped, false).hit(), None);
         assert!(!cache.path(&dropped, Encoding::Br).exists());
     }
 }

@@ -880,6 +880,152 @@ fn an_unwritable_compression_cache_falls_back_to_the_build_s_own_with_a_warning(
     );
 }
 
+/// Every `.br`/`.gz` file under `dir`.
+fn variants_in(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("br" | "gz")))
+        .collect()
+}
+
+/// Checks that every sibling in the output folder decompresses to its file.
+fn assert_siblings_decompress(output: &Path) {
+    let siblings = variants_in(output);
+    assert!(!siblings.is_empty());
+    for sibling in siblings {
+        let plain = std::fs::read(sibling.with_extension("")).unwrap();
+        let packed = std::fs::read(&sibling).unwrap();
+        let mut unpacked = Vec::new();
+        if sibling.extension().unwrap() == "br" {
+            brotli_decompress(&packed, &mut unpacked);
+        } else {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(packed.as_slice()), &mut unpacked).unwrap();
+        }
+        assert_eq!(unpacked, plain, "{}", sibling.display());
+    }
+}
+
+/// No cached byte is used unchecked: cache entries changed in place with
+/// their size, or cut short, are compressed again and replaced, with one
+/// warning. Outputs are copies: writing a cache file in place later does
+/// not change what the output folder holds.
+#[test]
+fn a_damaged_cache_entry_is_compressed_again_and_outputs_are_never_the_cache_s_files() {
+    let shared = tempfile::tempdir().unwrap();
+    let text = stylesheet();
+    let files = [("assets/a.css", text.as_str()), ("assets/img/x.png", "png-ish bytes")];
+    let first = Project::new(&files);
+    assert_eq!(first.build_compressed_into(shared.path()).files_compressed, 2);
+    for sibling in variants_in(&first.output()) {
+        assert_eq!(std::fs::metadata(&sibling).unwrap().nlink(), 1, "{}", sibling.display());
+    }
+
+    let mut cached = variants_in(shared.path());
+    cached.sort();
+    assert_eq!(cached.len(), 4, "two contents, Brotli and gzip each: {cached:?}");
+    // One content's Brotli file keeps its length with other bytes; the
+    // other's gzip file is cut short. Each entry has one sound file left.
+    let (first_br, second_gz) = (&cached[0], &cached[3]);
+    assert!(first_br.extension().unwrap() == "br" && second_gz.extension().unwrap() == "gz");
+    let mut bytes = std::fs::read(first_br).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(first_br, &bytes).unwrap();
+    let bytes = std::fs::read(second_gz).unwrap();
+    std::fs::write(second_gz, &bytes[..bytes.len() / 2]).unwrap();
+    let second = Project::new(&files);
+    let output = second.build_compressed_into(shared.path());
+    assert_eq!(output.files_compressed, 2, "both contents compressed again");
+    let warning = output.warnings.join("\n");
+    assert!(warning.contains("2 entries of the compression cache"), "{warning}");
+    assert_siblings_decompress(&second.output());
+    // The entries were replaced: a third build finds them sound.
+    let third = Project::new(&files);
+    let output = third.build_compressed_into(shared.path());
+    assert_eq!(
+        (output.files_compressed, output.warnings.len()),
+        (0, 0),
+        "{:?}",
+        output.warnings
+    );
+
+    // Writing the cache's files in place changes no output.
+    let before: Vec<Vec<u8>> = variants_in(&third.output())
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    for path in variants_in(shared.path()) {
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.write_all(b"overwritten").unwrap();
+    }
+    let after: Vec<Vec<u8>> = variants_in(&third.output())
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert_eq!(before, after);
+}
+
+/// Builds sharing one cache at the same time each get sound siblings
+/// (each writes through temporary files of its own).
+#[test]
+fn builds_sharing_a_cache_in_parallel_each_get_sound_siblings() {
+    for _round in 0..3 {
+        let shared = tempfile::tempdir().unwrap();
+        let text = stylesheet();
+        let projects: Vec<Project> = (0..2)
+            .map(|_| {
+                Project::new(&[
+                    ("assets/a.css", &text),
+                    ("assets/img/x.png", "png-ish bytes"),
+                    ("assets/b.js", &"let x = 1;\n".repeat(300)),
+                ])
+            })
+            .collect();
+        std::thread::scope(|scope| {
+            for project in &projects {
+                let shared = shared.path();
+                scope.spawn(move || {
+                    let output = project.build_compressed_into(shared);
+                    assert!(output.warnings.is_empty(), "{:?}", output.warnings);
+                });
+            }
+        });
+        for project in &projects {
+            assert_siblings_decompress(&project.output());
+        }
+        let leftovers: Vec<_> = walkdir::WalkDir::new(shared.path())
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .filter(|p| p.to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+/// A cache folder another user owns is not used (only root can give one
+/// away, so elsewhere this checks nothing and says so).
+#[test]
+fn a_compression_cache_owned_by_another_user_is_not_used() {
+    let project = Project::new(&[("assets/a.css", &".rule { color: red }\n".repeat(100))]);
+    let foreign = project.path("foreign");
+    std::fs::create_dir_all(foreign.join("v1")).unwrap();
+    let nobody = std::process::Command::new("chown")
+        .args(["-R", "65534"])
+        .arg(&foreign)
+        .status();
+    if !nobody.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: this user cannot give a folder to another user");
+        return;
+    }
+    let output = project.build_compressed_into(&foreign);
+    let warning = output.warnings.join("\n");
+    assert!(warning.contains("owned by another user"), "{warning}");
+    assert!(project.output().join("a.css.br").is_file());
+    assert!(variants_in(&foreign).is_empty(), "nothing written into it");
+}
+
 fn brotli_decompress(input: &[u8], out: &mut Vec<u8>) {
     let mut reader = brotli_decompressor::Decompressor::new(input, 4096);
     std::io::Read::read_to_end(&mut reader, out).unwrap();
