@@ -59,7 +59,7 @@ const CACHE_FILE: &str = "asset-build-cache.bin";
 /// written.
 const CHANGES_FILE: &str = "asset-build-cache.changes";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 18;
+const VERSION: u32 = 19;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]

@@ -13,9 +13,15 @@ pub(crate) fn in_build_script() -> bool {
 
 /// Rebuild when anything under `path` changes. For a folder, cargo watches
 /// every file and folder below it, so adding, removing or renaming an asset
-/// also reruns the build script.
-pub(crate) fn rerun_if_changed(path: &Path) {
+/// also reruns the build script. A path with a line break (or another
+/// control character) is refused: printed, it would end the directive and
+/// start another of the text's choosing.
+pub(crate) fn rerun_if_changed(path: &Path) -> Result<(), Error> {
+    if path.to_string_lossy().chars().any(char::is_control) {
+        return Err(Error::UnwatchablePath { path: path.to_owned() });
+    }
     println!("cargo::rerun-if-changed={}", path.display());
+    Ok(())
 }
 
 /// A warning cargo shows after the build script runs.

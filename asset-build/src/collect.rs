@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
+use asset_contract::names;
+
 use crate::error::{Error, Result};
 use crate::fs::StatCursor;
 
@@ -15,6 +17,19 @@ use crate::fs::StatCursor;
 pub(crate) struct Source {
     pub(crate) dir: PathBuf,
     pub(crate) prefix: String,
+    /// The folder of the package the folder belongs to: symbolic links in
+    /// `dir` must lead inside it, or inside its workspace (see [`Links`]).
+    pub(crate) package: PathBuf,
+}
+
+/// Where symbolic links in asset folders may lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Inside the folder's package or that package's workspace; a link
+    /// elsewhere is an error ([`Error::LinkOutside`]).
+    StayInside,
+    /// Anywhere: the user said so (`Config::follow_links_outside`).
+    Anywhere,
 }
 
 /// The ignore patterns Django's `collectstatic` uses unless told otherwise.
@@ -100,8 +115,9 @@ pub(crate) fn glob_set(option: &'static str, patterns: &[String]) -> Result<Glob
     })
 }
 
-/// Walks `sources` in order and returns every file not ignored.
-pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> {
+/// Walks `sources` in order and returns every file not ignored, each with
+/// a name checked to be safe ([`names::problem`]).
+pub(crate) fn collect(sources: &[Source], ignore: &Ignore, links: Links) -> Result<Collected> {
     let mut files: Vec<SourceFile> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut warnings = Vec::new();
@@ -111,7 +127,7 @@ pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> 
                 dir: source.dir.clone(),
             });
         }
-        let walked = walk(source, folder as u32, ignore)?;
+        let walked = walk(source, folder as u32, ignore, links)?;
         if sources.len() == 1 {
             // One folder's names are all different: nothing can clash.
             files = walked;
@@ -139,8 +155,9 @@ pub(crate) fn collect(sources: &[Source], ignore: &Ignore) -> Result<Collected> 
 /// How many files one task reads the metadata of.
 const STAT_RUN: usize = 256;
 
-fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>> {
+fn walk(source: &Source, folder: u32, ignore: &Ignore, links: Links) -> Result<Vec<SourceFile>> {
     let root = &source.dir;
+    let mut boundary = Boundary::new(&source.package, links);
     let walker = WalkDir::new(root)
         .follow_links(true)
         // By file name. The entries sorted together are those of one
@@ -173,6 +190,9 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
                     .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
                 Error::io("list", path, source)
             })?;
+            if entry.path_is_symlink() {
+                boundary.check(entry.path())?;
+            }
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -183,6 +203,13 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
             } else {
                 (format!("{}/{relative}", source.prefix), source.prefix.len() + 1)
             };
+            if let Some(problem) = names::problem(&name) {
+                return Err(Error::UnsafeName {
+                    path: path.to_owned(),
+                    name,
+                    problem,
+                });
+            }
             run.push(SourceFile {
                 name,
                 path: entry.into_path(),
@@ -211,6 +238,57 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore) -> Result<Vec<SourceFile>
         out.extend(run.expect("every run is stamped"));
     }
     Ok(out)
+}
+
+/// The folder the symbolic links of one package's asset folder must lead
+/// into, found when the first link is met: most folders have none.
+struct Boundary<'a> {
+    package: &'a Path,
+    links: Links,
+    /// The package's workspace folder (or its own), resolved.
+    inside: Option<PathBuf>,
+}
+
+impl<'a> Boundary<'a> {
+    fn new(package: &'a Path, links: Links) -> Self {
+        Boundary {
+            package,
+            links,
+            inside: None,
+        }
+    }
+
+    /// Refuses the link at `link` if it leads outside the boundary.
+    fn check(&mut self, link: &Path) -> Result<()> {
+        if self.links == Links::Anywhere {
+            return Ok(());
+        }
+        let target = link
+            .canonicalize()
+            .map_err(|e| Error::io("resolve the link", link, e))?;
+        let package = self.package;
+        let inside = self.inside.get_or_insert_with(|| {
+            let root = workspace_of(package).unwrap_or(package);
+            root.canonicalize().unwrap_or_else(|_| root.to_owned())
+        });
+        if target.starts_with(&*inside) {
+            return Ok(());
+        }
+        Err(Error::LinkOutside {
+            link: link.to_owned(),
+            target,
+            inside: inside.clone(),
+        })
+    }
+}
+
+/// The folder of the workspace `package` belongs to: the nearest folder
+/// above it (or itself) whose Cargo.toml has a `[workspace]` table.
+fn workspace_of(package: &Path) -> Option<&Path> {
+    package.ancestors().find(|folder| {
+        std::fs::read_to_string(folder.join("Cargo.toml"))
+            .is_ok_and(|toml| toml.lines().any(|line| line.trim() == "[workspace]"))
+    })
 }
 
 /// Reads the size and modification time of a run of files.
@@ -325,8 +403,9 @@ mod tests {
         let source = Source {
             dir: dir.to_owned(),
             prefix: String::new(),
+            package: dir.to_owned(),
         };
-        let collected = collect(&[source], ignore).unwrap();
+        let collected = collect(&[source], ignore, Links::StayInside).unwrap();
         collected.files.into_iter().map(|f| f.name).collect()
     }
 
@@ -396,14 +475,65 @@ mod tests {
         let source = Source {
             dir: dir.path().to_owned(),
             prefix: "p".to_owned(),
+            package: dir.path().to_owned(),
         };
         let ignore = ignore_set(&[], true).unwrap();
-        let files = collect(&[source], &ignore).unwrap().files;
+        let files = collect(&[source], &ignore, Links::StayInside).unwrap().files;
         let found: Vec<(String, u64)> = files.iter().map(|f| (f.name[2..].to_owned(), f.size)).collect();
         assert_eq!(found, expected);
         for file in &files {
             let meta = std::fs::metadata(&file.path).unwrap();
             assert_eq!(file.mtime_ns, crate::fs::mtime_ns(&meta), "{}", file.name);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_outside_the_package_is_an_error_unless_allowed_and_links_inside_are_followed() {
+        let package = tree(&["assets/css/a.css", "shared/b.css"]);
+        let elsewhere = tree(&["id_rsa"]);
+        let assets = package.path().join("assets");
+        std::os::unix::fs::symlink(package.path().join("shared"), assets.join("shared")).unwrap();
+        let source = Source {
+            dir: assets.clone(),
+            prefix: String::new(),
+            package: package.path().to_owned(),
+        };
+        let ignore = ignore_set(&[], true).unwrap();
+        let inside = collect(std::slice::from_ref(&source), &ignore, Links::StayInside).unwrap();
+        let names: Vec<&str> = inside.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["css/a.css", "shared/b.css"]);
+
+        std::os::unix::fs::symlink(elsewhere.path(), assets.join("keys")).unwrap();
+        let err = collect(std::slice::from_ref(&source), &ignore, Links::StayInside)
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::LinkOutside { .. }), "{err}");
+        let message = err.to_string();
+        let target = elsewhere.path().canonicalize().unwrap();
+        assert!(
+            message.contains("assets/keys") && message.contains(&*target.to_string_lossy()),
+            "{message}"
+        );
+        assert!(message.contains("follow_links_outside(true)"), "{message}");
+        let anywhere = collect(&[source], &ignore, Links::Anywhere).unwrap();
+        assert!(anywhere.files.iter().any(|f| f.name == "keys/id_rsa"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_whose_name_cannot_be_an_asset_s_is_an_error_naming_it() {
+        for bad in ["a\nb.css", "back\\slash.css"] {
+            let dir = tree(&[bad]);
+            let ignore = ignore_set(&[], true).unwrap();
+            let source = Source {
+                dir: dir.path().to_owned(),
+                prefix: String::new(),
+                package: dir.path().to_owned(),
+            };
+            let err = collect(&[source], &ignore, Links::StayInside).err().expect("refused");
+            assert!(matches!(err, Error::UnsafeName { .. }), "{bad:?}: {err}");
+            assert!(err.to_string().contains("Rename the file"), "{err}");
         }
     }
 
@@ -415,9 +545,12 @@ mod tests {
         let source = Source {
             dir: dir.path().to_owned(),
             prefix: String::new(),
+            package: dir.path().to_owned(),
         };
         let ignore = ignore_set(&[], true).unwrap();
-        let err = collect(&[source], &ignore).err().expect("a loop is an error");
+        let err = collect(&[source], &ignore, Links::StayInside)
+            .err()
+            .expect("a loop is an error");
         let message = err.to_string();
         assert!(message.contains("sub/up"), "{message}");
     }

@@ -36,6 +36,7 @@ use crate::references::Rules;
 /// | [`rules`](Config::rules) | [`Rules::Django52`] |
 /// | [`lenient_references`](Config::lenient_references) | `false` |
 /// | [`hard_links`](Config::hard_links) | `true` |
+/// | [`follow_links_outside`](Config::follow_links_outside) | `false` |
 /// | [`precompress`](Config::precompress) | on in release builds |
 /// | [`zstd`](Config::zstd) | `false` |
 /// | [`compression_cache`](Config::compression_cache) | `$ASSET_BUILD_CACHE_DIR`, else the user's cache folder |
@@ -59,6 +60,7 @@ pub struct Config {
     pub(crate) rules: Rules,
     pub(crate) lenient_references: bool,
     pub(crate) hard_links: bool,
+    pub(crate) follow_links_outside: bool,
     pub(crate) precompress: Option<bool>,
     pub(crate) zstd: bool,
     /// `None`: from the environment; `Some(None)`: the build's own cache.
@@ -94,6 +96,7 @@ impl Config {
             rules: Rules::Django52,
             lenient_references: false,
             hard_links: true,
+            follow_links_outside: false,
             precompress: None,
             zstd: false,
             compression_cache: None,
@@ -126,6 +129,8 @@ impl Config {
         self.sources.push(Source {
             dir: dir.as_ref().to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
+            // The package's folder, once it is known (see `pipeline`).
+            package: PathBuf::new(),
         });
         self
     }
@@ -288,6 +293,16 @@ impl Config {
     /// to a copy where links are not supported.
     pub fn hard_links(&mut self, on: bool) -> &mut Self {
         self.hard_links = on;
+        self
+    }
+
+    /// Follow symbolic links in asset folders wherever they lead. Off by
+    /// default: a link to a folder outside the package (or its workspace),
+    /// such as `assets/keys -> ~/.ssh`, is an error naming the link and its
+    /// target, so nothing from elsewhere is published without being asked
+    /// for. Links that stay inside are followed either way.
+    pub fn follow_links_outside(&mut self, on: bool) -> &mut Self {
+        self.follow_links_outside = on;
         self
     }
 

@@ -21,6 +21,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
+use asset_contract::names;
 use cargo_metadata::{DependencyKind, MetadataCommand, PackageId};
 
 use serde::{Deserialize, Serialize};
@@ -146,8 +147,74 @@ fn declared_source(package: &cargo_metadata::Package) -> Result<Option<Source>> 
         .manifest_path
         .parent()
         .ok_or_else(|| bad("the manifest has no folder"))?;
+    let dir = inside(crate_dir.as_std_path(), dir).map_err(|why| bad(&format!("`dir = {dir:?}` {why}")))?;
+    let prefix = prefix.trim_matches('/');
+    if let Some(problem) = (!prefix.is_empty()).then(|| names::problem(prefix)).flatten() {
+        return Err(bad(&format!(
+            "`prefix = {prefix:?}` cannot start asset names: {problem}"
+        )));
+    }
     Ok(Some(Source {
-        dir: crate_dir.as_std_path().join(dir),
-        prefix: prefix.trim_matches('/').to_owned(),
+        dir,
+        prefix: prefix.to_owned(),
+        package: crate_dir.as_std_path().to_owned(),
     }))
+}
+
+/// `dir` joined to `crate_dir`, if it is a relative path that stays inside
+/// the crate, before and (where it exists) after resolving symbolic links:
+/// a dependency publishes its own files, nothing else. Says why not.
+fn inside(crate_dir: &Path, dir: &str) -> std::result::Result<PathBuf, &'static str> {
+    use std::path::Component;
+    if dir.chars().any(char::is_control) {
+        return Err("holds a control character");
+    }
+    let mut depth = 0usize;
+    for component in Path::new(dir).components() {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => depth = depth.checked_sub(1).ok_or("climbs out of the crate with `..`")?,
+            Component::RootDir | Component::Prefix(_) => return Err("must be relative to the crate's Cargo.toml"),
+        }
+    }
+    let joined = crate_dir.join(dir);
+    if let (Ok(resolved), Ok(root)) = (joined.canonicalize(), crate_dir.canonicalize())
+        && !resolved.starts_with(&root)
+    {
+        return Err("leads outside the crate through a symbolic link");
+    }
+    Ok(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dependency_s_folder_stays_inside_its_crate() {
+        let krate = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(krate.path().join("static")).unwrap();
+        assert_eq!(inside(krate.path(), "static"), Ok(krate.path().join("static")));
+        assert!(inside(krate.path(), "./static/../static").is_ok());
+        assert!(
+            inside(krate.path(), "not/yet/there").is_ok(),
+            "missing folders are reported later"
+        );
+        for (dir, why) in [
+            ("/etc", "must be relative"),
+            ("..", "climbs out"),
+            ("static/../../other", "climbs out"),
+            ("static\ncargo::rustc-env=X=1", "control character"),
+        ] {
+            let err = inside(krate.path(), dir).unwrap_err();
+            assert!(err.contains(why), "{dir:?}: {err}");
+        }
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            std::os::unix::fs::symlink(elsewhere.path(), krate.path().join("linked")).unwrap();
+            assert!(inside(krate.path(), "linked").unwrap_err().contains("symbolic link"));
+        }
+    }
 }

@@ -172,6 +172,51 @@ pub enum Error {
         message: String,
     },
 
+    /// A collected file's name cannot be an asset's name.
+    #[error(
+        "`{}` would be collected as `{name}`, which cannot be an asset's name: {problem}. \
+         Rename the file (or the folder's prefix), or exclude it with `.ignore(..)`",
+        .path.display()
+    )]
+    UnsafeName {
+        /// The file.
+        path: PathBuf,
+        /// The name it would have.
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+
+    /// A symbolic link in an asset folder leads outside the package.
+    #[error(
+        "`{}` is a symbolic link to `{}`, outside `{}` (the package's folder, or its \
+         workspace's): asset-build does not publish files from elsewhere unless told to. Replace \
+         the link with the files, or call `.follow_links_outside(true)` if that folder is meant \
+         to be published",
+        .link.display(),
+        .target.display(),
+        .inside.display()
+    )]
+    LinkOutside {
+        /// The link.
+        link: PathBuf,
+        /// Where it leads, resolved.
+        target: PathBuf,
+        /// The folder links must stay in.
+        inside: PathBuf,
+    },
+
+    /// A path cargo must watch cannot be written in a `cargo::` line.
+    #[error(
+        "`{}` holds a line break or another control character, so it cannot be given to cargo to \
+         watch (`cargo::rerun-if-changed=`, one line each); rename it",
+        .path.display()
+    )]
+    UnwatchablePath {
+        /// The path.
+        path: PathBuf,
+    },
+
     /// A required build-script environment variable is missing.
     #[error(
         "environment variable `{0}` is not set: asset-build runs from a build script (build.rs); \

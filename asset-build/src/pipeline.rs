@@ -112,7 +112,12 @@ fn run(config: &Config) -> Result<Output> {
     let ignore = collect::ignore_set(&config.ignore, config.default_ignore)?;
     let prehashed_globs = collect::glob_set("prehashed", &config.prehashed)?;
     let integrity_for = hash::IntegrityFor::new(collect::glob_set("integrity", &config.integrity)?);
-    let collected = collect::collect(&sources, &ignore)?;
+    let links = if config.follow_links_outside {
+        collect::Links::Anywhere
+    } else {
+        collect::Links::StayInside
+    };
+    let collected = collect::collect(&sources, &ignore, links)?;
     let precompress = config
         .precompress
         .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
@@ -516,6 +521,7 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
         .map(|s| Source {
             dir: package_dir.join(&s.dir),
             prefix: s.prefix.clone(),
+            package: package_dir.clone(),
         })
         .collect();
     let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
@@ -528,7 +534,7 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
     }
     if config.emits_cargo_directives() {
         for path in &watch {
-            cargo_directives::rerun_if_changed(path);
+            cargo_directives::rerun_if_changed(path)?;
         }
     }
     Ok(sources)

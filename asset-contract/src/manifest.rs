@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 
+use crate::names;
+
 /// What `staticfiles.json` starts with, before its entries.
 const PATHS_START: &str = "{\"paths\": {";
 /// What comes between its entries and the value of its `hash`.
@@ -143,8 +145,8 @@ impl Manifest {
             return Err(format!("unsupported version `{}` (expected 1.0 or 1.1)", raw.version));
         }
         for (name, hashed) in &raw.paths {
-            if !is_safe_name(name) || !is_safe_name(hashed) {
-                return Err(format!("unsafe name `{name}` → `{hashed}` (absolute, or with `..`)"));
+            if let Some(problem) = names::problem(name).or_else(|| names::problem(hashed)) {
+                return Err(format!("unsafe name `{name}` → `{hashed}`: {problem}"));
             }
         }
         let hash = match raw.hash {
@@ -238,16 +240,6 @@ fn push_json_string(out: &mut String, s: &str) {
 }
 
 /// A relative, `/`-separated name that cannot climb out of its folder.
-fn is_safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.contains('\\')
-        && !name.contains('\0')
-        && name
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

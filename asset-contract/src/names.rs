@@ -95,6 +95,41 @@ pub fn unhashed(hashed: &str) -> impl Iterator<Item = (&str, &str)> {
     before_ext.into_iter().chain(at_end)
 }
 
+/// What makes `name` unfit to be an asset's name, a key under a prefix, or
+/// a path below an output folder, if anything: it must be relative and
+/// `/`-separated, with no empty, `.` or `..` part (so it stays inside the
+/// folder it is joined to), no backslash (a separator on Windows) and no
+/// control character (which would break a line of output, such as a
+/// `cargo::` directive).
+///
+/// ```
+/// use asset_contract::names::problem;
+/// assert_eq!(problem("css/base.css"), None);
+/// assert!(problem("../secret").is_some());
+/// assert!(problem("/etc/passwd").is_some());
+/// assert!(problem("a\\b").is_some());
+/// assert!(problem("a\nb").is_some());
+/// assert!(problem("a//b").is_some());
+/// ```
+pub fn problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.starts_with('/') {
+        Some("it is absolute")
+    } else if name.contains('\\') {
+        Some("it holds a backslash")
+    } else if name.chars().any(char::is_control) {
+        Some("it holds a control character")
+    } else if name
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        Some("it has an empty, `.` or `..` part")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -254,3 +254,59 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
         ".a { color: blue }\n"
     );
 }
+
+/// Nothing from outside the package without being told: a dependency's
+/// metadata alone (the `widgets` crate has no build script) cannot publish
+/// another folder, name files outside the output folder, or add `cargo::`
+/// directives; a link out of the app's asset folder and an asset folder
+/// whose name holds a line break are refused too. Each is a cargo error,
+/// never a panic.
+#[cfg(unix)]
+#[test]
+fn nothing_from_outside_the_package_without_being_told() {
+    let app = App::new();
+    app.write("app/src/main.rs", "fn main() {}\n");
+    let fails_with = |needle: &str| {
+        let output = app.cargo(&["build"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{needle}: {stderr}");
+        assert!(stderr.contains("error: tiny-app@0.1.0: asset-build: "), "{stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    let widgets = |table: &str| {
+        app.write(
+            "widgets/Cargo.toml",
+            &format!(
+                "[package]\nname = \"widgets\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.assets]\n{table}\n"
+            ),
+        );
+    };
+    for (table, needle) in [
+        (r#"dir = "../app""#, "climbs out of the crate"),
+        (r#"dir = "/etc""#, "must be relative"),
+        (
+            "dir = \"static\"\nprefix = \"../../escape\"",
+            "cannot start asset names",
+        ),
+        (r#"dir = "static\ncargo::rustc-env=INJECTED=1""#, "control character"),
+    ] {
+        widgets(table);
+        fails_with(needle);
+    }
+    widgets(r#"dir = "static""#);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("id_rsa"), "secret").unwrap();
+    let link = app.dir.path().join("app/assets/keys");
+    std::os::unix::fs::symlink(elsewhere.path(), &link).unwrap();
+    fails_with("app/assets/keys` is a symbolic link to");
+    std::fs::remove_file(&link).unwrap();
+
+    app.write(
+        "app/build.rs",
+        "fn main() {\n    asset_build::build(\"as\\nsets\");\n}\n",
+    );
+    app.write("app/as\nsets/a.css", "a {}\n");
+    fails_with("holds a line break");
+}
