@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::connect::{S3Options, connect};
 use crate::error::{Error, Result};
+use crate::hook::KeyFormat;
 use crate::local::LocalTree;
 use crate::locate::{PackageAssets, locate};
 use crate::plan::Plan;
@@ -23,7 +24,7 @@ use crate::target::Target;
 /// `[package.metadata.asset-sync]` table (keys named like the options:
 /// `target`, `endpoint-url`, `path-style`, `region`, `concurrency`,
 /// `max-age`, `prune`, `keep`, `min-age`, `sdk-checksums`, `sign-payload`, `acl`,
-/// `storage-class`, `after-publish`), then to the defaults shown.
+/// `storage-class`, `after-publish`, `after-publish-format`, `max-manifest-size`), then to the defaults shown.
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
     /// Where to upload: s3://bucket/prefix/, file:///path or a folder path.
@@ -89,6 +90,16 @@ pub struct SyncArgs {
     /// to purge a CDN. Its failure exits with 5.
     #[arg(long, value_name = "CMD")]
     pub after_publish: Option<String>,
+
+    /// How --after-publish receives the keys: one a line, NUL-terminated (for xargs -0),
+    /// or a JSON array [default: lines].
+    #[arg(long, value_name = "FORMAT")]
+    pub after_publish_format: Option<KeyFormat>,
+
+    /// The most bytes a manifest read from the store (the published one, or a history
+    /// copy) may have; a larger one is refused unread [default: 256 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_manifest_size: Option<u64>,
 
     /// Endpoint of an S3-compatible store (MinIO, R2, Ceph); also AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
@@ -224,6 +235,20 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
             min_age,
         }),
         after_publish: args.after_publish.clone().or_else(|| settings.str("after-publish")),
+        max_manifest_bytes: args
+            .max_manifest_size
+            .or_else(|| settings.u64("max-manifest-size"))
+            .unwrap_or(SyncOptions::default().max_manifest_bytes),
+        after_publish_format: match args.after_publish_format {
+            Some(format) => format,
+            None => match settings.str("after-publish-format") {
+                None => KeyFormat::default(),
+                Some(text) => <KeyFormat as clap::ValueEnum>::from_str(&text, false).map_err(|_| Error::BadOption {
+                    option: "after-publish-format",
+                    reason: format!("`{text}` is not one of lines, nul, json"),
+                })?,
+            },
+        },
     };
 
     let (store, prefix, shown) = match &target {

@@ -9,8 +9,9 @@ use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, Respon
 
 use crate::store::{Dialect, RequestCounter, S3Settings, S3Store, UnsignedMd5Puts};
 
-/// How to reach the bucket.
-#[derive(Debug, Clone)]
+/// How to reach the bucket. Its `Debug` shows the secret access key as
+/// `<redacted>`.
+#[derive(Clone)]
 pub struct S3Options {
     /// Endpoint of an S3-compatible store (MinIO, R2, Ceph), e.g.
     /// `http://127.0.0.1:9000`. Also read from `AWS_ENDPOINT_URL` by the SDK.
@@ -48,6 +49,25 @@ pub struct S3Options {
     pub gcs_preconditions: Option<bool>,
     /// ACL, storage class, metadata and multipart settings.
     pub settings: S3Settings,
+}
+
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = self.static_credentials.as_ref().map(|(id, _)| (id, "<redacted>"));
+        f.debug_struct("S3Options")
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("path_style", &self.path_style)
+            .field("sdk_checksums", &self.sdk_checksums)
+            .field("sign_payload", &self.sign_payload)
+            .field("max_attempts", &self.max_attempts)
+            .field("initial_backoff", &self.initial_backoff)
+            .field("static_credentials", &credentials)
+            .field("gcs_preconditions", &self.gcs_preconditions)
+            .field("settings", &self.settings)
+            .finish()
+    }
 }
 
 impl Default for S3Options {
@@ -154,4 +174,20 @@ fn credential_source(options: &S3Options) -> String {
 fn mask(key: &str) -> String {
     let head: String = key.chars().take(4).collect();
     format!("{head}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let options = S3Options {
+            static_credentials: Some(("AKIDEXAMPLE".to_owned(), "wJalrXUtnFEMI/K7MDENG".to_owned())),
+            ..S3Options::default()
+        };
+        let shown = format!("{options:?} {options:#?}");
+        assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
+        assert!(shown.contains("AKIDEXAMPLE") && shown.contains("<redacted>"), "{shown}");
+    }
 }

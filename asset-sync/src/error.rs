@@ -103,6 +103,22 @@ pub enum Error {
         key: String,
     },
 
+    /// An object the sync reads whole (a manifest, a history copy) is
+    /// larger than the bound.
+    #[error(
+        "`{key}` is {size} bytes, more than the {limit} bytes a manifest read from the store may \
+         have; nothing was written. If the app really has a manifest that large, raise the bound \
+         with --max-manifest-size"
+    )]
+    TooLarge {
+        /// The object's key.
+        key: String,
+        /// Its size.
+        size: u64,
+        /// The bound.
+        limit: u64,
+    },
+
     /// A request to the store failed after retries.
     #[error("{operation} `{key}` failed: {message}")]
     Store {
@@ -167,7 +183,8 @@ impl Error {
     }
 
     /// The exit code of the command-line tool for this error:
-    /// 2 for bad input (source, manifest, target, options), 3 for access
+    /// 2 for bad input (source, manifest, target, options, a remote
+    /// manifest past the size bound), 3 for access
     /// problems (bucket, credentials), 4 when another deploy changed the
     /// manifest, 5 when the release was published but the after-publish
     /// command failed, 1 for failed requests and I/O.
@@ -177,7 +194,8 @@ impl Error {
             | Error::BadManifest { .. }
             | Error::MissingLocalFile { .. }
             | Error::BadTarget { .. }
-            | Error::BadOption { .. } => 2,
+            | Error::BadOption { .. }
+            | Error::TooLarge { .. } => 2,
             Error::NoSuchBucket { .. } | Error::AccessDenied { .. } => 3,
             Error::ManifestChanged { .. } => 4,
             Error::AfterPublishFailed { .. } => 5,

@@ -27,6 +27,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::error::{Error, Result};
 use crate::store::{Listed, ObjectStore};
+use crate::sync::SyncOptions;
 
 /// The folder, under the prefix, that holds the history.
 pub(crate) const FOLDER: &str = "manifests/";
@@ -105,15 +106,15 @@ pub(crate) enum Published {
     At(SystemTime),
 }
 
-/// Reads every release whose copies a listing of the prefix holds,
-/// `concurrency` reads at a time. Copies that do not prove a release (not
-/// a manifest, or one whose hash is not the key's) are left out, and stay
-/// unknown to pruning.
+/// Reads every release whose copies a listing of the prefix holds, as
+/// many reads at a time as the sync uploads, each bounded as the sync's
+/// manifest is. Copies that do not prove a release (not a manifest, or one
+/// whose hash is not the key's) are left out, and stay unknown to pruning.
 pub(crate) async fn read<S: ObjectStore>(
     store: &S,
     prefix: &str,
     listing: &[Listed],
-    concurrency: usize,
+    options: &SyncOptions,
 ) -> Result<Vec<Release>> {
     let mut by_hash: HashMap<&str, Vec<(&Listed, Copy)>> = HashMap::new();
     for object in listing {
@@ -122,8 +123,8 @@ pub(crate) async fn read<S: ObjectStore>(
         }
     }
     let releases: Vec<Option<Release>> = stream::iter(by_hash)
-        .map(|(hash, copies)| read_release(store, hash, copies))
-        .buffer_unordered(concurrency.max(1))
+        .map(|(hash, copies)| read_release(store, hash, copies, options.max_manifest_bytes))
+        .buffer_unordered(options.concurrency.max(1))
         .try_collect()
         .await?;
     Ok(releases.into_iter().flatten().collect())
@@ -134,9 +135,10 @@ async fn read_release<S: ObjectStore>(
     store: &S,
     hash: &str,
     mut copies: Vec<(&Listed, Copy)>,
+    limit: u64,
 ) -> Result<Option<Release>> {
     copies.sort_by_key(|(_, copy)| *copy != Copy::Published);
-    let Some(fetched) = store.get(&copies[0].0.key).await? else {
+    let Some(fetched) = store.get(&copies[0].0.key, limit).await? else {
         return Ok(None);
     };
     let manifest = match Manifest::parse(&fetched.bytes) {

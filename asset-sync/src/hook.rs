@@ -6,8 +6,10 @@
 //! their `.br`/`.zst`/`.gz` siblings) and `staticfiles.json`. After a
 //! publish, the sync runs the command given with `--after-publish`
 //! ([`SyncOptions::after_publish`](crate::SyncOptions::after_publish))
-//! with those keys on its standard input, one full key (prefix included) a
-//! line, each ending in `\n`, sorted. The same list is in the summary
+//! with those keys on its standard input, sorted, full keys (prefix
+//! included), in the [`KeyFormat`] asked for: one a line by default, each
+//! ending in `\n`; each ending in a NUL byte (for `xargs -0`, whatever the
+//! names hold); or one JSON array of strings. The same list is in the summary
 //! ([`Summary::changed_unhashed_keys`](crate::Summary::changed_unhashed_keys)),
 //! and so in `--json`.
 //!
@@ -49,13 +51,47 @@ pub(crate) fn unhashed_keys(local: &LocalTree, prefix: &str, written: &[LocalFil
     keys.into_iter().collect()
 }
 
-/// Runs `command` with `keys` on its standard input, one a line; `Err`
+/// How the after-publish command receives the keys on its standard input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyFormat {
+    /// One key a line, each ending in `\n` (a key holding a line break
+    /// cannot be told apart: use another format for such names).
+    #[default]
+    Lines,
+    /// Each key ending in a NUL byte, as `xargs -0` and `sed -z` read.
+    Nul,
+    /// One JSON array of strings.
+    Json,
+}
+
+impl KeyFormat {
+    /// `keys` in this format.
+    pub fn encode(self, keys: &[String]) -> Vec<u8> {
+        match self {
+            KeyFormat::Lines => keys
+                .iter()
+                .flat_map(|key| [key.as_bytes(), b"\n"])
+                .flatten()
+                .copied()
+                .collect(),
+            KeyFormat::Nul => keys
+                .iter()
+                .flat_map(|key| [key.as_bytes(), b"\0"])
+                .flatten()
+                .copied()
+                .collect(),
+            KeyFormat::Json => serde_json::to_vec(keys).expect("strings serialize"),
+        }
+    }
+}
+
+/// Runs `command` with `keys` on its standard input, in `format`; `Err`
 /// says how it failed ("exited with status 3", "could not be started:
 /// ...").
-pub(crate) async fn run(command: &str, keys: &[String]) -> Result<(), String> {
+pub(crate) async fn run(command: &str, keys: &[String], format: KeyFormat) -> Result<(), String> {
     let command = command.to_owned();
-    let input: String = keys.iter().map(|key| format!("{key}\n")).collect();
-    tokio::task::spawn_blocking(move || run_blocking(&command, input.as_bytes()))
+    let input = format.encode(keys);
+    tokio::task::spawn_blocking(move || run_blocking(&command, &input))
         .await
         .unwrap_or_else(|e| Err(format!("could not be run: {e}")))
 }
@@ -104,5 +140,24 @@ fn describe(status: ExitStatus) -> String {
     match status.code() {
         Some(code) => format!("exited with status {code}"),
         None => format!("ended without an exit status ({status})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_in_each_format_round_trip_whatever_they_hold() {
+        let keys = vec!["static/a b.css".to_owned(), "static/it's \"x\".css".to_owned()];
+        assert_eq!(
+            KeyFormat::Lines.encode(&keys),
+            b"static/a b.css\nstatic/it's \"x\".css\n"
+        );
+        let nul = KeyFormat::Nul.encode(&keys);
+        let split: Vec<&[u8]> = nul.split(|b| *b == 0).collect();
+        assert_eq!(split, [keys[0].as_bytes(), keys[1].as_bytes(), b""]);
+        let json: Vec<String> = serde_json::from_slice(&KeyFormat::Json.encode(&keys)).unwrap();
+        assert_eq!(json, keys);
     }
 }

@@ -41,6 +41,7 @@ pub mod variants;
 pub use asset_contract::{MANIFEST_NAME, Manifest};
 pub use connect::{S3Options, connect};
 pub use error::{Error, Result};
+pub use hook::KeyFormat;
 pub use local::{LocalFile, LocalTree};
 pub use locate::{PackageAssets, locate};
 pub use plan::{Plan, Remote};

@@ -41,6 +41,7 @@ use crate::history::{self, Release};
 use crate::local::LocalTree;
 use crate::probe::PROBE_MARKER;
 use crate::store::{Listed, ObjectStore};
+use crate::sync::SyncOptions;
 
 /// What pruning keeps.
 #[derive(Debug, Clone, Copy)]
@@ -94,10 +95,10 @@ pub(crate) async fn plan<S: ObjectStore>(
     local: &LocalTree,
     served: Option<&Manifest>,
     options: &PruneOptions,
-    concurrency: usize,
+    sync: &SyncOptions,
 ) -> Result<Pruning> {
     let listing = store.list(prefix).await?;
-    let releases = history::read(store, prefix, &listing, concurrency).await?;
+    let releases = history::read(store, prefix, &listing, sync).await?;
     let ledger = Ledger::new(&releases, local, served, options.keep);
     let cutoff = SystemTime::now().checked_sub(options.min_age);
     let mut pruning = Pruning::default();

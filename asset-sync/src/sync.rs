@@ -16,7 +16,7 @@ use futures_util::{TryStreamExt, future, stream};
 
 use crate::error::{Error, Result};
 use crate::history;
-use crate::hook;
+use crate::hook::{self, KeyFormat};
 use crate::local::{LocalFile, LocalTree};
 use crate::plan::{Plan, Remote};
 use crate::probe::{self, Conditions};
@@ -42,10 +42,18 @@ pub struct SyncOptions {
     /// Delete files no recent release uses.
     pub prune: Option<PruneOptions>,
     /// A command run (through `sh -c`; `cmd /C` on Windows) after a
-    /// publish, with the changed unhashed keys on its standard input, one
-    /// a line: to purge them from a CDN. See [`crate::Error::AfterPublishFailed`]
+    /// publish, with the changed unhashed keys on its standard input (in
+    /// [`after_publish_format`](Self::after_publish_format)): to purge them
+    /// from a CDN. See [`crate::Error::AfterPublishFailed`]
     /// for when it fails.
     pub after_publish: Option<String>,
+    /// How the after-publish command receives the keys.
+    pub after_publish_format: KeyFormat,
+    /// The most bytes a manifest read from the store (the published one,
+    /// or a history copy) may have: a larger one is refused unread
+    /// ([`Error::TooLarge`]). 256 MiB by default; 100,000 assets make a
+    /// manifest of about 15 MB.
+    pub max_manifest_bytes: u64,
 }
 
 impl Default for SyncOptions {
@@ -58,6 +66,8 @@ impl Default for SyncOptions {
             short_max_age: 60,
             prune: None,
             after_publish: None,
+            after_publish_format: KeyFormat::default(),
+            max_manifest_bytes: 256 << 20,
         }
     }
 }
@@ -110,7 +120,7 @@ pub async fn sync<S: ObjectStore>(
     let manifest_key = format!("{prefix}{MANIFEST_NAME}");
 
     // One GET decides almost everything.
-    let fetched = store.get(&manifest_key).await?;
+    let fetched = store.get(&manifest_key, options.max_manifest_bytes).await?;
     let condition = match &fetched {
         Some(f) => f.etag.clone().map_or(Condition::None, Condition::IfMatch),
         None => Condition::IfNoneMatch,
@@ -193,10 +203,12 @@ pub async fn sync<S: ObjectStore>(
     // Published: the after-publish command, before pruning, so that a
     // failed prune does not keep a CDN from being purged.
     let hook_failed = match &options.after_publish {
-        Some(command) if plan.manifest && !options.dry_run => hook::run(command, &summary.changed_unhashed_keys)
-            .await
-            .err()
-            .map(|reason| (command.clone(), reason)),
+        Some(command) if plan.manifest && !options.dry_run => {
+            hook::run(command, &summary.changed_unhashed_keys, options.after_publish_format)
+                .await
+                .err()
+                .map(|reason| (command.clone(), reason))
+        }
         _ => None,
     };
 
@@ -244,7 +256,7 @@ async fn prune_old<S: ObjectStore>(
     options: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<prune::Pruning> {
-    let pruning = prune::plan(store, prefix, local, served, prune, options.concurrency).await?;
+    let pruning = prune::plan(store, prefix, local, served, prune, options).await?;
     if !options.dry_run {
         store.delete(&pruning.doomed).await?;
     }
@@ -435,7 +447,7 @@ impl<S: ObjectStore> Publish<'_, S> {
     /// published this same release: either way it is published. Anything
     /// else is another deploy's release, and an error.
     async fn written_before(&self, key: &str, warn: &mut dyn FnMut(String)) -> Result<()> {
-        let fetched = self.store.get(key).await?;
+        let fetched = self.store.get(key, self.options.max_manifest_bytes).await?;
         if fetched.is_some_and(|f| f.bytes == self.local.manifest_bytes) {
             warn(format!(
                 "the store refused the manifest's conditional write, but `{key}` already holds \
@@ -468,6 +480,8 @@ fn probe_failed(err: Error) -> Error {
 /// assert_eq!(asset_sync::parse_duration("1h").unwrap(), Duration::from_secs(3600));
 /// assert_eq!(asset_sync::parse_duration("90").unwrap(), Duration::from_secs(90));
 /// assert!(asset_sync::parse_duration("soon").is_err());
+/// // Too large for any clock: as long as a duration can be.
+/// assert_eq!(asset_sync::parse_duration("99999999999999999999d").unwrap(), Duration::from_secs(u64::MAX));
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let bad = || Error::BadOption {
@@ -477,7 +491,12 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| bad())?;
+    // Durations saturate: a number too large for any clock is "forever".
+    let number: u64 = match number.parse() {
+        Ok(number) => number,
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => u64::MAX,
+        Err(_) => return Err(bad()),
+    };
     let factor = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -485,5 +504,5 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
         "d" => 86_400,
         _ => return Err(bad()),
     };
-    Ok(Duration::from_secs(number * factor))
+    Ok(Duration::from_secs(number.saturating_mul(factor)))
 }

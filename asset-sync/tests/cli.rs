@@ -267,3 +267,102 @@ async fn after_publish_gets_the_changed_unhashed_keys() {
     );
     assert_eq!(server.assert_manifest_complete("static/").await, tree.local().manifest);
 }
+
+/// The README's CloudFront example, up to the `aws` call: the keys arrive
+/// as JSON, and its `jq` program makes them one invalidation batch of
+/// URL-encoded paths, names with spaces and quotes included. NUL-separated
+/// keys arrive whole too.
+#[tokio::test]
+async fn after_publish_keys_as_json_and_nul_survive_spaces_and_quotes() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let batch = readme
+        .lines()
+        .find_map(|line| line.strip_prefix("batch='"))
+        .and_then(|rest| rest.strip_suffix('\''))
+        .expect("the README's jq program");
+    let tree = Tree::new(&[("a b.txt", b"a"), ("it's \"q\".txt", b"q")]);
+    let out = tempfile::tempdir().unwrap();
+    let store = asset_sync::Store::folder(out.path().join("www"));
+    let batch_file = out.path().join("batch.json");
+    let options = asset_sync::SyncOptions {
+        after_publish: Some(format!("jq '{batch}' > '{}'", batch_file.display())),
+        after_publish_format: asset_sync::KeyFormat::Json,
+        ..asset_sync::SyncOptions::default()
+    };
+    asset_sync::sync(&tree.local(), &store, "www", "static/", &options, &asset_sync::Quiet)
+        .await
+        .unwrap();
+    let batch: serde_json::Value = serde_json::from_slice(&std::fs::read(&batch_file).unwrap()).unwrap();
+    // Paths with no space or double quote left (jq versions differ on
+    // whether `'` is encoded too), each the key once decoded.
+    let items: Vec<&str> = batch["Paths"]["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item.as_str().unwrap())
+        .collect();
+    assert!(items.iter().all(|p| !p.contains([' ', '"'])), "{batch}");
+    let decoded: Vec<String> = items.iter().map(|p| percent_decode(p)).collect();
+    assert_eq!(
+        decoded,
+        ["/static/a b.txt", "/static/it's \"q\".txt", "/static/staticfiles.json"]
+    );
+    assert_eq!(batch["Paths"]["Quantity"], 3);
+    assert!(batch["CallerReference"].is_string());
+
+    tree.write("a b.txt", b"a2");
+    tree.build();
+    let keys_file = out.path().join("keys");
+    let options = asset_sync::SyncOptions {
+        after_publish: Some(format!("cat > '{}'", keys_file.display())),
+        after_publish_format: asset_sync::KeyFormat::Nul,
+        ..asset_sync::SyncOptions::default()
+    };
+    asset_sync::sync(&tree.local(), &store, "www", "static/", &options, &asset_sync::Quiet)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&keys_file).unwrap(),
+        b"static/a b.txt\0static/staticfiles.json\0"
+    );
+}
+
+/// A manifest in the store larger than the bound is refused before it is
+/// read: exit 2, naming the key and the option.
+#[tokio::test]
+async fn a_remote_manifest_past_the_bound_is_refused_unread() {
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    let out = tempfile::tempdir().unwrap();
+    let www = out.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("staticfiles.json"), vec![b' '; 4096]).unwrap();
+    let store = asset_sync::Store::folder(www.clone());
+    let options = asset_sync::SyncOptions {
+        max_manifest_bytes: 1024,
+        ..asset_sync::SyncOptions::default()
+    };
+    let err = asset_sync::sync(&tree.local(), &store, "www", "", &options, &asset_sync::Quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let message = err.to_string();
+    assert!(
+        message.contains("`staticfiles.json` is 4096 bytes") && message.contains("--max-manifest-size"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_dir(&www).unwrap().count(), 1, "nothing written");
+}
+
+/// `%XX` escapes decoded (ASCII only, as the test's names are).
+fn percent_decode(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let byte = u8::from_str_radix(&rest[at + 1..at + 3], 16).unwrap();
+        out.push(char::from(byte));
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
+}

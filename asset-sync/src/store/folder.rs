@@ -43,9 +43,18 @@ impl ObjectStore for FolderStore {
         self.requests.get()
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Fetched>> {
+    async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         self.requests.count();
         let path = self.dir.join(key);
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.len() > limit
+        {
+            return Err(Error::TooLarge {
+                key: key.to_owned(),
+                size: meta.len(),
+                limit,
+            });
+        }
         let Some(mut fetched) = read_object(&path)? else {
             return Ok(None);
         };

@@ -9,8 +9,10 @@
 //! A sync needs four operations, and nothing else (no copy, no `HEAD`):
 //!
 //! - [`get`](ObjectStore::get) reads an object whole, with its ETag, or
-//!   says there is none. The manifest is read this way, and so are the
-//!   older manifests pruning keeps releases for.
+//!   says there is none; an object larger than the limit given is refused
+//!   before its body is read ([`Error::TooLarge`](crate::Error::TooLarge)).
+//!   The manifest is read this way, and so are the release history's
+//!   copies pruning reads.
 //! - [`put`](ObjectStore::put) writes an object from a file or from
 //!   memory, with its `Content-Type`, `Cache-Control` and
 //!   `Content-Encoding`, if its [`Condition`] holds. A bucket uploads large
@@ -104,8 +106,9 @@ pub trait ObjectStore {
     /// Requests made so far, by every call on this store.
     fn requests(&self) -> usize;
 
-    /// Reads an object whole, with its ETag; `None` if there is none.
-    fn get(&self, key: &str) -> impl Future<Output = Result<Option<Fetched>>> + Send;
+    /// Reads an object whole, with its ETag; `None` if there is none. One
+    /// of more than `limit` bytes is an error, its body never read.
+    fn get(&self, key: &str, limit: u64) -> impl Future<Output = Result<Option<Fetched>>> + Send;
 
     /// Lists every object under `prefix` (all pages).
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<Listed>>> + Send;
@@ -240,10 +243,10 @@ impl ObjectStore for Store {
         }
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Fetched>> {
+    async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         match self {
-            Store::S3(s3) => s3.get(key).await,
-            Store::Folder(folder) => folder.get(key).await,
+            Store::S3(s3) => s3.get(key, limit).await,
+            Store::Folder(folder) => folder.get(key, limit).await,
         }
     }
 

@@ -132,7 +132,7 @@ impl ObjectStore for S3Store {
         self.requests.get()
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Fetched>> {
+    async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         self.requests.count();
         let generation = GenerationReader::default();
         let request = self.client.get_object().bucket(&self.bucket).key(key);
@@ -151,6 +151,17 @@ impl ObjectStore for S3Store {
             Dialect::S3 => response.e_tag().map(str::to_owned),
             Dialect::Gcs => generation.take(),
         };
+        let size = response
+            .content_length()
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        if size > limit {
+            return Err(Error::TooLarge {
+                key: key.to_owned(),
+                size,
+                limit,
+            });
+        }
         let variants = response.metadata().and_then(|m| m.get(VARIANTS_METADATA)).cloned();
         let bytes = response.body.collect().await.map_err(|e| Error::Store {
             operation: "download",
