@@ -128,28 +128,54 @@ pub(crate) fn collect(sources: &[Source], ignore: &Ignore, links: Links) -> Resu
             });
         }
         let walked = walk(source, folder as u32, ignore, links)?;
-        if sources.len() == 1 {
-            // One folder's names are all different: nothing can clash.
+        if sources.len() == 1 && !walked.iter().any(|f| f.name.chars().any(char::is_uppercase)) {
+            // One folder's names, all in lower case, are all different:
+            // nothing can clash.
             files = walked;
             break;
         }
         for file in walked {
-            match index.get(&file.name) {
-                Some(&first) => warnings.push(format!(
-                    "two files are named `{}`: `{}` is used and `{}` is ignored (the first \
-                     asset folder wins)",
-                    file.name,
-                    files[first].path.display(),
-                    file.path.display()
-                )),
+            // Names that differ only by case are one file on a
+            // case-insensitive file system (macOS's, Windows'): a clash.
+            let key = folded(&file.name);
+            match index.get(key.as_ref()) {
+                Some(&first) => warnings.push(clash(&files[first], &file)),
                 None => {
-                    index.insert(file.name.clone(), files.len());
+                    index.insert(key.into_owned(), files.len());
                     files.push(file);
                 }
             }
         }
     }
     Ok(Collected { files, warnings })
+}
+
+/// `name` in lower case, borrowed when it has no upper case letter.
+fn folded(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// The warning for `ignored`, whose name is `used`'s (or differs from it
+/// only by case).
+fn clash(used: &SourceFile, ignored: &SourceFile) -> String {
+    let named = if used.name == ignored.name {
+        format!("two files are named `{}`", used.name)
+    } else {
+        format!(
+            "two files are named `{}` and `{}`, which differ only by case (one file on a \
+             case-insensitive file system)",
+            used.name, ignored.name
+        )
+    };
+    format!(
+        "{named}: `{}` is used and `{}` is ignored (the first asset folder, or the first name, wins)",
+        used.path.display(),
+        ignored.path.display()
+    )
 }
 
 /// How many files one task reads the metadata of.
@@ -413,11 +439,13 @@ mod tests {
     fn walks_each_folder_in_name_order() {
         // `a` < `a-c.css` < `a.css`, and a folder's files come where the
         // folder does, as a walk sorting each folder by file name gives.
-        let dir = tree(&["a.css", "a-c.css", "a/b.css", "a/a/z.css", "b.css", "B.css"]);
+        // Upper case sorts first (`C` < `a`); `B.css` differs from `b.css`
+        // only by case, a clash: the first, by that order, is used.
+        let dir = tree(&["a.css", "a-c.css", "a/b.css", "a/a/z.css", "b.css", "B.css", "C.css"]);
         let ignore = ignore_set(&[], true).unwrap();
         assert_eq!(
             names(dir.path(), &ignore),
-            ["B.css", "a/a/z.css", "a/b.css", "a-c.css", "a.css", "b.css"]
+            ["B.css", "C.css", "a/a/z.css", "a/b.css", "a-c.css", "a.css"]
         );
     }
 

@@ -187,6 +187,22 @@ pub enum Error {
         problem: &'static str,
     },
 
+    /// An asset has the name of another's precompressed sibling.
+    #[error(
+        "`{}` is collected as `{sibling}`, the name of the precompressed sibling of `{base}`: one \
+         would be written onto the other. Rename the file, exclude it with `.ignore(..)`, or turn \
+         precompression off",
+        .path.display()
+    )]
+    SiblingClash {
+        /// The asset's source file.
+        path: PathBuf,
+        /// Its name, a sibling's.
+        sibling: String,
+        /// The name the sibling is of.
+        base: String,
+    },
+
     /// A symbolic link in an asset folder leads outside the package.
     #[error(
         "`{}` is a symbolic link to `{}`, outside `{}` (the package's folder, or its \

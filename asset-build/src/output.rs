@@ -270,6 +270,10 @@ pub(crate) fn write_tree(
         .filter(|&(at, _, _)| !seen[at])
         .map(|(_, name, _)| String::from_utf8_lossy(name).into_owned())
         .collect();
+    // On a case-insensitive file system a name gone may be the file just
+    // written under a name differing only by case (`Note.txt` renamed
+    // `note.txt`): that one stays.
+    let gone = not_written_as_other_names(dir, gone, batches);
     stats.removed = if recorded {
         remove_previous(dir, gone.iter())?
     } else {
@@ -501,6 +505,44 @@ fn create_parents<'a>(
     Ok(parents)
 }
 
+/// The names of `gone` but those whose file is one of `batches` written
+/// under a name that differs only by case: the same file (device and
+/// inode), as a case-insensitive file system makes it.
+fn not_written_as_other_names(dir: &Path, gone: Vec<String>, batches: &[&[OutFile<'_>]]) -> Vec<String> {
+    if gone.is_empty() {
+        return gone;
+    }
+    let by_folded: std::collections::HashMap<String, &str> = batches
+        .iter()
+        .flat_map(|b| b.iter())
+        .map(|f| (f.name.to_lowercase(), f.name))
+        .collect();
+    gone.into_iter()
+        .filter(|name| match by_folded.get(&name.to_lowercase()) {
+            Some(other) if other != name => !same_file(&dir.join(name), &dir.join(other)),
+            _ => true,
+        })
+        .collect()
+}
+
+/// Whether two paths name one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows' file systems are case-insensitive: the paths name one
+        // file when both exist.
+        a.exists() && b.exists()
+    }
+}
+
 /// Removes the named files of the previous build, and folders left empty;
 /// returns how many there were.
 pub(crate) fn remove_previous<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<usize> {
@@ -545,4 +587,36 @@ fn remove_unlisted(dir: &Path, wanted: &FxHashSet<&str>) -> Result<usize> {
         let _ = std::fs::remove_dir(folder);
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A case-insensitive file system makes `Note.txt` and `note.txt` one
+    /// file; two links to one file stand for that here. The name gone is
+    /// kept when it is the file written, removed when it is another file.
+    #[cfg(unix)]
+    #[test]
+    fn a_name_gone_that_is_the_file_written_under_another_case_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("note.txt"), "new").unwrap();
+        let file = OutFile {
+            name: "note.txt",
+            content: Content::Bytes(b"new"),
+            md5: [0; 16],
+        };
+        let batches: [&[OutFile<'_>]; 1] = [std::slice::from_ref(&file)];
+        let gone = || vec!["Note.txt".to_owned(), "old.txt".to_owned()];
+
+        std::fs::hard_link(dir.path().join("note.txt"), dir.path().join("Note.txt")).unwrap();
+        assert_eq!(not_written_as_other_names(dir.path(), gone(), &batches), ["old.txt"]);
+
+        std::fs::remove_file(dir.path().join("Note.txt")).unwrap();
+        std::fs::write(dir.path().join("Note.txt"), "old").unwrap();
+        assert_eq!(
+            not_written_as_other_names(dir.path(), gone(), &batches),
+            ["Note.txt", "old.txt"]
+        );
+    }
 }

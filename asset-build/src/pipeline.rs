@@ -577,6 +577,25 @@ fn render_needed(
     rewrite::render_needed(assets, &needed, options)
 }
 
+/// Refuses precompressed siblings whose name an asset has (`data.json.gz`
+/// beside a compressible `data.json`): one would be written onto the other.
+fn check_siblings<'a>(assets: &[Asset], mut siblings: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut outputs: std::collections::HashMap<&str, &Asset> = std::collections::HashMap::new();
+    for asset in assets {
+        outputs.insert(asset.name(), asset);
+        outputs.insert(&asset.hashed_name, asset);
+    }
+    let Some((sibling, asset)) = siblings.find_map(|name| outputs.get(name).map(|asset| (name, *asset))) else {
+        return Ok(());
+    };
+    let base = asset_contract::Encoding::of_sibling(sibling).map_or(sibling, |(base, _)| base);
+    Err(Error::SiblingClash {
+        path: asset.source.path.clone(),
+        sibling: sibling.to_owned(),
+        base: base.to_owned(),
+    })
+}
+
 /// Writes the output folder: originals, then hashed copies (which may link
 /// to them), then precompressed siblings, then the manifest.
 fn write(
@@ -612,6 +631,7 @@ fn write(
         })
         .collect();
     let sibling_files = compressed.siblings(assets, variants, written);
+    check_siblings(assets, sibling_files.iter().map(|(name, _, _)| name.as_str()))?;
     let siblings: Vec<OutFile<'_>> = sibling_files
         .iter()
         .map(|(name, path, md5)| OutFile {

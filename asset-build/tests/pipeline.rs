@@ -119,6 +119,43 @@ fn first_source_wins_and_the_clash_is_reported() {
     );
 }
 
+/// Names that differ only by case are one file on a case-insensitive file
+/// system: a clash, warned as any other, and only the first is written.
+#[test]
+fn names_that_differ_only_by_case_are_a_clash() {
+    let project = Project::new(&[("assets/Note.txt", "upper"), ("assets/note.txt", "lower")]);
+    let output = project.build().unwrap();
+    let warning = output.warnings.join("\n");
+    assert!(warning.contains("differ only by case"), "{warning}");
+    assert!(
+        warning.contains("assets/Note.txt") && warning.contains("assets/note.txt"),
+        "{warning}"
+    );
+    let manifest = project.manifest();
+    assert!(
+        manifest.contains_key("Note.txt") && !manifest.contains_key("note.txt"),
+        "{manifest:?}"
+    );
+    assert!(!project.output().join("note.txt").exists());
+}
+
+/// An asset named as another's precompressed sibling would be written onto
+/// it: an error naming both.
+#[test]
+fn an_asset_named_as_a_precompressed_sibling_is_an_error() {
+    let data = format!("[{}]", "{\"key\": \"value\"},".repeat(200).trim_end_matches(','));
+    let project = Project::new(&[("assets/data.json", data.as_str()), ("assets/data.json.gz", "shipped")]);
+    let err = project.config().precompress(true).build().unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::SiblingClash { .. }), "{message}");
+    assert!(
+        message.contains("assets/data.json.gz") && message.contains("sibling of `data.json`"),
+        "{message}"
+    );
+    // Without precompression there is nothing to clash with.
+    project.build().unwrap();
+}
+
 #[test]
 fn prefixes_and_ignores() {
     let project = Project::new(&[
