@@ -5,13 +5,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// A first deploy makes a request per file, and each request allocates
-/// dozens of small values; glibc's allocator spent a sixth of the client's
-/// CPU on them.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Upload content-hashed static assets, manifest last: only what changed,
 /// one request when nothing did.
 ///
