@@ -49,8 +49,8 @@ fn syncs_the_example_app_to_a_folder_then_does_nothing() {
     );
     assert_eq!(
         summary["uploaded"],
-        files + 1,
-        "every file and the manifest's history copy"
+        files + 2,
+        "every file and the manifest's two history copies"
     );
     assert!(dir.path().join("deploy/staticfiles.json").is_file());
 
