@@ -216,7 +216,9 @@ fn walk(source: &Source, folder: u32, ignore: &Ignore, links: Links) -> Result<V
                     .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
                 Error::io("list", path, source)
             })?;
-            if entry.path_is_symlink() {
+            // The folder itself is the one the configuration names (a
+            // dependency's is checked where its metadata is read): told.
+            if entry.depth() > 0 && entry.path_is_symlink() {
                 boundary.check(entry.path())?;
             }
             if !entry.file_type().is_file() {
@@ -546,6 +548,19 @@ mod tests {
         assert!(message.contains("follow_links_outside(true)"), "{message}");
         let anywhere = collect(&[source], &ignore, Links::Anywhere).unwrap();
         assert!(anywhere.files.iter().any(|f| f.name == "keys/id_rsa"));
+
+        // A folder the configuration names is followed wherever it is,
+        // itself a link or not: the user told.
+        std::fs::remove_file(assets.join("keys")).unwrap();
+        let named = package.path().join("named");
+        std::os::unix::fs::symlink(elsewhere.path(), &named).unwrap();
+        let source = Source {
+            dir: named,
+            prefix: String::new(),
+            package: package.path().to_owned(),
+        };
+        let told = collect(&[source], &ignore, Links::StayInside).unwrap();
+        assert_eq!(told.files.len(), 1);
     }
 
     #[cfg(unix)]

@@ -300,7 +300,8 @@ impl Config {
     /// default: a link to a folder outside the package (or its workspace),
     /// such as `assets/keys -> ~/.ssh`, is an error naming the link and its
     /// target, so nothing from elsewhere is published without being asked
-    /// for. Links that stay inside are followed either way.
+    /// for. Links that stay inside are followed either way, and so is a
+    /// folder this configuration names, wherever it leads.
     pub fn follow_links_outside(&mut self, on: bool) -> &mut Self {
         self.follow_links_outside = on;
         self
