@@ -243,7 +243,7 @@ impl VariantCache {
                 None => Some(None),
                 // A damaged zstd file is as if zstd had not been tried:
                 // compressed again, while Brotli's and gzip's are used.
-                Some(_) => self.get_zstd(md5).hit().and_then(|found| found.zst),
+                Some(_) => self.get_zstd(md5),
             };
         }
         if self.shared {
@@ -255,25 +255,18 @@ impl VariantCache {
         Lookup::Hit(variants)
     }
 
-    /// The zstd answer for content `md5` (in a [`Lookup::Hit`]'s `zst`), if
-    /// its record is there and names a file that is as it says.
-    fn get_zstd(&self, md5: &Md5Digest) -> Lookup {
-        let Some(text) = std::fs::read_to_string(self.zstd_record_path(md5)).ok() else {
-            return Lookup::Missing;
+    /// The zstd answer for content `md5`, if its record is there and names
+    /// a file that is as it says.
+    fn get_zstd(&self, md5: &Md5Digest) -> Option<Option<Variant>> {
+        let text = std::fs::read_to_string(self.zstd_record_path(md5)).ok()?;
+        let variant = match parse_record(&text, &[Encoding::Zstd])?.as_slice() {
+            [] => None,
+            [(_, variant)] => Some(*variant),
+            _ => return None,
         };
-        let variant = match parse_record(&text, &[Encoding::Zstd]).as_deref() {
-            Some([]) => None,
-            Some([(_, variant)]) => Some(*variant),
-            _ => return Lookup::Missing,
-        };
-        let check = variant.map_or(FileCheck::Good, |v| self.check_file(md5, Encoding::Zstd, &v));
-        match check {
-            FileCheck::Good => Lookup::Hit(Variants {
-                zst: Some(variant),
-                ..Variants::default()
-            }),
-            FileCheck::Missing => Lookup::Missing,
-            FileCheck::Damaged => Lookup::Damaged,
+        match variant {
+            Some(v) if self.check_file(md5, Encoding::Zstd, &v) != FileCheck::Good => None,
+            _ => Some(variant),
         }
     }
 

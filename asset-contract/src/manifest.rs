@@ -239,7 +239,6 @@ fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// A relative, `/`-separated name that cannot climb out of its folder.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,21 +68,21 @@ impl KeyFormat {
     /// `keys` in this format.
     pub fn encode(self, keys: &[String]) -> Vec<u8> {
         match self {
-            KeyFormat::Lines => keys
-                .iter()
-                .flat_map(|key| [key.as_bytes(), b"\n"])
-                .flatten()
-                .copied()
-                .collect(),
-            KeyFormat::Nul => keys
-                .iter()
-                .flat_map(|key| [key.as_bytes(), b"\0"])
-                .flatten()
-                .copied()
-                .collect(),
+            KeyFormat::Lines => terminated(keys, b'\n'),
+            KeyFormat::Nul => terminated(keys, b'\0'),
             KeyFormat::Json => serde_json::to_vec(keys).expect("strings serialize"),
         }
     }
+}
+
+/// Each key followed by `end`.
+fn terminated(keys: &[String], end: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(keys.iter().map(|key| key.len() + 1).sum());
+    for key in keys {
+        out.extend_from_slice(key.as_bytes());
+        out.push(end);
+    }
+    out
 }
 
 /// Runs `command` with `keys` on its standard input, in `format`; `Err`

@@ -107,10 +107,11 @@ pub(crate) async fn plan<S: ObjectStore>(
         let Some(name) = object.key.strip_prefix(prefix) else {
             continue;
         };
-        match ledger.fate(name, object, cutoff) {
+        let base = ledger.base(name);
+        match ledger.fate(name, base, object, cutoff) {
             Fate::Needed | Fate::History => {}
             Fate::Young => {
-                young.insert(ledger.base(name));
+                young.insert(base);
             }
             Fate::Doomed => pruning.doomed.push(object.key.clone()),
             Fate::NotOurs => pruning.not_ours += 1,
@@ -167,9 +168,9 @@ impl<'a> Ledger<'a> {
             .unwrap_or(name)
     }
 
-    /// What happens to the object named `name` under the prefix.
-    fn fate(&self, name: &str, object: &Listed, cutoff: Option<SystemTime>) -> Fate {
-        let base = self.base(name);
+    /// What happens to the object named `name` under the prefix, whose
+    /// [`base`](Self::base) is `base`.
+    fn fate(&self, name: &str, base: &str, object: &Listed, cutoff: Option<SystemTime>) -> Fate {
         if self.kept.contains(base) {
             return Fate::Needed;
         }

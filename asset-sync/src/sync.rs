@@ -437,9 +437,7 @@ impl<S: ObjectStore> Publish<'_, S> {
         self.progress.uploaded(&key, manifest.len() as u64);
         Ok(())
     }
-}
 
-impl<S: ObjectStore> Publish<'_, S> {
     /// After a manifest write whose condition failed: whether the store
     /// holds this release's manifest all the same. It does when an earlier
     /// attempt of the same write succeeded but its answer was lost (the
