@@ -24,6 +24,11 @@ pub(crate) fn rerun_if_changed(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Rebuild when the environment variable `var` changes.
+pub(crate) fn rerun_if_env_changed(var: &str) {
+    println!("cargo::rerun-if-env-changed={var}");
+}
+
 /// A warning cargo shows after the build script runs.
 pub(crate) fn warning(message: &str) {
     println!("cargo::warning={}", one_line(message));

@@ -48,7 +48,8 @@
 //! at most), replaces their outputs, writes their records into the
 //! table's overlay (the table itself, and the code rustc compiled for it,
 //! stay as they were) and changes their entries in the manifest in place
-//! ([`Output::patched`]). Its cost is
+//! ([`Output::rebuild`] is [`Rebuild::Patched`]; when the stages run, it
+//! says why). Its cost is
 //! listing the asset folders, whatever their size. Any other change (a
 //! file added, removed or renamed) runs the stages. Without precompression
 //! and `embed` only (the default in debug builds).
@@ -94,6 +95,7 @@ mod overlay;
 mod patch;
 mod pipeline;
 mod prehashed;
+mod rebuild;
 mod references;
 mod rewrite;
 mod variant_cache;
@@ -104,6 +106,7 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use output::WriteStats;
 pub use pipeline::Output;
+pub use rebuild::{Artifact, Reason, Rebuild, Unpatchable};
 pub use references::Rules;
 
 /// Builds the assets of one folder (relative to the package) with every

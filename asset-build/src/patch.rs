@@ -31,13 +31,16 @@
 //!    `staticfiles.json` (and its `hash`) in place, and saves the new
 //!    stamps and references.
 //!
-//! Anything else goes through the stages: a name added, removed or
+//! Planning a patch ([`plan`]) reads and writes nothing but what it must
+//! read to decide; applying it writes at the edge. Anything else goes
+//! through the stages, and the [`Reason`] says why: a name added, removed or
 //! renamed; a reference cycle, or a reference the last build did not know
 //! of to another file being named; precompression, `embed`, Vite entries,
 //! import-map pins, warnings other than name clashes (which the listing
 //! finds again); an overlay of more than [`MAX_PATCHED`] records; a table,
 //! overlay, manifest, Rust file or output folder not as the state records
-//! them (written since, or by a build that was killed).
+//! them (written since, or by a build that was killed). A build whose
+//! results cannot be patched leaves a state that says only why.
 //!
 //! A patch leaves the build cache as it was: the next full build finds
 //! the edited files' stamps changed and so hashes them again, and does
@@ -61,12 +64,13 @@ use crate::fs;
 use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
+use crate::rebuild::{Artifact, Reason, Unpatchable};
 use crate::references::{self, FileKind, Resolution};
 use crate::rewrite::{RewriteOptions, Rewrites};
 
 const STATE_FILE: &str = "asset-build-patch.bin";
 const MAGIC: &[u8; 8] = b"ASTPATCH";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// More changed files than this go through the stages.
 pub(crate) const MAX_CHANGED: usize = 64;
 /// Once the overlay holds this many records, the stages write the table
@@ -82,6 +86,8 @@ const UNKNOWN: (u64, u64) = (u64::MAX, u64::MAX);
 /// documentation](self).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct State {
+    /// The configuration's digest.
+    config: Md5Digest,
     /// The configuration and the collected names, in order ([`setup`]).
     setup: Md5Digest,
     /// Per collected file, in collection order: its record in the table,
@@ -110,9 +116,19 @@ pub(crate) struct State {
     /// Whether a patch may have written the output folder since the stages
     /// last ran.
     patched: bool,
-    /// Whether a patch may start from it: not once a build started running
-    /// the stages.
-    usable: bool,
+    /// Whether a patch may start from it.
+    usable: Usable,
+}
+
+/// Whether a patch may start from a [`State`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Usable {
+    Yes,
+    /// A build started running the stages: what they write makes the
+    /// state wrong.
+    Unfinished,
+    /// The build that ran the stages left results a patch cannot update.
+    No(Unpatchable),
 }
 
 /// Digest of what the names and the references depend on: the
@@ -139,11 +155,60 @@ impl State {
         State::path(out_dir).is_file()
     }
 
-    /// Reads what [`save`](Self::save) wrote: the other fields (postcard),
+    /// Reads what [`save`](Self::save) wrote.
+    fn load(out_dir: &Path) -> Result<State, Reason> {
+        match std::fs::read(State::path(out_dir)) {
+            Ok(bytes) => State::decode(&bytes).ok_or(Reason::RecordUnreadable),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Reason::FirstBuild),
+            Err(e) => Err(Reason::Failed(e.to_string())),
+        }
+    }
+
+    /// Whether a patch may start from this state: the same configuration
+    /// and names, and the files it wrote as it left them.
+    fn check(&self, inputs: &Inputs<'_>) -> Result<(), Reason> {
+        match self.usable {
+            Usable::Yes => {}
+            Usable::Unfinished => return Err(Reason::LastBuildUnfinished),
+            Usable::No(why) => return Err(Reason::Unpatchable(why)),
+        }
+        if self.config != inputs.config {
+            return Err(Reason::ConfigChanged);
+        }
+        if self.setup != inputs.setup || self.files.len() != inputs.files.len() {
+            return Err(Reason::NamesChanged);
+        }
+        let artifacts = [
+            (inputs.table, self.table, Artifact::Table),
+            (inputs.overlay, self.overlay, Artifact::Overlay),
+            (inputs.manifest, self.manifest, Artifact::Manifest),
+            (inputs.rust, self.rust, Artifact::RustFile),
+        ];
+        if let Some((_, _, artifact)) = artifacts
+            .iter()
+            .find(|(path, stamp, _)| fs::stamp(path) != Some(*stamp))
+        {
+            return Err(Reason::Changed(*artifact));
+        }
+        // The output folder as the last build left it (no output removed
+        // or replaced since, which the stages would write again).
+        if !output::trusted(inputs.output_dir, &self.output_tree) {
+            return Err(Reason::Changed(Artifact::OutputFolder));
+        }
+        Ok(())
+    }
+
+    /// How many files the output folder holds: the manifest, and each
+    /// record's original and hashed copy (one file when prehashed).
+    fn outputs(&self) -> usize {
+        let prehashed = self.flags.iter().filter(|&&f| f & PREHASHED != 0).count();
+        1 + 2 * self.flags.len() - prehashed
+    }
+
+    /// Decodes what [`save`](Self::save) wrote: the other fields (postcard),
     /// then the files and the references as fixed-size little-endian
     /// records, which read back without decoding each number.
-    fn load(out_dir: &Path) -> Option<State> {
-        let bytes = std::fs::read(State::path(out_dir)).ok()?;
+    fn decode(bytes: &[u8]) -> Option<State> {
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())?
             .strip_prefix(VERSION.to_le_bytes().as_slice())?;
@@ -185,8 +250,8 @@ impl State {
     /// until the build is done ([`record`] or [`State::remove`]). A build
     /// that fails keeps what the next must know of the patches before.
     pub(crate) fn take(out_dir: &Path) -> Option<State> {
-        let mut state = State::load(out_dir)?;
-        state.usable = false;
+        let mut state = State::load(out_dir).ok()?;
+        state.usable = Usable::Unfinished;
         if !state.patched || state.save(out_dir).is_err() {
             State::remove(out_dir);
         }
@@ -222,6 +287,9 @@ impl State {
 
 /// What a build that ran the stages wrote, for [`record`].
 pub(crate) struct Recorded<'a> {
+    /// Whether a patch can update these results.
+    pub(crate) patchable: Result<(), Unpatchable>,
+    pub(crate) config: Md5Digest,
     pub(crate) setup: Md5Digest,
     /// In collection order.
     pub(crate) assets: &'a [Asset],
@@ -244,8 +312,27 @@ pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
     }
 }
 
-/// The state of a build that ran the stages.
+/// The state of a build that ran the stages: only why it cannot be
+/// patched, if it cannot.
 fn state_of(recorded: &Recorded<'_>) -> Option<State> {
+    if let Err(why) = recorded.patchable {
+        return Some(State {
+            config: recorded.config,
+            setup: recorded.setup,
+            files: Vec::new(),
+            flags: Vec::new(),
+            edges: Vec::new(),
+            table: UNKNOWN,
+            overlay: UNKNOWN,
+            manifest: UNKNOWN,
+            rust: UNKNOWN,
+            output_tree: Written::default(),
+            manifest_hash: String::new(),
+            created: Vec::new(),
+            patched: false,
+            usable: Usable::No(why),
+        });
+    }
     let assets = recorded.assets;
     let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();
     sorted.sort_unstable_by(|&a, &b| assets[a as usize].name().cmp(assets[b as usize].name()));
@@ -282,6 +369,7 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
         fs::stamp(recorded.rust)?,
     );
     Some(State {
+        config: recorded.config,
         setup: recorded.setup,
         files,
         flags,
@@ -294,7 +382,7 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
         manifest_hash: recorded.manifest_hash.to_owned(),
         created: Vec::new(),
         patched: false,
-        usable: true,
+        usable: Usable::Yes,
     })
 }
 
@@ -323,7 +411,8 @@ fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
 pub(crate) struct Inputs<'a> {
     pub(crate) out_dir: &'a Path,
     pub(crate) output_dir: &'a Path,
-    /// [`setup`] of this build.
+    /// The configuration's digest, and [`setup`] of this build.
+    pub(crate) config: Md5Digest,
     pub(crate) setup: Md5Digest,
     /// As collected, in collection order.
     pub(crate) files: &'a [SourceFile],
@@ -365,29 +454,142 @@ struct Change<'a> {
     targets: Vec<u32>,
 }
 
+/// What a patch found to do.
+#[derive(Debug)]
+pub(crate) enum Patch {
+    /// Nothing changed since the last build, whichever path wrote it.
+    Unchanged(Patched),
+    /// The last build's results, patched.
+    Patched(Patched),
+}
+
+/// What [`plan`] decided, before anything is written.
+enum Plan<'a> {
+    /// Nothing changed: nothing to write.
+    Unchanged(State),
+    /// Files touched, not changed: only their stamps are new.
+    Restamp(State, Vec<usize>),
+    /// Files to write, then the overlay and the manifest that name them.
+    Write(Box<Writes<'a>>),
+}
+
+/// A patch's writes, all computed.
+struct Writes<'a> {
+    state: State,
+    /// The changed files, by position among the collected ones.
+    changed: Vec<usize>,
+    /// Each file the patch names, each after those it refers to.
+    changes: Vec<Change<'a>>,
+    /// Per change: the hashed name it had, and whether it keeps it with the
+    /// same original.
+    before: Vec<(String, bool)>,
+    overlay: Vec<u8>,
+    manifest: Vec<u8>,
+    manifest_hash: String,
+}
+
 /// Patches the last build's results, if this build can be a patch (see
-/// the [module documentation](self)); `None` when the stages must run. An
-/// error of any kind is `None` too: the stages then meet it again and
+/// the [module documentation](self)); else the reason the stages must run.
+/// An error while patching is a reason too: the stages meet it again and
 /// report it as they do.
-pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
-    let mut state = State::load(inputs.out_dir)?;
-    if !state.usable
-        || state.setup != inputs.setup
-        || state.files.len() != inputs.files.len()
-        || fs::stamp(inputs.table) != Some(state.table)
-        || fs::stamp(inputs.overlay) != Some(state.overlay)
-        || fs::stamp(inputs.manifest) != Some(state.manifest)
-        || fs::stamp(inputs.rust) != Some(state.rust)
-        // The output folder as the last build left it (no output removed
-        // or replaced since, which the stages would write again).
-        || !output::trusted(inputs.output_dir, &state.output_tree)
-    {
-        return None;
+pub(crate) fn patch(inputs: &Inputs<'_>) -> Result<Patch, Reason> {
+    match plan(inputs)? {
+        Plan::Unchanged(state) => Ok(Patch::Unchanged(Patched {
+            assets: inputs.files.len(),
+            hashed: 0,
+            rewritten: 0,
+            write: WriteStats {
+                unchanged: state.outputs(),
+                ..WriteStats::default()
+            },
+            manifest_hash: state.manifest_hash,
+        })),
+        Plan::Restamp(state, changed) => {
+            let patched = Patched {
+                assets: inputs.files.len(),
+                hashed: changed.len(),
+                rewritten: 0,
+                write: WriteStats {
+                    unchanged: state.outputs(),
+                    ..WriteStats::default()
+                },
+                manifest_hash: state.manifest_hash.clone(),
+            };
+            save_stamps(state, &changed, inputs)?;
+            Ok(Patch::Patched(patched))
+        }
+        Plan::Write(writes) => apply(*writes, inputs).map(Patch::Patched),
     }
+}
+
+/// Decides what a patch writes, reading the last build's state, the files
+/// that changed and the table's records, and writing nothing.
+fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
+    let state = State::load(inputs.out_dir)?;
+    state.check(inputs)?;
+    let changed = changed(&state, inputs.files)?;
+    if changed.is_empty() {
+        return Ok(Plan::Unchanged(state));
+    }
+    let edited: Vec<u32> = changed.iter().map(|&i| state.files[i].0).collect();
+    if let Some(&i) = changed.iter().find(|&&i| {
+        let record = state.files[i].0;
+        state.flags.get(record as usize).is_none_or(|f| f & PREHASHED != 0)
+    }) {
+        let name = inputs.files[i].name.clone();
+        return Err(Reason::PrehashedChanged { name });
+    }
+    let order = affected(&state.edges, &edited).map_err(|cycle| match cycle {
+        Some(record) => Reason::NewReference {
+            name: name_at(&state, inputs.files, record),
+        },
+        None => Reason::TooManyChanged,
+    })?;
+    let edited: FxHashSet<u32> = edited.into_iter().collect();
+    // The table is read record by record: a patch needs a few of them.
+    let table = TableBytes::open(inputs.table).map_err(|_| Reason::Changed(Artifact::Table))?;
+    let overlay = std::fs::read(inputs.overlay).map_err(|_| Reason::Changed(Artifact::Overlay))?;
+    let view = TableView::new(table, &overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
+    if view.len() as usize != state.flags.len() {
+        return Err(Reason::Changed(Artifact::Table));
+    }
+    let changes = name_all(&state, order, &edited, &view, inputs)?;
+    let before: Vec<(String, bool)> = changes
+        .iter()
+        .map(|c| {
+            let hashed = view.hashed(c.record);
+            let same = hashed == c.hashed && view.original_md5(c.record) == hash::hex(&c.original.md5);
+            (hashed, same)
+        })
+        .collect();
+    if before.iter().all(|(_, same)| *same) {
+        return Ok(Plan::Restamp(state, changed));
+    }
+    let overlay = overlay_of(&view, &changes, inputs.options.static_url)?;
+    let mut manifest = std::fs::read(inputs.manifest).map_err(|_| Reason::Changed(Artifact::Manifest))?;
+    let renamed: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c.file.name.as_str(), c.hashed.as_str()))
+        .collect();
+    let manifest_hash = Manifest::patch_json(&mut manifest, &renamed).ok_or(Reason::Changed(Artifact::Manifest))?;
+    Ok(Plan::Write(Box::new(Writes {
+        state,
+        changed,
+        changes,
+        before,
+        overlay,
+        manifest,
+        manifest_hash,
+    })))
+}
+
+/// The collected files whose size or modification time is not the one
+/// the state records, by position ([`MAX_CHANGED`] at most).
+fn changed(state: &State, files: &[SourceFile]) -> Result<Vec<usize>, Reason> {
     let changed: Vec<usize> = state
         .files
         .iter()
-        .zip(inputs.files)
+        .zip(files)
         .enumerate()
         .filter(|(_, (stamp, file))| {
             let (_, size, mtime) = **stamp;
@@ -396,27 +598,27 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .map(|(i, _)| i)
         .take(MAX_CHANGED + 1)
         .collect();
-    if changed.is_empty() || changed.len() > MAX_CHANGED {
-        return None;
+    if changed.len() > MAX_CHANGED {
+        return Err(Reason::TooManyChanged);
     }
-    let edited: Vec<u32> = changed.iter().map(|&i| state.files[i].0).collect();
-    if edited
-        .iter()
-        .any(|&r| state.flags.get(r as usize).is_none_or(|f| f & PREHASHED != 0))
-    {
-        return None;
-    }
-    let order = affected(&state.edges, &edited)?;
-    let edited: FxHashSet<u32> = edited.into_iter().collect();
-    // The table is read record by record: a patch needs a few of them.
-    let (table, overlay) = (
-        TableBytes::open(inputs.table).ok()?,
-        std::fs::read(inputs.overlay).ok()?,
-    );
-    let view = TableView::new(table, &overlay)?;
-    if view.len() as usize != state.flags.len() {
-        return None;
-    }
+    Ok(changed)
+}
+
+/// The logical name of a record, as collected.
+fn name_at(state: &State, files: &[SourceFile], record: u32) -> String {
+    let position = state.files.iter().position(|&(r, _, _)| r == record);
+    position.map_or_else(String::new, |i| files[i].name.clone())
+}
+
+/// Names each file in `order` (hashes it, and rewrites it if it is CSS/JS),
+/// each against the names of those before it.
+fn name_all<'a>(
+    state: &State,
+    order: Vec<u32>,
+    edited: &FxHashSet<u32>,
+    view: &TableView<'_>,
+    inputs: &Inputs<'a>,
+) -> Result<Vec<Change<'a>>, Reason> {
     // Where each file to name is among the collected ones.
     let affected: FxHashSet<u32> = order.iter().copied().collect();
     let position: FxHashMap<u32, usize> = state
@@ -427,44 +629,26 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .map(|(i, (record, _, _))| (*record, i))
         .collect();
     let mut names = Names {
-        table: &view,
+        table: view,
         affected: &affected,
         named: FxHashMap::default(),
     };
     let mut changes: Vec<Change<'_>> = Vec::with_capacity(order.len());
     for record in order {
-        let file = &inputs.files[*position.get(&record)?];
+        let position = *position.get(&record).ok_or(Reason::RecordUnreadable)?;
+        let file = &inputs.files[position];
         let change = name(file, record, edited.contains(&record), &names, inputs)?;
         names.named.insert(record, change.hashed.clone());
         changes.push(change);
     }
+    Ok(changes)
+}
 
-    // The table's records and the manifest's entries, changed in memory.
-    let before: Vec<(String, bool)> = changes
-        .iter()
-        .map(|c| {
-            let hashed = view.hashed(c.record);
-            let same = hashed == c.hashed && view.original_md5(c.record) == hash::hex(&c.original.md5);
-            (hashed, same)
-        })
-        .collect();
-    if before.iter().all(|(_, same)| *same) {
-        // Touched, not changed: only the stamps are new.
-        let state_hash = state.manifest_hash.clone();
-        return save_stamps(state, &changed, inputs).then(|| Patched {
-            assets: inputs.files.len(),
-            hashed: changed.len(),
-            rewritten: 0,
-            write: WriteStats {
-                unchanged: 2 * changes.len() + 1,
-                ..WriteStats::default()
-            },
-            manifest_hash: state_hash,
-        });
-    }
-    // The overlay: the records patched before, and these.
+/// The overlay's bytes: the records patched before, and those of
+/// `changes`.
+fn overlay_of(view: &TableView<'_>, changes: &[Change<'_>], static_url: &str) -> Result<Vec<u8>, Reason> {
     let mut records: BTreeMap<u32, OverlayRecord> = view.patched().iter().map(|&i| (i, view.record(i))).collect();
-    for change in &changes {
+    for change in changes {
         let mut record = view.record(change.record);
         record.hashed.clone_from(&change.hashed);
         record.integrity.clone_from(&change.served.integrity);
@@ -473,59 +657,42 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         records.insert(change.record, record);
     }
     if records.len() > MAX_PATCHED {
-        return None;
+        return Err(Reason::OverlayFull);
     }
     let records: Vec<OverlayRecord> = records.into_values().collect();
-    let overlay = overlay_bytes(&records, inputs.options.static_url);
-    let mut manifest = std::fs::read(inputs.manifest).ok()?;
-    let renamed: Vec<(&str, &str)> = changes
-        .iter()
-        .map(|c| (c.file.name.as_str(), c.hashed.as_str()))
-        .collect();
-    let manifest_hash = Manifest::patch_json(&mut manifest, &renamed)?;
+    Ok(overlay_bytes(&records, static_url))
+}
 
+/// Writes what [`plan`] decided: the files first, then the overlay and the
+/// manifest that name them, then the state; the files they no longer name
+/// last.
+fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
+    let Writes {
+        mut state,
+        changed,
+        changes,
+        before,
+        overlay,
+        manifest,
+        manifest_hash,
+    } = writes;
+    let failed = |e: &dyn std::fmt::Display| Reason::Failed(e.to_string());
     // From here on the output folder changes: a build that runs the stages
     // must not trust it, even if this one is killed.
     if !state.patched {
         state.patched = true;
-        state.save(inputs.out_dir).ok()?;
+        state.save(inputs.out_dir).map_err(|e| failed(&e))?;
     }
-    // The files first, then the overlay and the manifest that name them,
-    // then the files they no longer name.
     let mut write = WriteStats::default();
     for (change, (_, same)) in changes.iter().zip(&before) {
         if *same {
             write.unchanged += 2;
             continue;
         }
-        let name = change.file.name.as_str();
-        let original = OutFile {
-            name,
-            content: Content::Copy(&change.file.path),
-            md5: change.original.md5,
-        };
-        let hashed = OutFile {
-            name: &change.hashed,
-            content: match &change.rewritten {
-                Some(bytes) => Content::Bytes(bytes),
-                None => Content::Link(name),
-            },
-            md5: change.served.md5,
-        };
-        // The files that refer to an edited one: their sources did not
-        // change, only their hashed copies.
-        let files = if change.edited {
-            &[original, hashed][..]
-        } else {
-            &[hashed][..]
-        };
-        for file in files {
-            output::replace(inputs.output_dir, file, inputs.hard_links).ok()?;
-        }
-        write.written += files.len();
+        write.written += write_change(change, inputs).map_err(|e| failed(&e))?;
     }
-    fs::write_if_changed(inputs.overlay, &overlay).ok()?;
-    if fs::write_if_changed(inputs.manifest, &manifest).ok()? {
+    fs::write_if_changed(inputs.overlay, &overlay).map_err(|e| failed(&e))?;
+    if fs::write_if_changed(inputs.manifest, &manifest).map_err(|e| failed(&e))? {
         write.written += 1;
     } else {
         write.unchanged += 1;
@@ -536,7 +703,8 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
         .filter(|(c, (hashed, _))| *hashed != c.hashed)
         .map(|(c, (hashed, _))| (hashed, &c.hashed))
         .collect();
-    write.removed = output::remove_previous(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).ok()?;
+    write.removed =
+        output::remove_previous(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).map_err(|e| failed(&e))?;
 
     for change in changes
         .iter()
@@ -550,15 +718,13 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     let touched = replaced.iter().map(|(old, _)| old.as_str());
     let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
     output::restamp(&mut state.output_tree, touched);
-    state.overlay = fs::stamp(inputs.overlay)?;
-    state.manifest = fs::stamp(inputs.manifest)?;
+    state.overlay = fs::stamp(inputs.overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
+    state.manifest = fs::stamp(inputs.manifest).ok_or(Reason::Changed(Artifact::Manifest))?;
     state.manifest_hash.clone_from(&manifest_hash);
     // Saved last: a patch killed before leaves an overlay or manifest whose
     // stamp the state does not know, and the next build runs the stages.
-    if !save_stamps(state, &changed, inputs) {
-        return None;
-    }
-    Some(Patched {
+    save_stamps(state, &changed, inputs)?;
+    Ok(Patched {
         assets: inputs.files.len(),
         hashed: changes.iter().filter(|c| c.edited).count(),
         rewritten: changes.iter().filter(|c| FileKind::of(&c.file.name).is_some()).count(),
@@ -567,38 +733,73 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Option<Patched> {
     })
 }
 
-/// Saves the state with the stamps of the `changed` files as found now;
-/// whether it was saved.
-fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> bool {
+/// Replaces a changed file's outputs: the collected original of an edited
+/// file, and the hashed copy; how many were written.
+fn write_change(change: &Change<'_>, inputs: &Inputs<'_>) -> crate::Result<usize> {
+    let name = change.file.name.as_str();
+    let original = OutFile {
+        name,
+        content: Content::Copy(&change.file.path),
+        md5: change.original.md5,
+    };
+    let hashed = OutFile {
+        name: &change.hashed,
+        content: match &change.rewritten {
+            Some(bytes) => Content::Bytes(bytes),
+            None => Content::Link(name),
+        },
+        md5: change.served.md5,
+    };
+    // The files that refer to an edited one: their sources did not
+    // change, only their hashed copies.
+    let files = if change.edited {
+        &[original, hashed][..]
+    } else {
+        &[hashed][..]
+    };
+    for file in files {
+        output::replace(inputs.output_dir, file, inputs.hard_links)?;
+    }
+    Ok(files.len())
+}
+
+/// Saves the state with the stamps of the `changed` files as found now.
+fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> Result<(), Reason> {
     let racy_before = inputs.started_ns.saturating_sub(RACY_WINDOW_NS);
     for &i in changed {
         let (_, size, mtime) = &mut state.files[i];
         (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
     }
-    state.save(inputs.out_dir).is_ok()
+    state.save(inputs.out_dir).map_err(|e| Reason::Failed(e.to_string()))
 }
 
 /// Hashes a changed file and, if it is CSS/JS, rewrites it against the
-/// table's names; `None` if a reference names a changed file, a missing
-/// one, or the file cannot be read.
+/// table's names; the reason not to patch if a reference names a file
+/// being named, a missing one, or the file cannot be read.
 fn name<'a>(
     file: &'a SourceFile,
     record: u32,
     edited: bool,
     names: &Names<'_>,
     inputs: &Inputs<'_>,
-) -> Option<Change<'a>> {
+) -> Result<Change<'a>, Reason> {
     let table = names.table;
-    // A Vite manifest says which files are already hashed.
-    if table.name(record) != file.name || collect::is_vite_manifest(&file.name) {
-        return None;
+    if table.name(record) != file.name {
+        return Err(Reason::Changed(Artifact::Table));
     }
+    // A Vite manifest says which files are already hashed.
+    if collect::is_vite_manifest(&file.name) {
+        let name = file.name.clone();
+        return Err(Reason::PrehashedChanged { name });
+    }
+    let failed = |e: &dyn std::fmt::Display| Reason::Failed(format!("`{}`: {e}", file.path.display()));
     let kind = FileKind::of(&file.name);
     let with_integrity = inputs.integrity_for.wants(&file.name);
-    let (original, bytes) = hash::digest_file(&file.path, file.size, with_integrity, kind.is_some()).ok()?;
+    let (original, bytes) =
+        hash::digest_file(&file.path, file.size, with_integrity, kind.is_some()).map_err(|e| failed(&e))?;
     let (served, served_size, rewritten, targets) = match (kind, bytes) {
         (Some(kind), Some(bytes)) => {
-            let text = String::from_utf8(bytes).ok()?;
+            let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
             let mut targets = Vec::new();
             let mut patchable = true;
             let options = inputs.options;
@@ -622,9 +823,10 @@ fn name<'a>(
                     })
                 },
             )
-            .ok()?;
+            .map_err(|e| failed(&e))?;
             if !patchable {
-                return None;
+                let name = file.name.clone();
+                return Err(Reason::NewReference { name });
             }
             if rendered == text {
                 (original.clone(), text.len() as u64, None, targets)
@@ -639,7 +841,7 @@ fn name<'a>(
         }
         _ => (original.clone(), file.size, None, Vec::new()),
     };
-    Some(Change {
+    Ok(Change {
         file,
         record,
         edited,
@@ -676,9 +878,9 @@ impl Names<'_> {
 
 /// The files whose names an edit of `edited` changes: those files and, up
 /// the references (`edges`), the CSS/JS files that refer to them, each
-/// after the files it refers to. `None` for more than [`MAX_CHANGED`]
-/// files or a cycle (which the stages report).
-fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Option<Vec<u32>> {
+/// after the files it refers to. An error for more than [`MAX_CHANGED`]
+/// files (`None`) or a cycle (a record in it), which the stages report.
+fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Result<Vec<u32>, Option<u32>> {
     let referrers = |target: u32| {
         let start = edges.partition_point(|&(t, _)| t < target);
         edges[start..]
@@ -692,7 +894,7 @@ fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Option<Vec<u32>> {
         for referrer in referrers(target) {
             if set.insert(referrer) {
                 if set.len() > MAX_CHANGED {
-                    return None;
+                    return Err(None);
                 }
                 stack.push(referrer);
             }
@@ -702,7 +904,10 @@ fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Option<Vec<u32>> {
     let mut waiting: FxHashMap<u32, usize> = set.iter().map(|&r| (r, 0)).collect();
     for &target in &set {
         for referrer in referrers(target) {
-            *waiting.get_mut(&referrer)? += 1;
+            // Every referrer of a file in the set is in the set.
+            if let Some(n) = waiting.get_mut(&referrer) {
+                *n += 1;
+            }
         }
     }
     let mut ready: Vec<u32> = waiting.iter().filter(|(_, n)| **n == 0).map(|(&r, _)| r).collect();
@@ -711,14 +916,19 @@ fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Option<Vec<u32>> {
     while let Some(target) = ready.pop() {
         order.push(target);
         for referrer in referrers(target) {
-            let n = waiting.get_mut(&referrer)?;
-            *n -= 1;
-            if *n == 0 {
-                ready.push(referrer);
+            if let Some(n) = waiting.get_mut(&referrer) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.push(referrer);
+                }
             }
         }
     }
-    (order.len() == set.len()).then_some(order)
+    if order.len() < set.len() {
+        let in_cycle = waiting.iter().find(|(_, n)| **n > 0).map(|(&r, _)| r);
+        return Err(in_cycle);
+    }
+    Ok(order)
 }
 
 /// Records that `referrer`'s references now name `targets`.

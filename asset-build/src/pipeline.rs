@@ -41,8 +41,9 @@ use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
 use crate::hash;
 use crate::importmap;
 use crate::output::{self, Content, OutFile, WriteStats};
-use crate::patch;
+use crate::patch::{self, Patch};
 use crate::prehashed;
+use crate::rebuild::{Reason, Rebuild, Unpatchable};
 use crate::references::Patterns;
 use crate::rewrite::{self, RewriteOptions};
 use crate::variant_cache::{self, VariantCache};
@@ -78,10 +79,11 @@ pub struct Output {
     pub write: WriteStats,
     /// The manifest's `hash` field.
     pub manifest_hash: String,
-    /// Whether the build patched the last build's results instead of
-    /// running the stages: a few files edited, no name added or removed
-    /// (see the [edit loop](crate#edit-loop)).
-    pub patched: bool,
+    /// What the build did given what it found of the last one: nothing,
+    /// a patch of its results (a few files edited, no name added or
+    /// removed; see the [edit loop](crate#edit-loop)), or the stages, and
+    /// why.
+    pub rebuild: Rebuild,
     /// Warnings (name clashes, lenient missing references), also printed as
     /// `cargo::warning=` lines from a build script.
     pub warnings: Vec<String>,
@@ -95,17 +97,45 @@ impl Config {
     /// to [`fail`](crate::fail) to fail the build with a `cargo::error=`
     /// message and no panic (`.build().unwrap_or_else(asset_build::fail)`).
     pub fn build(&self) -> Result<Output> {
-        run(self)
+        let output = run(self)?;
+        explain(self, &output.rebuild);
+        Ok(output)
     }
 }
+
+/// From a build script, says what the build did and why: on standard
+/// error, which `cargo build -vv` shows, and with `ASSET_BUILD_EXPLAIN=1`
+/// as a warning every build shows.
+fn explain(config: &Config, rebuild: &Rebuild) {
+    if !config.emits_cargo_directives() {
+        return;
+    }
+    eprintln!("asset-build: {rebuild}");
+    if std::env::var_os(EXPLAIN_VAR).is_some_and(|v| !v.is_empty() && v != "0") {
+        cargo_directives::warning(&rebuild.to_string());
+    }
+}
+
+/// The environment variable that has a build script warn of what it did.
+const EXPLAIN_VAR: &str = "ASSET_BUILD_EXPLAIN";
 
 fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
     let out_dir = config.resolved_out_dir()?;
     let output_dir = config.resolved_output_dir(&out_dir)?;
+    let precompress = config
+        .precompress
+        .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
+    let unpatchable = if precompress {
+        Some(Unpatchable::Precompression)
+    } else if config.embed {
+        Some(Unpatchable::Embed)
+    } else {
+        None
+    };
     // A build that may patch the last one's results likely does not need
     // the stages' records: they are decoded only if it does.
-    let mut cache = BuildCache::load(&out_dir, patch::State::exists(&out_dir));
+    let mut cache = BuildCache::load(&out_dir, unpatchable.is_none() && patch::State::exists(&out_dir));
     let dependencies_before = cache.head.dependency_assets.clone();
     let sources = sources(config, &mut cache)?;
 
@@ -118,11 +148,8 @@ fn run(config: &Config) -> Result<Output> {
         collect::Links::StayInside
     };
     let collected = collect::collect(&sources, &ignore, links)?;
-    let precompress = config
-        .precompress
-        .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
     let mut variants = variant_cache(config, &out_dir);
-    let (setup, inputs) = inputs_key(
+    let (config_digest, setup, inputs) = inputs_key(
         config,
         &out_dir,
         &output_dir,
@@ -158,20 +185,30 @@ fn run(config: &Config) -> Result<Output> {
     let rust = out_dir.join(&config.generated_file_name);
     let data_paths = generate::data_paths(&rust);
     let manifest_path = output_dir.join(MANIFEST_NAME);
-    if let Some(patched) = patch::patch(&patch::Inputs {
-        out_dir: &out_dir,
-        output_dir: &output_dir,
-        setup,
-        files: &collected.files,
-        started_ns: started,
-        table: &data_paths.table,
-        overlay: &data_paths.overlay,
-        manifest: &manifest_path,
-        rust: &rust,
-        integrity_for: &integrity_for,
-        options: &options,
-        hard_links: config.hard_links,
-    }) {
+    let patch = match unpatchable {
+        Some(why) => Err(Reason::Unpatchable(why)),
+        None => patch::patch(&patch::Inputs {
+            out_dir: &out_dir,
+            output_dir: &output_dir,
+            config: config_digest,
+            setup,
+            files: &collected.files,
+            started_ns: started,
+            table: &data_paths.table,
+            overlay: &data_paths.overlay,
+            manifest: &manifest_path,
+            rust: &rust,
+            integrity_for: &integrity_for,
+            options: &options,
+            hard_links: config.hard_links,
+        }),
+    };
+    let (rebuild, patched) = match patch {
+        Ok(Patch::Unchanged(patched)) => (Rebuild::Unchanged, Some(patched)),
+        Ok(Patch::Patched(patched)) => (Rebuild::Patched, Some(patched)),
+        Err(reason) => (Rebuild::Stages(reason), None),
+    };
+    if let Some(patched) = patched {
         // The collection's warnings (name clashes) are found again by
         // every build; a build with others is not patched.
         let mut warnings = collected.warnings.clone();
@@ -195,7 +232,7 @@ fn run(config: &Config) -> Result<Output> {
             compress_seconds: 0.0,
             write: patched.write,
             manifest_hash: patched.manifest_hash,
-            patched: true,
+            rebuild,
             warnings,
         });
     }
@@ -336,30 +373,30 @@ fn run(config: &Config) -> Result<Output> {
         warnings: warnings.clone(),
     });
     save(config, &mut cache, &out_dir, early, &mut warnings);
-    if !precompress
-        && !config.embed
-        && generated.vite.is_none()
-        && generated.importmap.is_none()
-        && warnings.len() == collection_warnings
-    {
-        patch::record(
-            &out_dir,
-            &patch::Recorded {
-                setup,
-                assets: &assets,
-                rewrites: &cache.body.rewrites,
-                outputs: &cache.body.outputs,
-                table: &generated.table,
-                overlay: &generated.overlay,
-                manifest: &manifest_path,
-                rust: &generated.rust,
-                manifest_hash: &manifest.hash,
-                started_ns: started,
-            },
-        );
-    } else {
-        patch::State::remove(&out_dir);
-    }
+    let patchable = match unpatchable {
+        Some(why) => Err(why),
+        None if generated.vite.is_some() => Err(Unpatchable::ViteEntries),
+        None if generated.importmap.is_some() => Err(Unpatchable::ImportMap),
+        None if warnings.len() != collection_warnings => Err(Unpatchable::Warnings),
+        None => Ok(()),
+    };
+    patch::record(
+        &out_dir,
+        &patch::Recorded {
+            patchable,
+            config: config_digest,
+            setup,
+            assets: &assets,
+            rewrites: &cache.body.rewrites,
+            outputs: &cache.body.outputs,
+            table: &generated.table,
+            overlay: &generated.overlay,
+            manifest: &manifest_path,
+            rust: &generated.rust,
+            manifest_hash: &manifest.hash,
+            started_ns: started,
+        },
+    );
     let output = Output {
         files_compressed: compressed.computed,
         compress_seconds,
@@ -373,7 +410,7 @@ fn run(config: &Config) -> Result<Output> {
         files_rewritten: named.rewritten,
         write,
         manifest_hash: manifest.hash.clone(),
-        patched: false,
+        rebuild,
         warnings,
     };
     free_in_background((cache, assets, compressed, manifest));
@@ -453,7 +490,7 @@ fn unchanged(
             removed: 0,
         },
         manifest_hash: finished.manifest_hash.clone(),
-        patched: false,
+        rebuild: Rebuild::Unchanged,
         warnings,
     }
 }
@@ -461,7 +498,8 @@ fn unchanged(
 /// Digests of what a build's result depends on: this crate's version, the
 /// configuration as resolved, and every collected file's name and source
 /// folder, in collection order ([`patch::setup`]); then also every file's
-/// size and modification time (the inputs as a whole).
+/// size and modification time (the inputs as a whole). The first digest
+/// too, of the configuration alone.
 fn inputs_key(
     config: &Config,
     out_dir: &Path,
@@ -470,7 +508,7 @@ fn inputs_key(
     variants: &VariantCache,
     sources: &[Source],
     files: &[collect::SourceFile],
-) -> (hash::Md5Digest, hash::Md5Digest) {
+) -> (hash::Md5Digest, hash::Md5Digest, hash::Md5Digest) {
     let mut h = Md5::new();
     hash::update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     // What this asset-build generates, besides its version: one of the
@@ -492,14 +530,15 @@ fn inputs_key(
         hash::update_field(&mut h, source.dir.as_os_str().as_encoded_bytes());
         hash::update_field(&mut h, source.prefix.as_bytes());
     }
-    let setup = patch::setup(h.finalize().into(), files);
+    let config: hash::Md5Digest = h.finalize().into();
+    let setup = patch::setup(config, files);
     let mut h = Md5::new();
     h.update(setup);
     for file in files {
         h.update(file.size.to_le_bytes());
         h.update(file.mtime_ns.to_le_bytes());
     }
-    (setup, h.finalize().into())
+    (config, setup, h.finalize().into())
 }
 
 /// Size and modification time of the table and of the embedded data,
@@ -536,6 +575,7 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
         for path in &watch {
             cargo_directives::rerun_if_changed(path)?;
         }
+        cargo_directives::rerun_if_env_changed(EXPLAIN_VAR);
     }
     Ok(sources)
 }

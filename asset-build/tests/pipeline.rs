@@ -6,7 +6,7 @@ mod support;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use asset_build::Error;
+use asset_build::{Artifact, Error, Reason, Rebuild, Unpatchable};
 use md5::Digest as _;
 use support::{Project, age, assets_of, compressible, stylesheet};
 
@@ -258,7 +258,7 @@ fn rebuild_reads_only_changed_files_and_rewrites_only_changed_outputs() {
     assert_eq!((stamp("b.txt"), stamp(&b_hashed)), (before.0, before.1));
     // A patch: the table is left as it was, and the overlay beside it holds
     // the changed record.
-    assert!(third.patched);
+    assert_eq!(third.rebuild, Rebuild::Patched);
     assert_eq!(
         std::fs::metadata(&generated).unwrap().modified().unwrap(),
         generated_before
@@ -280,7 +280,7 @@ fn an_overlay_past_its_limit_sends_the_build_through_the_stages() {
     let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v1")).collect();
     let project = Project::new(&files);
     age(&project.path("assets"));
-    assert!(!project.build().unwrap().patched);
+    assert_eq!(project.build().unwrap().rebuild, Rebuild::Stages(Reason::FirstBuild));
     let overlay_len = |built: &asset_build::Output| {
         std::fs::metadata(support::beside_generated(built, ".overlay"))
             .unwrap()
@@ -296,10 +296,14 @@ fn an_overlay_past_its_limit_sends_the_build_through_the_stages() {
         let built = project.build().unwrap();
         let patched_records = (round + 1) * 64;
         if patched_records <= 1024 {
-            assert!(built.patched, "round {round}");
+            assert_eq!(built.rebuild, Rebuild::Patched, "round {round}");
             assert!(overlay_len(&built) > 0);
         } else {
-            assert!(!built.patched, "round {round}: {patched_records} records");
+            assert_eq!(
+                built.rebuild,
+                Rebuild::Stages(Reason::OverlayFull),
+                "round {round}: {patched_records} records"
+            );
             assert_eq!(overlay_len(&built), 0, "the stages empty the overlay");
             assert_same_as_cold(&project, &built, "past the limit");
         }
@@ -308,7 +312,7 @@ fn an_overlay_past_its_limit_sends_the_build_through_the_stages() {
     project.write(&names[0], "v3");
     filetime::set_file_mtime(project.path(&names[0]), filetime::FileTime::from_unix_time(when + 1, 0)).unwrap();
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     assert_same_as_cold(&project, &built, "patched again");
 }
 
@@ -326,7 +330,11 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
         filetime::set_file_mtime(project.path(rel), filetime::FileTime::from_unix_time(when, 0)).unwrap();
     };
     age(&project.path("assets"));
-    assert!(!project.build().unwrap().patched, "a first build runs the stages");
+    assert_eq!(
+        project.build().unwrap().rebuild,
+        Rebuild::Stages(Reason::FirstBuild),
+        "a first build runs the stages"
+    );
     let same_as_cold = |built: &asset_build::Output, step: &str| assert_same_as_cold(&project, built, step);
 
     // A stylesheet nothing refers to: patched, against the names of the
@@ -334,7 +342,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     let hashed_before = project.hashed("a.css");
     edit("assets/a.css", ".a { background: url(img/x.png); color: red }");
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     assert_eq!((built.files_hashed, built.files_rewritten), (1, 1));
     assert_eq!(built.write.removed, 1, "the hashed copy it replaces");
     assert!(!project.output().join(&hashed_before).exists());
@@ -354,7 +362,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
         .unwrap();
     edit("assets/img/x.png", "png 2");
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     assert_eq!((built.files_hashed, built.files_rewritten), (1, 1));
     assert_ne!(project.hashed("a.css"), css_before);
     assert!(
@@ -375,10 +383,10 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     // is replaced by the second's.
     edit("assets/b.txt", "b 2");
     let first = project.hashed("b.txt");
-    assert!(project.build().unwrap().patched);
+    assert_eq!(project.build().unwrap().rebuild, Rebuild::Patched);
     edit("assets/b.txt", "b 3");
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     assert!(!project.output().join(&first).exists(), "{first}");
     same_as_cold(&built, "twice");
 
@@ -386,7 +394,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     let content = std::fs::read_to_string(project.path("assets/b.txt")).unwrap();
     edit("assets/b.txt", &content);
     let touched = project.build().unwrap();
-    assert!(touched.patched);
+    assert_eq!(touched.rebuild, Rebuild::Patched);
     assert_eq!((touched.write.written, touched.write.removed), (0, 0));
     assert_eq!(touched.manifest_hash, built.manifest_hash);
     same_as_cold(&touched, "touched");
@@ -398,7 +406,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     std::fs::write(&built.table_file, &table).unwrap();
     edit("assets/b.txt", "b 4");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::Changed(Artifact::Table)));
     same_as_cold(&built, "table");
 
     // The patch state damaged (cut short): the stages run, and leave a
@@ -408,11 +416,11 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
     edit("assets/b.txt", "b 4.2");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::RecordUnreadable));
     same_as_cold(&built, "state damaged");
     edit("assets/b.txt", "b 4.3");
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     same_as_cold(&built, "state written again");
 
     // The overlay emptied behind the build's back, its records lost: the
@@ -422,7 +430,7 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     std::fs::write(&overlay, b"").unwrap();
     edit("assets/b.txt", "b 4.4");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::Changed(Artifact::Overlay)));
     assert_eq!(std::fs::metadata(&overlay).unwrap().len(), 0);
     same_as_cold(&built, "overlay emptied");
 
@@ -431,17 +439,17 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     std::fs::remove_file(project.output().join(project.hashed("img/x.png"))).unwrap();
     edit("assets/b.txt", "b 4.5");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::Changed(Artifact::OutputFolder)));
     same_as_cold(&built, "output removed");
 
     // A new file: the stages run, and the hashed copies patches created
     // and no longer wanted are gone.
     edit("assets/b.txt", "b 5");
-    assert!(project.build().unwrap().patched);
+    assert_eq!(project.build().unwrap().rebuild, Rebuild::Patched);
     edit("assets/b.txt", "b 6");
     edit("assets/new.txt", "new");
     let built = project.build().unwrap();
-    assert!(!built.patched);
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::NamesChanged));
     same_as_cold(&built, "new file");
 
     // A reference to a file that is not collected: the stages report it,
@@ -455,10 +463,10 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     // A stylesheet that now refers to a file is recorded as referring to
     // it: an edit of that file names the stylesheet again.
     edit("assets/a.css", ".a { background: url(b.txt) }");
-    assert!(project.build().unwrap().patched);
+    assert_eq!(project.build().unwrap().rebuild, Rebuild::Patched);
     edit("assets/b.txt", "b 7");
     let built = project.build().unwrap();
-    assert!(built.patched);
+    assert_eq!(built.rebuild, Rebuild::Patched);
     assert_eq!(built.files_rewritten, 1);
     same_as_cold(&built, "new reference");
 
@@ -1284,7 +1292,7 @@ fn rebuilds_after_random_edits_name_every_file_as_a_cold_build() {
             }
         }
         let rebuilt = project.build().unwrap();
-        patched += usize::from(rebuilt.patched);
+        patched += usize::from(rebuilt.rebuild == Rebuild::Patched);
         assert_same_as_cold(&project, &rebuilt, &format!("step {step}"));
     }
     // Every step that added no file was patched.
@@ -1302,7 +1310,7 @@ fn assert_same_as_cold(project: &Project, built: &asset_build::Output, step: &st
         .output_dir(dir.join("static"))
         .build()
         .unwrap();
-    assert!(!cold.patched);
+    assert_eq!(cold.rebuild, Rebuild::Stages(Reason::FirstBuild));
     assert_eq!(
         output_tree(&project.output()),
         output_tree(&dir.join("static")),
@@ -1395,4 +1403,161 @@ fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again(
     let again = project.config().embed(true).build().unwrap();
     assert_eq!(std::fs::read(&again.table_file).unwrap(), table);
     assert_eq!(std::fs::read(again.embed_file.unwrap()).unwrap(), embedded);
+}
+
+/// A project, built once, whose files `edit` changes with a new
+/// modification time each call.
+struct Edits {
+    project: Project,
+    when: std::cell::Cell<i64>,
+}
+
+impl Edits {
+    fn new(files: &[(&str, &str)]) -> Edits {
+        let project = Project::new(files);
+        age(&project.path("assets"));
+        Edits {
+            project,
+            when: std::cell::Cell::new(1_600_000_000),
+        }
+    }
+
+    fn edit(&self, rel: &str, content: &str) {
+        self.project.write(rel, content);
+        self.when.set(self.when.get() + 1);
+        let when = filetime::FileTime::from_unix_time(self.when.get(), 0);
+        filetime::set_file_mtime(self.project.path(rel), when).unwrap();
+    }
+
+    fn rebuild(&self) -> Rebuild {
+        self.project.build().unwrap().rebuild
+    }
+}
+
+#[test]
+fn a_build_with_nothing_changed_after_a_patch_does_nothing() {
+    let edits = Edits::new(&[("assets/a.css", ".a { background: url(b.png) }"), ("assets/b.png", "b")]);
+    edits.rebuild();
+    edits.edit("assets/b.png", "b2");
+    assert_eq!(edits.rebuild(), Rebuild::Patched);
+    let stamps = || {
+        walkdir::WalkDir::new(edits.project.path("out"))
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().to_owned(), e.metadata().unwrap().modified().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let before = stamps();
+    let unchanged = edits.project.build().unwrap();
+    assert_eq!(unchanged.rebuild, Rebuild::Unchanged);
+    assert_eq!(
+        (
+            unchanged.files_hashed,
+            unchanged.write.written,
+            unchanged.write.unchanged
+        ),
+        (0, 0, 5),
+        "2 originals + 2 hashed + manifest"
+    );
+    assert_eq!(stamps(), before, "nothing in OUT_DIR or the output folder written");
+    assert_same_as_cold(&edits.project, &unchanged, "unchanged after a patch");
+}
+
+#[test]
+fn each_reason_to_run_the_stages_is_reported() {
+    let names: Vec<String> = (0..70).map(|i| format!("assets/f{i:02}.txt")).collect();
+    let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v1")).collect();
+    files.extend([
+        ("assets/a.css", ".a { color: red }"),
+        ("assets/c.css", ".c { color: red }"),
+        ("assets/lib-0123456789ab.js", "export const x = 1;"),
+    ]);
+    let edits = Edits::new(&files);
+    let project = &edits.project;
+    let stages = |reason: Reason| Rebuild::Stages(reason);
+    assert_eq!(edits.rebuild(), stages(Reason::FirstBuild));
+
+    edits.edit("assets/f00.txt", "v2");
+    let other = project.config().static_url("/assets/").build().unwrap();
+    assert_eq!(other.rebuild, stages(Reason::ConfigChanged));
+    assert_eq!(edits.rebuild(), stages(Reason::ConfigChanged), "and back");
+
+    for name in &names[..65] {
+        edits.edit(name, "v3");
+    }
+    assert_eq!(edits.rebuild(), stages(Reason::TooManyChanged));
+
+    let prehashed = |project: &Project| project.config().prehashed("lib-*.js").build().unwrap().rebuild;
+    assert_eq!(prehashed(project), stages(Reason::ConfigChanged));
+    edits.edit("assets/lib-0123456789ab.js", "export const x = 2;");
+    let name = "lib-0123456789ab.js".to_owned();
+    assert_eq!(prehashed(project), stages(Reason::PrehashedChanged { name }));
+    edits.rebuild();
+
+    // A stylesheet edited to import one edited in the same build: the
+    // last build did not know of the reference, which decides the order.
+    edits.edit("assets/c.css", ".c { color: teal }");
+    edits.edit("assets/a.css", "@import \"c.css\";");
+    let name = "a.css".to_owned();
+    assert_eq!(edits.rebuild(), stages(Reason::NewReference { name }));
+
+    for (artifact, path) in [
+        (Artifact::Manifest, project.output().join("staticfiles.json")),
+        (Artifact::RustFile, project.path("out/assets.rs")),
+    ] {
+        let when = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+        filetime::set_file_mtime(&path, when).unwrap();
+        edits.edit("assets/f01.txt", &format!("{artifact:?}"));
+        assert_eq!(edits.rebuild(), stages(Reason::Changed(artifact)));
+    }
+
+    // Results the next build cannot patch, whether the configuration says
+    // so or the last build found it.
+    let precompressed = project.config().precompress(true).build().unwrap();
+    let why = Reason::Unpatchable(Unpatchable::Precompression);
+    assert_eq!(precompressed.rebuild, stages(why));
+    edits.edit("assets/f01.txt", "v5");
+    let embedded = project.config().embed(true).build().unwrap();
+    assert_eq!(embedded.rebuild, stages(Reason::Unpatchable(Unpatchable::Embed)));
+    let pinned = |project: &Project| project.config().pin("app", "a.css").build().unwrap().rebuild;
+    pinned(project);
+    edits.edit("assets/f01.txt", "v6");
+    assert_eq!(pinned(project), stages(Reason::Unpatchable(Unpatchable::ImportMap)));
+    edits.edit("assets/a.css", ".a { background: url(gone.png) }");
+    let lenient = |project: &Project| project.config().lenient_references(true).build().unwrap().rebuild;
+    lenient(project);
+    edits.edit("assets/f01.txt", "v7");
+    assert_eq!(lenient(project), stages(Reason::Unpatchable(Unpatchable::Warnings)));
+
+    // A build that failed after a patch: the next runs the stages, and
+    // removes the hashed copy the patch created.
+    edits.edit("assets/a.css", ".a { color: red }");
+    edits.rebuild();
+    edits.edit("assets/f02.txt", "patched");
+    assert_eq!(edits.rebuild(), Rebuild::Patched);
+    edits.edit("assets/a.css", ".a { background: url(gone.png) }");
+    project.build().unwrap_err();
+    edits.edit("assets/a.css", ".a { color: blue }");
+    let built = project.build().unwrap();
+    assert_eq!(built.rebuild, stages(Reason::LastBuildUnfinished));
+    assert_same_as_cold(project, &built, "after a failed build");
+}
+
+#[test]
+fn vite_entries_make_a_build_unpatchable() {
+    let edits = Edits::new(&[
+        (
+            "assets/dist/.vite/manifest.json",
+            r#"{"src/main.js": {"file": "assets/main-AbCd1234.js", "src": "src/main.js", "isEntry": true}}"#,
+        ),
+        ("assets/dist/assets/main-AbCd1234.js", "console.log(1);"),
+        ("assets/b.txt", "b"),
+    ]);
+    edits.rebuild();
+    edits.edit("assets/b.txt", "b2");
+    assert_eq!(
+        edits.rebuild(),
+        Rebuild::Stages(Reason::Unpatchable(Unpatchable::ViteEntries))
+    );
 }

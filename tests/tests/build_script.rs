@@ -72,12 +72,19 @@ asset-build = {{ path = {:?} }}
     }
 
     fn cargo(&self, args: &[&str]) -> Output {
+        self.cargo_with(args, &[])
+    }
+
+    /// Runs cargo with these environment variables set.
+    fn cargo_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO"))
             .args(args)
             .args(["--offline", "-p", "tiny-app"])
             .current_dir(self.dir.path())
             .env("CARGO_TARGET_DIR", workspace().join("target/build-script-tests"))
             .env_remove("RUSTFLAGS")
+            .env_remove("ASSET_BUILD_EXPLAIN")
+            .envs(vars.iter().copied())
             .output()
             .unwrap()
     }
@@ -252,6 +259,23 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
     assert_eq!(
         std::fs::read_to_string(output.join(hashed)).unwrap(),
         ".a { color: blue }\n"
+    );
+
+    // What the build did, and why: on the build script's standard error
+    // (`-vv`), and as a warning with ASSET_BUILD_EXPLAIN.
+    app.write("app/assets/css/a.css", ".a { color: green }\n");
+    let output = app.cargo(&["build", "-vv"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[tiny-app 0.1.0] asset-build: patched the last build's results"),
+        "{stderr}"
+    );
+    app.write("app/assets/more/new.css", ".new {}\n");
+    let output = app.cargo_with(&["build"], &[("ASSET_BUILD_EXPLAIN", "1")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: tiny-app@0.1.0: ran the stages: a file was added, removed or renamed"),
+        "{stderr}"
     );
 }
 
