@@ -19,7 +19,7 @@
 //! table it includes, and of the binary. The app optimizes its build
 //! scripts (`[profile.*.build-override] opt-level = 3`), as the README
 //! recommends; cargo's default, opt-level 0, makes asset-build itself
-//! several times slower (see the CHANGELOG for both).
+//! several times slower (see `BENCHMARKS.md` for both).
 //!
 //! Run with `cargo bench -p end-to-end-tests --bench edit_loop`. Settings:
 //!
