@@ -36,7 +36,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use asset_contract::Encoding;
-use asset_contract::table::{self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, VERSION, file, header, record};
+use asset_contract::table::{
+    self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, SLOT_LEN, VERSION, file, header, record, slot,
+};
 use asset_contract::url::push_encoded_path;
 use asset_contract::{importmap, vite};
 use md5::{Digest as _, Md5};
@@ -154,6 +156,8 @@ impl NameHash {
     /// computed for the same names, else a new one.
     pub(crate) fn of(entries: &[Entry<'_>], previous: Option<NameHash>) -> NameHash {
         let mut h = Md5::new();
+        // The table's format says how names are hashed.
+        h.update(VERSION.to_le_bytes());
         for e in entries {
             update_field(&mut h, e.name.as_bytes());
         }
@@ -162,7 +166,14 @@ impl NameHash {
             return previous;
         }
         let keys: Vec<&str> = entries.iter().map(|e| e.name).collect();
-        let state = phf_generator::generate_hash(&keys);
+        let state = phf_generator::generate_hash_with_hash_fn(&keys, |name, key| {
+            let ours = layout::name_hashes(name.as_bytes(), *key);
+            // `Hashes` cannot be built outside phf_shared: take one and set
+            // its fields.
+            let mut hashes = phf_shared::hash("", &0);
+            (hashes.g, hashes.f1, hashes.f2) = (ours.g, ours.f1, ours.f2);
+            hashes
+        });
         NameHash {
             names,
             key: state.key,
@@ -360,7 +371,7 @@ fn table_bytes(
     let records = HEADER_LEN;
     let name_disps = records + count * RECORD_LEN;
     let name_slots = name_disps + name_hash.disps.len() * 8;
-    let folders = name_slots + count * 4;
+    let folders = name_slots + count * SLOT_LEN;
     let strings_at = folders + info.folders.len() * 8;
     // Names, URLs, digests and integrity values: about 160 bytes an entry.
     let mut out = Vec::with_capacity(strings_at + count * 192);
@@ -388,7 +399,7 @@ fn table_bytes(
         put_u32(&mut out, name_disps + i * 8 + 4, *d2);
     }
     for (slot, index) in name_hash.map.iter().enumerate() {
-        put_u32(&mut out, name_slots + slot * 4, *index);
+        put_u32(&mut out, name_slots + slot * SLOT_LEN + slot::INDEX, *index);
     }
     for (i, folder) in info.folders.iter().enumerate() {
         let span = strings.push(&mut out, &folder.display().to_string());
@@ -436,6 +447,14 @@ fn table_bytes(
             // Empty without `embed`.
             let embedded = embedded.get(&r.md5).copied();
             put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
+        }
+    }
+    // Each slot holds its record's name and URL strings: a copy of the
+    // record's own.
+    for (slot, &index) in name_hash.map.iter().enumerate() {
+        let (at, record) = (name_slots + slot * SLOT_LEN, records + index as usize * RECORD_LEN);
+        for (to, from) in [(slot::NAME, record::NAME), (slot::URL, record::URL)] {
+            out.copy_within(record + from..record + from + 8, at + to);
         }
     }
     debug_assert!({
@@ -619,7 +638,10 @@ pub(crate) mod tests {
             assert_eq!(find_sorted(bytes, e.name), Some(i));
             assert_eq!(t.str(i, record::NAME), e.name);
             assert_eq!(t.str(i, record::HASHED_NAME), e.hashed);
+            let (found, url) = t.find_url(e.name).unwrap();
+            assert_eq!((found, url), (i, t.str(i, record::URL).as_bytes()));
         }
+        assert!(t.text_is_utf8());
         let photo = t.find("img/my photo.png").unwrap();
         let hashed = hashed_name("img/my photo.png", &format!("{:032x}", 500 * 7919));
         assert_eq!(
@@ -634,6 +656,34 @@ pub(crate) mod tests {
         assert_eq!(t.find_hashed("css/f1.css"), None);
         // The right name with another content's hash is not found.
         assert_eq!(t.find_hashed(&hashed_name("css/f1.css", &"f".repeat(32))), None);
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_found() {
+        let entries = [
+            entry("a.css", "a.0123456789ab.css"),
+            entry("b.css", "b.0123456789ab.css"),
+        ];
+        let (t, bytes) = table(&entries);
+        assert!(t.text_is_utf8());
+        let url = t.str(1, record::URL).as_bytes();
+        let at = url.as_ptr() as usize - bytes.as_ptr() as usize;
+        let mut damaged = bytes.to_vec();
+        damaged[at + url.len() - 1] = 0xff;
+        let damaged = Table::new(Box::leak(damaged.into_boxed_slice()));
+        assert!(!damaged.text_is_utf8());
+        assert_eq!(damaged.find("a.css"), Some(0), "the bytes are still found");
+
+        // UTF-8 text, but a field that starts inside a character.
+        let entries = [entry("é.css", "é.0123456789ab.css")];
+        let (t, bytes) = table(&entries);
+        assert!(t.text_is_utf8());
+        let name = t.find_url("é.css").unwrap().0;
+        assert_eq!(name, 0);
+        let at = u32::from_le_bytes(bytes[header::RECORDS..header::RECORDS + 4].try_into().unwrap()) as usize;
+        let mut damaged = bytes.to_vec();
+        damaged[at + record::NAME] += 1;
+        assert!(!Table::new(Box::leak(damaged.into_boxed_slice())).text_is_utf8());
     }
 
     #[test]

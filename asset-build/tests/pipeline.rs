@@ -1561,3 +1561,16 @@ fn vite_entries_make_a_build_unpatchable() {
         Rebuild::Stages(Reason::Unpatchable(Unpatchable::ViteEntries))
     );
 }
+
+#[test]
+#[should_panic(expected = "the asset table holds text that is not UTF-8: rebuild")]
+fn a_table_whose_text_is_not_utf8_is_refused_on_first_use() {
+    let project = Project::new(&[("assets/a.css", ".a {}")]);
+    let built = project.build().unwrap();
+    let mut table = std::fs::read(&built.table_file).unwrap();
+    // The last byte of the string area: the last record's last string.
+    let last = table.len() - 1;
+    table[last] = 0xff;
+    std::fs::write(&built.table_file, table).unwrap();
+    let _ = assets_of(&built).url("a.css");
+}

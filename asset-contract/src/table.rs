@@ -14,14 +14,16 @@
 //! | header | [`header`] fields, [`HEADER_LEN`] bytes |
 //! | records | one [`RECORD_LEN`]-byte [`record`] per asset, sorted by logical name |
 //! | name displacements | `(d1, d2)` `u32` pairs of the perfect hash of logical names |
-//! | name slots | per hash slot, the record index (`u32`) |
+//! | name slots | per hash slot, a [`slot`]: the record index, its name and its URL |
 //! | folders | the source folders, as strings |
 //! | strings | UTF-8 text the strings point into |
 //!
-//! The perfect hash is `phf_shared::hash` with the key stored in the
-//! header, as `phf_generator` computed it at build time: a lookup hashes
-//! the name once, reads one displacement pair and one slot, and compares
-//! one string. A hashed name is looked up by the logical names it can come
+//! The perfect hash is [`name_hashes`] with the key stored in the header,
+//! as `phf_generator` computed it at build time: a lookup hashes the name
+//! once, reads one displacement pair and one slot, and compares one
+//! string. The slot holds the record's name and URL strings (copies of
+//! the record's own), so that finding a name's URL reads the slot and the
+//! name's text, and not the record. A hashed name is looked up by the logical names it can come
 //! from ([`unhashed`](crate::names::unhashed)), so the table needs no second
 //! hash, and a build that changes a file's content computes none: the
 //! logical names, and their hash, stay the same. Records are sorted by name
@@ -55,10 +57,14 @@
 /// First bytes of a table.
 pub const MAGIC: [u8; 8] = *b"ASSETTBL";
 /// Version of the layout; a table of another version is refused at compile
-/// time with a message to rebuild. Format 3 added the zstd sibling's size.
-pub const VERSION: u32 = 3;
+/// time with a message to rebuild. Format 3 added the zstd sibling's size;
+/// format 4 hashes names with [`name_hashes`] (XXH3, not SipHash) and
+/// keeps the name and URL in each slot.
+pub const VERSION: u32 = 4;
 /// Size of the header.
 pub const HEADER_LEN: usize = 72;
+/// Size of one name [`slot`].
+pub const SLOT_LEN: usize = slot::URL + 8;
 /// Size of one record: its fields, then two [`file`](mod@file)s.
 pub const RECORD_LEN: usize = record::HASHED_FILE + 2 * file::LEN;
 /// A size field's value when the variant does not exist.
@@ -92,6 +98,17 @@ pub mod header {
     pub const OUTPUT_DIR: usize = 56;
     /// `u32`: offset of the records.
     pub const RECORDS: usize = 64;
+}
+
+/// Byte offsets of the fields of a name slot of the perfect hash.
+pub mod slot {
+    /// `u32`: index of the record whose name hashes to this slot.
+    pub const INDEX: usize = 0;
+    /// String: the record's [`record::NAME`](super::record::NAME).
+    pub const NAME: usize = 4;
+    /// String: the record's [`record::URL`](super::record::URL) as the
+    /// table holds it (a record of the overlay has its own).
+    pub const URL: usize = 12;
 }
 
 /// Byte offsets of the fields of a record.
@@ -508,8 +525,15 @@ impl Table {
     /// The string field of a record.
     #[inline]
     pub fn str(&self, index: u32, field: usize) -> &'static str {
+        text(self.str_bytes(index, field))
+    }
+
+    /// The bytes of a string field of a record (text
+    /// [`text_is_utf8`](Self::text_is_utf8) checks).
+    #[inline]
+    pub fn str_bytes(&self, index: u32, field: usize) -> &'static [u8] {
         let place = self.place(index);
-        text(place.string(place.record + field))
+        place.string(place.record + field)
     }
 
     /// The `u32` field of a record.
@@ -531,9 +555,69 @@ impl Table {
     /// (`record::HASHED_FILE + file::MD5`, say).
     #[inline]
     pub fn md5(&self, index: u32, field: usize) -> &'static str {
-        let place = self.place(index);
-        let start = place.strings + u32_at(place.bytes, place.record + field) as usize;
-        text(&place.bytes[start..start + 32])
+        text(self.md5_bytes(index, field))
+    }
+
+    /// The bytes of [`md5`](Self::md5) (text
+    /// [`text_is_utf8`](Self::text_is_utf8) checks).
+    #[inline]
+    pub fn md5_bytes(&self, index: u32, field: usize) -> &'static [u8] {
+        self.place(index).md5(field)
+    }
+
+    /// Whether every text field of every record (the overlay's where it
+    /// holds the record) and of every slot is UTF-8, as asset-build writes
+    /// it. Reads the whole table: a reader that knows it (`asset-runtime`
+    /// checks once, on first use) can take the bytes of [`str_bytes`],
+    /// [`md5_bytes`] and [`find_url`] as text without looking at them
+    /// again.
+    ///
+    /// [`str_bytes`]: Self::str_bytes
+    /// [`md5_bytes`]: Self::md5_bytes
+    /// [`find_url`]: Self::find_url
+    pub fn text_is_utf8(&self) -> bool {
+        // Each string area is checked whole, then each field's span is
+        // checked to start and end on a character of its area.
+        let area = |bytes: &'static [u8], strings: usize| core::str::from_utf8(&bytes[strings..]).ok();
+        let Some(table) = area(self.bytes, self.strings) else {
+            return false;
+        };
+        let overlay = match self.overlay_count {
+            0 => "",
+            _ => match area(self.overlay, u32_at(self.overlay, overlay::STRINGS) as usize) {
+                Some(text) => text,
+                None => return false,
+            },
+        };
+        let is_text = |area: &str, bytes: &[u8], at: usize, len: usize| {
+            let start = u32_at(bytes, at) as usize;
+            area.get(start..start + len).is_some()
+        };
+        let records = (0..self.count).all(|index| {
+            let place = self.place(index);
+            let area = if core::ptr::eq(place.bytes, self.bytes) {
+                table
+            } else {
+                overlay
+            };
+            let string = |field: usize| {
+                is_text(
+                    area,
+                    place.bytes,
+                    place.record + field,
+                    u32_at(place.bytes, place.record + field + 4) as usize,
+                )
+            };
+            let md5 = |field: usize| is_text(area, place.bytes, place.record + field, 32);
+            TEXT_FIELDS.iter().all(|&f| string(f)) && MD5_FIELDS.iter().all(|&f| md5(f))
+        });
+        let slots = (0..self.count as usize).all(|slot| {
+            let at = self.name.slots + slot * SLOT_LEN;
+            [at + slot::NAME, at + slot::URL]
+                .iter()
+                .all(|&at| is_text(table, self.bytes, at, u32_at(self.bytes, at + 4) as usize))
+        });
+        records && slots
     }
 
     /// Source folder `index`.
@@ -550,11 +634,28 @@ impl Table {
     /// name: the table's are read.
     #[inline]
     pub fn find(&self, name: &str) -> Option<u32> {
+        self.find_url(name).map(|(index, _)| index)
+    }
+
+    /// The record whose logical name is `name`, and the bytes of its URL
+    /// (text [`text_is_utf8`](Self::text_is_utf8) checks): read from the
+    /// name's slot, and from the overlay if it holds the record, without
+    /// reading the table's record.
+    #[inline]
+    pub fn find_url(&self, name: &str) -> Option<(u32, &'static [u8])> {
         if self.count == 0 {
             return None;
         }
-        let index = self.candidate(phf_shared::hash(name, &self.name.key));
-        (self.string(self.record(index) + record::NAME) == name.as_bytes()).then_some(index)
+        let slot = self.slot(name_hashes(name.as_bytes(), self.name.key));
+        if self.string(slot + slot::NAME) != name.as_bytes() {
+            return None;
+        }
+        let index = u32_at(self.bytes, slot + slot::INDEX);
+        let url = match self.overlay_count {
+            0 => self.string(slot + slot::URL),
+            _ => self.str_bytes(index, record::URL),
+        };
+        Some((index, url))
     }
 
     /// The record whose hashed name is `hashed`: one of the logical names
@@ -565,11 +666,12 @@ impl Table {
             return None;
         }
         crate::names::unhashed(hashed).find_map(|(root, ext)| {
-            let index = self.candidate(phf_shared::hash(
-                &Joined(root.as_bytes(), ext.as_bytes()),
-                &self.name.key,
-            ));
-            let name = self.string(self.record(index) + record::NAME);
+            let mut joined = xxhash_rust::xxh3::Xxh3::with_seed(self.name.key);
+            joined.update(root.as_bytes());
+            joined.update(ext.as_bytes());
+            let slot = self.slot(NameHashes::split(joined.digest128()));
+            let index = u32_at(self.bytes, slot + slot::INDEX);
+            let name = self.string(slot + slot::NAME);
             let found = name.len() == root.len() + ext.len()
                 && name.starts_with(root.as_bytes())
                 && name.ends_with(ext.as_bytes())
@@ -581,10 +683,10 @@ impl Table {
         })
     }
 
-    /// The only record a name with these hashes can be (the table is not
-    /// empty).
+    /// Where the slot of the only record a name with these hashes can be
+    /// is (the table is not empty).
     #[inline]
-    fn candidate(&self, hashes: phf_shared::Hashes) -> u32 {
+    fn slot(&self, hashes: NameHashes) -> usize {
         let hash = self.name;
         let b = self.bytes;
         let pair = hash.disps + hash.disps_mod.rem(hashes.g) as usize * 8;
@@ -594,7 +696,7 @@ impl Table {
             u32_at(b, pair),
             u32_at(b, pair + 4),
         ));
-        u32_at(b, hash.slots + slot as usize * 4)
+        hash.slots + slot as usize * SLOT_LEN
     }
 }
 
@@ -614,17 +716,60 @@ impl Place {
     fn string(self, at: usize) -> &'static [u8] {
         str_in(self.bytes, self.strings, at)
     }
+
+    /// The 32 hex digits the record's [`file::MD5`] field at `field`
+    /// points to.
+    #[inline]
+    fn md5(self, field: usize) -> &'static [u8] {
+        let start = self.strings + u32_at(self.bytes, self.record + field) as usize;
+        &self.bytes[start..start + 32]
+    }
 }
 
-/// Two byte strings hashed as the one they make joined: SipHash reads its
-/// input as a stream, so two writes hash as one write of both.
-struct Joined<'a>(&'a [u8], &'a [u8]);
+/// The string fields of a record.
+const TEXT_FIELDS: [usize; 6] = [
+    record::NAME,
+    record::HASHED_NAME,
+    record::URL,
+    record::CONTENT_TYPE,
+    record::INTEGRITY,
+    record::SOURCE,
+];
 
-impl phf_shared::PhfHash for Joined<'_> {
+/// The MD5 fields of a record.
+const MD5_FIELDS: [usize; 2] = [record::HASHED_FILE + file::MD5, record::ORIGINAL_FILE + file::MD5];
+
+/// The three hashes the perfect hash places a logical name by, under the
+/// table's `key`: XXH3's 128 bits of the name's bytes, split as
+/// `phf_shared::hash` splits SipHash's. XXH3 is defined byte by byte, so a
+/// build script on one platform and an app on another agree; on names it
+/// is several times faster than SipHash. `asset-build` gives these to
+/// `phf_generator::generate_hash_with_hash_fn`.
+#[inline]
+pub fn name_hashes(name: &[u8], key: u64) -> NameHashes {
+    NameHashes::split(xxhash_rust::xxh3::xxh3_128_with_seed(name, key))
+}
+
+/// What [`name_hashes`] gives: `phf_shared::Hashes`' fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameHashes {
+    /// Chooses the displacement pair.
+    pub g: u32,
+    /// Multiplied by the pair's first displacement.
+    pub f1: u32,
+    /// Added to the pair's second displacement.
+    pub f2: u32,
+}
+
+impl NameHashes {
     #[inline]
-    fn phf_hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        state.write(self.0);
-        state.write(self.1);
+    fn split(hash: u128) -> NameHashes {
+        let (lower, upper) = (hash as u64, (hash >> 64) as u64);
+        NameHashes {
+            g: (lower >> 32) as u32,
+            f1: lower as u32,
+            f2: upper as u32,
+        }
     }
 }
 

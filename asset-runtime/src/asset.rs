@@ -66,7 +66,7 @@ impl FileInfo {
             }
         });
         FileInfo {
-            md5: table.md5(index, field + file::MD5),
+            md5: assets.md5(index, field + file::MD5),
             size,
             br_size,
             gz_size,
@@ -148,7 +148,7 @@ impl Asset {
 
     #[inline]
     fn str(&self, field: usize) -> &'static str {
-        self.assets.table().str(self.index, field)
+        self.assets.str(self.index, field)
     }
 
     /// The logical path, as the app refers to it: `css/base.css`.
@@ -183,7 +183,7 @@ impl Asset {
 
     /// MD5 of the bytes served under the hashed name, as 32 lowercase hex digits.
     pub fn md5(&self) -> &'static str {
-        self.assets.table().md5(self.index, record::HASHED_FILE + file::MD5)
+        self.assets.md5(self.index, record::HASHED_FILE + file::MD5)
     }
 
     /// Size of the bytes served under the hashed name.

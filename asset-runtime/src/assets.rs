@@ -26,7 +26,8 @@ pub enum Served {
 ///
 /// The table is a block of bytes compiled into the binary; lookups hash the
 /// name once with the perfect hash computed at build time and compare one
-/// string. Nothing is parsed at start-up.
+/// string. Nothing is parsed at start-up; the first read checks that the
+/// table's text is UTF-8, once, and later reads take it as it is.
 pub struct Assets {
     table: Table,
     embedded: &'static [u8],
@@ -36,6 +37,8 @@ pub struct Assets {
     importmap: &'static [u8],
     /// URLs under a custom base URL or in dev mode, built on first use.
     other_urls: OnceLock<Box<[OnceLock<Box<str>>]>>,
+    /// Whether the table's text is UTF-8, checked once on first use.
+    text_is_utf8: OnceLock<bool>,
 }
 
 impl fmt::Debug for Assets {
@@ -68,6 +71,7 @@ impl Assets {
             vite,
             importmap,
             other_urls: OnceLock::new(),
+            text_is_utf8: OnceLock::new(),
         }
     }
 
@@ -82,6 +86,38 @@ impl Assets {
     #[inline]
     pub(crate) fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// A string field of record `index`: the table's text is checked
+    /// once, on first use, then read without looking at its bytes again.
+    #[inline]
+    pub(crate) fn str(&self, index: u32, field: usize) -> &'static str {
+        // SAFETY: a string field's bytes.
+        unsafe { self.text(self.table.str_bytes(index, field)) }
+    }
+
+    /// An MD5 field of record `index`, read as [`str`](Self::str) reads.
+    #[inline]
+    pub(crate) fn md5(&self, index: u32, field: usize) -> &'static str {
+        // SAFETY: an MD5 field's bytes.
+        unsafe { self.text(self.table.md5_bytes(index, field)) }
+    }
+
+    /// `bytes` as text, the whole table's text having been checked once.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` are a text field of this table, as `Table::text_is_utf8`
+    /// checks them: a string or MD5 field of a record, or a slot's name or
+    /// URL.
+    #[inline]
+    unsafe fn text(&self, bytes: &'static [u8]) -> &'static str {
+        if !*self.text_is_utf8.get_or_init(|| self.table.text_is_utf8()) {
+            panic!("the asset table holds text that is not UTF-8: rebuild");
+        }
+        // SAFETY: every text field of the table is UTF-8 (checked above),
+        // and `bytes` is one (the caller's contract).
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     pub(crate) fn embedded_data(&self) -> &'static [u8] {
@@ -127,8 +163,10 @@ impl Assets {
     /// settings, a hit does not allocate.
     #[inline]
     pub fn url(&'static self, name: &str) -> Result<Cow<'static, str>, MissingAsset> {
-        if let Some(asset) = self.get(name) {
-            return Ok(Cow::Borrowed(asset.url()));
+        if let Some((index, url)) = self.table.find_url(name) {
+            // SAFETY: a URL field's bytes.
+            let url = unsafe { self.text(url) };
+            return Ok(Cow::Borrowed(self.url_of(index, url)));
         }
         let settings = settings();
         if settings.is_strict() {
