@@ -320,8 +320,26 @@ pub(crate) fn compress_bytes(bytes: &[u8], zstd: bool) -> std::io::Result<Vec<(E
 
 /// Whether a variant is at least 5% smaller than the original.
 fn worth_it(original: &[u8], compressed: &[u8]) -> bool {
-    compressed.len() as u64 * 100 <= original.len() as u64 * 95
+    compressed.len() as u64 * 100 <= original.len() as u64 * KEPT_PERCENT
 }
+
+/// A variant is kept when it is at most this percentage of the original.
+const KEPT_PERCENT: u64 = 95;
+
+/// The settings every variant is made with, as the name of the compression
+/// cache's folder ([`VariantCache`]): variants made with other settings
+/// are in another folder, never read.
+pub(crate) fn settings_key() -> String {
+    format!(
+        "br{BROTLI_QUALITY}w{BROTLI_WINDOW_LOG}-gz{GZIP_LEVEL}-zst{ZSTD_LEVEL}w{ZSTD_WINDOW_LOG}-kept{KEPT_PERCENT}"
+    )
+}
+
+/// Brotli's quality, and log2 of its window.
+const BROTLI_QUALITY: i32 = 11;
+const BROTLI_WINDOW_LOG: i32 = 22;
+/// gzip's level.
+const GZIP_LEVEL: u32 = 9;
 
 /// The zstd variant of `bytes`, if it is worth keeping.
 fn zstd_variant(bytes: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
@@ -354,8 +372,8 @@ fn brotli_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     // is kept after the call.
     let ok = unsafe {
         sys::BrotliEncoderCompress(
-            11,
-            22,
+            BROTLI_QUALITY,
+            BROTLI_WINDOW_LOG,
             sys::BrotliEncoderMode_BROTLI_MODE_GENERIC,
             bytes.len(),
             bytes.as_ptr(),
@@ -371,9 +389,10 @@ fn brotli_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 fn gzip_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    let mut encoder = flate2::GzBuilder::new().mtime(0).write(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::new(GZIP_LEVEL),
+    );
     encoder.write_all(bytes)?;
     encoder.finish()
 }

@@ -269,7 +269,7 @@ fn run(config: &Config) -> Result<Output> {
             variants.dir().display(),
             out_dir.display()
         ));
-        variants = VariantCache::local(&out_dir);
+        variants = VariantCache::local(&out_dir, &compress::settings_key());
     }
     let plan = if precompress {
         compress::plan(
@@ -582,10 +582,11 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
 
 /// The cache of precompressed variants the configuration asks for.
 fn variant_cache(config: &Config, out_dir: &Path) -> VariantCache {
+    let settings = compress::settings_key();
     match &config.compression_cache {
-        None => VariantCache::from_env(out_dir),
-        Some(Some(dir)) => VariantCache::shared(dir.clone(), variant_cache::DEFAULT_LIMIT),
-        Some(None) => VariantCache::local(out_dir),
+        None => VariantCache::from_env(out_dir, &settings),
+        Some(Some(dir)) => VariantCache::shared(dir.clone(), variant_cache::DEFAULT_LIMIT, &settings),
+        Some(None) => VariantCache::local(out_dir, &settings),
     }
 }
 

@@ -16,7 +16,8 @@
 //!   default): after a build that added entries, the least recently used
 //!   are removed until it holds 80% of that.
 //!
-//! An entry is `v1/<ab>/<md5>.br`, `<md5>.gz` (those kept) and the record
+//! An entry is `v2-<settings>/<ab>/<md5>.br`, `<md5>.gz` (those kept) and
+//! the record
 //! `<md5>.variants`, which names them with their sizes and digests. Every
 //! file is written to a temporary name and renamed into place, and the
 //! record last: a build killed midway leaves at most files without a
@@ -95,9 +96,10 @@ impl Variants {
     }
 }
 
-/// Version of the layout and of the compression settings: entries of
-/// another version are never read.
-const LAYOUT: &str = "v1";
+/// Version of the layout: entries of another version are never read. The
+/// folder's name also holds the compression settings (`settings`, from
+/// `compress::settings_key`).
+const LAYOUT: &str = "v2";
 /// How often a shared cache is measured against its bound: measuring walks
 /// the whole cache, which a build that compressed one edited file should
 /// not pay each time.
@@ -118,25 +120,25 @@ pub(crate) struct VariantCache {
 impl VariantCache {
     /// The cache the environment asks for; `out_dir` holds the build's own
     /// when the shared one is off or there is no cache folder.
-    pub(crate) fn from_env(out_dir: &Path) -> VariantCache {
+    pub(crate) fn from_env(out_dir: &Path, settings: &str) -> VariantCache {
         let limit = std::env::var("ASSET_BUILD_CACHE_SIZE")
             .ok()
             .and_then(|v| parse_size(&v))
             .unwrap_or(DEFAULT_LIMIT);
         match std::env::var_os("ASSET_BUILD_CACHE_DIR") {
-            Some(v) if v == "off" => VariantCache::local(out_dir),
-            Some(v) if !v.is_empty() => VariantCache::shared(PathBuf::from(v), limit),
+            Some(v) if v == "off" => VariantCache::local(out_dir, settings),
+            Some(v) if !v.is_empty() => VariantCache::shared(PathBuf::from(v), limit, settings),
             _ => match dirs::cache_dir() {
-                Some(dir) => VariantCache::shared(dir.join("asset-build"), limit),
-                None => VariantCache::local(out_dir),
+                Some(dir) => VariantCache::shared(dir.join("asset-build"), limit, settings),
+                None => VariantCache::local(out_dir, settings),
             },
         }
     }
 
     /// A cache shared by builds, in `dir`, bounded to `limit` bytes.
-    pub(crate) fn shared(dir: PathBuf, limit: u64) -> VariantCache {
+    pub(crate) fn shared(dir: PathBuf, limit: u64, settings: &str) -> VariantCache {
         VariantCache {
-            dir: dir.join(LAYOUT),
+            dir: dir.join(format!("{LAYOUT}-{settings}")),
             shared: true,
             limit,
         }
@@ -144,9 +146,9 @@ impl VariantCache {
 
     /// A build's own cache in its `OUT_DIR`, holding only what the last
     /// build used.
-    pub(crate) fn local(out_dir: &Path) -> VariantCache {
+    pub(crate) fn local(out_dir: &Path, settings: &str) -> VariantCache {
         VariantCache {
-            dir: out_dir.join("precompressed").join(LAYOUT),
+            dir: out_dir.join("precompressed").join(format!("{LAYOUT}-{settings}")),
             shared: false,
             limit: u64::MAX,
         }
@@ -270,17 +272,24 @@ impl VariantCache {
         }
     }
 
-    /// Whether a build may use this folder: it can write there, and it is
-    /// the build's own (not another user's), so that no one else can put
-    /// bytes in its output. Says why not.
+    /// Whether a build may use this folder: it can write there, and it and
+    /// the folder it is in (the one configured) are the build's own (not
+    /// another user's, who could replace what is in them), so that no one
+    /// else can put bytes in its output. Says why not.
     pub(crate) fn check_usable(&self) -> Result<(), String> {
         std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
         let probe = crate::fs::temp_path(&self.dir.join("write-probe"));
         std::fs::write(&probe, b"").map_err(|e| format!("cannot write in it: {e}"))?;
-        let owners = owner(&probe).zip(owner(&self.dir));
+        let me = owner(&probe);
         let _ = std::fs::remove_file(&probe);
-        match owners {
-            Some((me, owner)) if me != owner => Err(format!(
+        let folders = [Some(self.dir.as_path()), self.dir.parent()];
+        let other = folders
+            .into_iter()
+            .flatten()
+            .filter_map(owner)
+            .find(|&o| me.is_some_and(|me| me != o));
+        match (me, other) {
+            (Some(me), Some(owner)) => Err(format!(
                 "it is owned by another user (uid {owner}; this build runs as uid {me})"
             )),
             _ => Ok(()),
@@ -563,7 +572,7 @@ mod tests {
     use super::*;
 
     fn cache(dir: &Path) -> VariantCache {
-        VariantCache::shared(dir.to_owned(), 1 << 20)
+        VariantCache::shared(dir.to_owned(), 1 << 20, "test")
     }
 
     #[test]
@@ -743,7 +752,7 @@ mod tests {
     #[test]
     fn a_shared_cache_evicts_the_least_recently_used_beyond_its_limit() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = VariantCache::shared(dir.path().to_owned(), 3000);
+        let cache = VariantCache::shared(dir.path().to_owned(), 3000, "test");
         let old = SystemTime::now() - std::time::Duration::from_secs(3600);
         let digests: Vec<Md5Digest> = (0..4u8).map(|i| [i; 16]).collect();
         for (i, md5) in digests.iter().enumerate() {
@@ -774,7 +783,7 @@ mod tests {
     #[test]
     fn a_build_s_own_cache_keeps_only_what_it_used() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = VariantCache::local(dir.path());
+        let cache = VariantCache::local(dir.path(), "test");
         let (kept, dropped) = ([1u8; 16], [2u8; 16]);
         cache.put(&kept, &[(Encoding::Br, b"k".to_vec())], false).unwrap();
         cache.put(&dropped, &[(Encoding::Br, b"d".to_vec())], false).unwrap();

@@ -701,14 +701,20 @@ fn precompressed_siblings_are_written_cached_and_removed() {
     );
     assert!(out.join("tiny.txt.br").is_file());
 
-    // Variants of content no longer built leave the cache.
+    // Variants of content no longer built leave the cache, whose folder is
+    // named after the compression settings.
+    let layouts: Vec<String> = std::fs::read_dir(project.path("out/precompressed"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(layouts, ["v2-br11w22-gz9-zst19w23-kept95"]);
     let cached = |text: &str| {
         let md5: String = md5::Md5::digest(text.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
         project
-            .path("out/precompressed/v1")
+            .path("out/precompressed/v2-br11w22-gz9-zst19w23-kept95")
             .join(&md5[..2])
             .join(format!("{md5}.br"))
     };
@@ -1055,7 +1061,7 @@ fn builds_sharing_a_cache_in_parallel_each_get_sound_siblings() {
 fn a_compression_cache_owned_by_another_user_is_not_used() {
     let project = Project::new(&[("assets/a.css", &".rule { color: red }\n".repeat(100))]);
     let foreign = project.path("foreign");
-    std::fs::create_dir_all(foreign.join("v1")).unwrap();
+    std::fs::create_dir_all(&foreign).unwrap();
     let nobody = std::process::Command::new("chown")
         .args(["-R", "65534"])
         .arg(&foreign)
