@@ -98,6 +98,7 @@ mod prehashed;
 mod rebuild;
 mod references;
 mod rewrite;
+mod settings;
 mod variant_cache;
 
 pub use asset_contract::{MANIFEST_NAME, collected_dir, content_type};

@@ -61,12 +61,13 @@ use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
 use crate::fields::{get_u32, get_u64};
 use crate::fs;
-use crate::hash::{self, Digest, IntegrityFor, Md5Digest, RACY_WINDOW_NS};
+use crate::hash::{self, Digest, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::rebuild::{Artifact, Reason, Unpatchable};
 use crate::references::{self, FileKind, Resolution};
-use crate::rewrite::{RewriteOptions, Rewrites};
+use crate::rewrite::Rewrites;
+use crate::settings::Settings;
 
 const STATE_FILE: &str = "asset-build-patch.bin";
 const MAGIC: &[u8; 8] = b"ASTPATCH";
@@ -179,10 +180,10 @@ impl State {
             return Err(Reason::NamesChanged);
         }
         let artifacts = [
-            (inputs.table, self.table, Artifact::Table),
-            (inputs.overlay, self.overlay, Artifact::Overlay),
-            (inputs.manifest, self.manifest, Artifact::Manifest),
-            (inputs.rust, self.rust, Artifact::RustFile),
+            (&inputs.settings.data.table, self.table, Artifact::Table),
+            (&inputs.settings.data.overlay, self.overlay, Artifact::Overlay),
+            (&inputs.settings.manifest, self.manifest, Artifact::Manifest),
+            (&inputs.settings.rust, self.rust, Artifact::RustFile),
         ];
         if let Some((_, _, artifact)) = artifacts
             .iter()
@@ -192,7 +193,7 @@ impl State {
         }
         // The output folder as the last build left it (no output removed
         // or replaced since, which the stages would write again).
-        if !output::trusted(inputs.output_dir, &self.output_tree) {
+        if !output::trusted(&inputs.settings.output_dir, &self.output_tree) {
             return Err(Reason::Changed(Artifact::OutputFolder));
         }
         Ok(())
@@ -287,6 +288,7 @@ impl State {
 
 /// What a build that ran the stages wrote, for [`record`].
 pub(crate) struct Recorded<'a> {
+    pub(crate) settings: &'a Settings<'a>,
     /// Whether a patch can update these results.
     pub(crate) patchable: Result<(), Unpatchable>,
     pub(crate) config: Md5Digest,
@@ -296,17 +298,14 @@ pub(crate) struct Recorded<'a> {
     pub(crate) rewrites: &'a Rewrites,
     /// The output folder as the write stage left it.
     pub(crate) outputs: &'a Written,
-    pub(crate) table: &'a Path,
-    pub(crate) overlay: &'a Path,
-    pub(crate) manifest: &'a Path,
-    pub(crate) rust: &'a Path,
     pub(crate) manifest_hash: &'a str,
     pub(crate) started_ns: u64,
 }
 
 /// Leaves the state a later build patches from (none if it cannot be
 /// written: that only costs the next build the shortcut).
-pub(crate) fn record(out_dir: &Path, recorded: &Recorded<'_>) {
+pub(crate) fn record(recorded: &Recorded<'_>) {
+    let out_dir = &recorded.settings.out_dir;
     if state_of(recorded).is_none_or(|state| state.save(out_dir).is_err()) {
         State::remove(out_dir);
     }
@@ -362,11 +361,12 @@ fn state_of(recorded: &Recorded<'_>) -> Option<State> {
             (record, size, mtime)
         })
         .collect();
+    let settings = recorded.settings;
     let (table, overlay, manifest, rust) = (
-        fs::stamp(recorded.table)?,
-        fs::stamp(recorded.overlay)?,
-        fs::stamp(recorded.manifest)?,
-        fs::stamp(recorded.rust)?,
+        fs::stamp(&settings.data.table)?,
+        fs::stamp(&settings.data.overlay)?,
+        fs::stamp(&settings.manifest)?,
+        fs::stamp(&settings.rust)?,
     );
     Some(State {
         config: recorded.config,
@@ -409,21 +409,13 @@ fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
 
 /// What a patch is given.
 pub(crate) struct Inputs<'a> {
-    pub(crate) out_dir: &'a Path,
-    pub(crate) output_dir: &'a Path,
+    pub(crate) settings: &'a Settings<'a>,
     /// The configuration's digest, and [`setup`] of this build.
     pub(crate) config: Md5Digest,
     pub(crate) setup: Md5Digest,
     /// As collected, in collection order.
     pub(crate) files: &'a [SourceFile],
     pub(crate) started_ns: u64,
-    pub(crate) table: &'a Path,
-    pub(crate) overlay: &'a Path,
-    pub(crate) manifest: &'a Path,
-    pub(crate) rust: &'a Path,
-    pub(crate) integrity_for: &'a IntegrityFor,
-    pub(crate) options: &'a RewriteOptions<'a>,
-    pub(crate) hard_links: bool,
 }
 
 /// What a patch did.
@@ -525,7 +517,7 @@ pub(crate) fn patch(inputs: &Inputs<'_>) -> Result<Patch, Reason> {
 /// Decides what a patch writes, reading the last build's state, the files
 /// that changed and the table's records, and writing nothing.
 fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
-    let state = State::load(inputs.out_dir)?;
+    let state = State::load(&inputs.settings.out_dir)?;
     state.check(inputs)?;
     let changed = changed(&state, inputs.files)?;
     if changed.is_empty() {
@@ -547,8 +539,8 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     })?;
     let edited: FxHashSet<u32> = edited.into_iter().collect();
     // The table is read record by record: a patch needs a few of them.
-    let table = TableBytes::open(inputs.table).map_err(|_| Reason::Changed(Artifact::Table))?;
-    let overlay = std::fs::read(inputs.overlay).map_err(|_| Reason::Changed(Artifact::Overlay))?;
+    let table = TableBytes::open(&inputs.settings.data.table).map_err(|_| Reason::Changed(Artifact::Table))?;
+    let overlay = std::fs::read(&inputs.settings.data.overlay).map_err(|_| Reason::Changed(Artifact::Overlay))?;
     let view = TableView::new(table, &overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
     if view.len() as usize != state.flags.len() {
         return Err(Reason::Changed(Artifact::Table));
@@ -565,8 +557,8 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     if before.iter().all(|(_, same)| *same) {
         return Ok(Plan::Restamp(state, changed));
     }
-    let overlay = overlay_of(&view, &changes, inputs.options.static_url)?;
-    let mut manifest = std::fs::read(inputs.manifest).map_err(|_| Reason::Changed(Artifact::Manifest))?;
+    let overlay = overlay_of(&view, &changes, &inputs.settings.config.static_url)?;
+    let mut manifest = std::fs::read(&inputs.settings.manifest).map_err(|_| Reason::Changed(Artifact::Manifest))?;
     let renamed: Vec<(&str, &str)> = changes
         .iter()
         .map(|c| (c.file.name.as_str(), c.hashed.as_str()))
@@ -681,7 +673,7 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
     // must not trust it, even if this one is killed.
     if !state.patched {
         state.patched = true;
-        state.save(inputs.out_dir).map_err(|e| failed(&e))?;
+        state.save(&inputs.settings.out_dir).map_err(|e| failed(&e))?;
     }
     let mut write = WriteStats::default();
     for (change, (_, same)) in changes.iter().zip(&before) {
@@ -691,8 +683,8 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
         }
         write.written += write_change(change, inputs).map_err(|e| failed(&e))?;
     }
-    fs::write_if_changed(inputs.overlay, &overlay).map_err(|e| failed(&e))?;
-    if fs::write_if_changed(inputs.manifest, &manifest).map_err(|e| failed(&e))? {
+    fs::write_if_changed(&inputs.settings.data.overlay, &overlay).map_err(|e| failed(&e))?;
+    if fs::write_if_changed(&inputs.settings.manifest, &manifest).map_err(|e| failed(&e))? {
         write.written += 1;
     } else {
         write.unchanged += 1;
@@ -703,8 +695,8 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
         .filter(|(c, (hashed, _))| *hashed != c.hashed)
         .map(|(c, (hashed, _))| (hashed, &c.hashed))
         .collect();
-    write.removed =
-        output::remove_previous(inputs.output_dir, replaced.iter().map(|(old, _)| *old)).map_err(|e| failed(&e))?;
+    write.removed = output::remove_previous(&inputs.settings.output_dir, replaced.iter().map(|(old, _)| *old))
+        .map_err(|e| failed(&e))?;
 
     for change in changes
         .iter()
@@ -718,8 +710,8 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
     let touched = replaced.iter().map(|(old, _)| old.as_str());
     let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
     output::restamp(&mut state.output_tree, touched);
-    state.overlay = fs::stamp(inputs.overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
-    state.manifest = fs::stamp(inputs.manifest).ok_or(Reason::Changed(Artifact::Manifest))?;
+    state.overlay = fs::stamp(&inputs.settings.data.overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
+    state.manifest = fs::stamp(&inputs.settings.manifest).ok_or(Reason::Changed(Artifact::Manifest))?;
     state.manifest_hash.clone_from(&manifest_hash);
     // Saved last: a patch killed before leaves an overlay or manifest whose
     // stamp the state does not know, and the next build runs the stages.
@@ -758,7 +750,7 @@ fn write_change(change: &Change<'_>, inputs: &Inputs<'_>) -> crate::Result<usize
         &[hashed][..]
     };
     for file in files {
-        output::replace(inputs.output_dir, file, inputs.hard_links)?;
+        output::replace(&inputs.settings.output_dir, file, inputs.settings.config.hard_links)?;
     }
     Ok(files.len())
 }
@@ -770,7 +762,9 @@ fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> Resu
         let (_, size, mtime) = &mut state.files[i];
         (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
     }
-    state.save(inputs.out_dir).map_err(|e| Reason::Failed(e.to_string()))
+    state
+        .save(&inputs.settings.out_dir)
+        .map_err(|e| Reason::Failed(e.to_string()))
 }
 
 /// Hashes a changed file and, if it is CSS/JS, rewrites it against the
@@ -794,7 +788,7 @@ fn name<'a>(
     }
     let failed = |e: &dyn std::fmt::Display| Reason::Failed(format!("`{}`: {e}", file.path.display()));
     let kind = FileKind::of(&file.name);
-    let with_integrity = inputs.integrity_for.wants(&file.name);
+    let with_integrity = inputs.settings.integrity_for.wants(&file.name);
     let (original, bytes) =
         hash::digest_file(&file.path, file.size, with_integrity, kind.is_some()).map_err(|e| failed(&e))?;
     let (served, served_size, rewritten, targets) = match (kind, bytes) {
@@ -802,7 +796,7 @@ fn name<'a>(
             let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
             let mut targets = Vec::new();
             let mut patchable = true;
-            let options = inputs.options;
+            let options = inputs.settings.rewrite();
             let rendered = references::rewrite(
                 &text,
                 &file.name,

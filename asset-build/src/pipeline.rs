@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use asset_contract::{MANIFEST_NAME, Manifest, content_type};
+use asset_contract::{Manifest, content_type};
 use md5::{Digest as _, Md5};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -31,10 +31,10 @@ use rustc_hash::FxHashMap;
 use crate::asset::{Asset, ServedBytes};
 use crate::build_cache::{Body, BuildCache, EarlySections, Finished};
 use crate::cargo_directives;
-use crate::collect::{self, Source};
+use crate::collect::{self, Collected, Source};
 use crate::compress::{self, Compressed};
 use crate::config::Config;
-use crate::dependency_assets::{self, DependencyAssets};
+use crate::dependency_assets;
 use crate::error::{Error, Result};
 use crate::fs;
 use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
@@ -44,9 +44,9 @@ use crate::output::{self, Content, OutFile, WriteStats};
 use crate::patch::{self, Patch};
 use crate::prehashed;
 use crate::rebuild::{Reason, Rebuild, Unpatchable};
-use crate::references::Patterns;
-use crate::rewrite::{self, RewriteOptions};
-use crate::variant_cache::{self, VariantCache};
+use crate::rewrite;
+use crate::settings::Settings;
+use crate::variant_cache::VariantCache;
 
 /// What a build produced.
 #[derive(Debug, Clone)]
@@ -119,169 +119,280 @@ fn explain(config: &Config, rebuild: &Rebuild) {
 /// The environment variable that has a build script warn of what it did.
 const EXPLAIN_VAR: &str = "ASSET_BUILD_EXPLAIN";
 
+/// The build: the shortcut if the last build's results need no stage,
+/// else the stages; one [`Output`] either way.
 fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
-    let out_dir = config.resolved_out_dir()?;
-    let output_dir = config.resolved_output_dir(&out_dir)?;
-    let precompress = config
-        .precompress
-        .unwrap_or_else(|| std::env::var("PROFILE").is_ok_and(|p| p == "release"));
-    let unpatchable = if precompress {
-        Some(Unpatchable::Precompression)
-    } else if config.embed {
-        Some(Unpatchable::Embed)
-    } else {
-        None
-    };
+    let settings = Settings::resolve(config)?;
+    let out_dir = &settings.out_dir;
     // A build that may patch the last one's results likely does not need
     // the stages' records: they are decoded only if it does.
-    let mut cache = BuildCache::load(&out_dir, unpatchable.is_none() && patch::State::exists(&out_dir));
+    let mut cache = BuildCache::load(out_dir, settings.unpatchable.is_none() && patch::State::exists(out_dir));
     let dependencies_before = cache.head.dependency_assets.clone();
-    let sources = sources(config, &mut cache)?;
-
-    let ignore = collect::ignore_set(&config.ignore, config.default_ignore)?;
-    let prehashed_globs = collect::glob_set("prehashed", &config.prehashed)?;
-    let integrity_for = hash::IntegrityFor::new(collect::glob_set("integrity", &config.integrity)?);
-    let links = if config.follow_links_outside {
-        collect::Links::Anywhere
-    } else {
-        collect::Links::StayInside
+    let sources = sources(&settings, &mut cache)?;
+    let collected = collect::collect(&sources, &settings.ignore, settings.links)?;
+    let digests = digests(&settings, &sources, &collected.files);
+    let summary = match shortcut(&settings, &cache, &digests, &collected, started) {
+        Ok(mut summary) => {
+            // `cargo metadata` ran again (a manifest was touched) and found
+            // the same folders: keep its answer for the next build.
+            if cache.head.dependency_assets != dependencies_before {
+                save(&mut cache, out_dir, None, &mut summary.warnings);
+            }
+            free_in_background((cache, collected));
+            summary
+        }
+        Err(reason) => stages(&settings, cache, &sources, collected, &digests, reason, started)?,
     };
-    let collected = collect::collect(&sources, &ignore, links)?;
-    let mut variants = variant_cache(config, &out_dir);
-    let (config_digest, setup, inputs) = inputs_key(
-        config,
-        &out_dir,
-        &output_dir,
-        precompress,
-        &variants,
-        &sources,
-        &collected.files,
-    );
-    if let Some(finished) = cache.head.finished.as_ref()
-        && finished.inputs == inputs
-        && output::trusted(&output_dir, &finished.output_tree)
+    emit(&settings, &summary.warnings);
+    Ok(output(&settings, summary))
+}
+
+/// What a build did, which [`output`] reports with the paths.
+struct Summary {
+    assets: usize,
+    files_hashed: usize,
+    files_rewritten: usize,
+    files_compressed: usize,
+    compress_seconds: f64,
+    write: WriteStats,
+    manifest_hash: String,
+    rebuild: Rebuild,
+    warnings: Vec<String>,
+}
+
+/// The one place an [`Output`] is made.
+fn output(settings: &Settings<'_>, summary: Summary) -> Output {
+    Output {
+        output_dir: settings.output_dir.clone(),
+        manifest_path: settings.manifest.clone(),
+        generated_file: settings.rust.clone(),
+        table_file: settings.data.table.clone(),
+        embed_file: settings.config.embed.then(|| settings.data.embed.clone()),
+        assets: summary.assets,
+        files_hashed: summary.files_hashed,
+        files_rewritten: summary.files_rewritten,
+        files_compressed: summary.files_compressed,
+        compress_seconds: summary.compress_seconds,
+        write: summary.write,
+        manifest_hash: summary.manifest_hash,
+        rebuild: summary.rebuild,
+        warnings: summary.warnings,
+    }
+}
+
+/// The build without the stages: nothing to do since the last build, or a
+/// patch of its results; else why the stages must run.
+fn shortcut(
+    settings: &Settings<'_>,
+    cache: &BuildCache,
+    digests: &Digests,
+    collected: &Collected,
+    started: u64,
+) -> std::result::Result<Summary, Reason> {
+    if let Some(finished) = &cache.head.finished
+        && still_holds(finished, digests, settings)
+    {
+        return Ok(Summary {
+            assets: finished.assets,
+            files_hashed: 0,
+            files_rewritten: 0,
+            files_compressed: 0,
+            compress_seconds: 0.0,
+            write: WriteStats {
+                unchanged: finished.outputs,
+                ..WriteStats::default()
+            },
+            manifest_hash: finished.manifest_hash.clone(),
+            rebuild: Rebuild::Unchanged,
+            warnings: finished.warnings.clone(),
+        });
+    }
+    if let Some(why) = settings.unpatchable {
+        return Err(Reason::Unpatchable(why));
+    }
+    let (rebuild, patched) = match patch::patch(&patch::Inputs {
+        settings,
+        config: digests.config,
+        setup: digests.setup,
+        files: &collected.files,
+        started_ns: started,
+    })? {
+        Patch::Unchanged(patched) => (Rebuild::Unchanged, patched),
+        Patch::Patched(patched) => (Rebuild::Patched, patched),
+    };
+    Ok(Summary {
+        assets: patched.assets,
+        files_hashed: patched.hashed,
+        files_rewritten: patched.rewritten,
+        files_compressed: 0,
+        compress_seconds: 0.0,
+        write: patched.write,
+        manifest_hash: patched.manifest_hash,
+        rebuild,
+        // The collection's warnings (name clashes) are found again by
+        // every build; a build with others is not patched.
+        warnings: collected.warnings.clone(),
+    })
+}
+
+/// Whether the last build's inputs are this one's, with its outputs all as
+/// it left them.
+fn still_holds(finished: &Finished, digests: &Digests, settings: &Settings<'_>) -> bool {
+    finished.inputs == digests.inputs
+        && output::trusted(&settings.output_dir, &finished.output_tree)
         && finished
             .generated
             .iter()
             .all(|(path, size, mtime)| fs::stamp(path) == Some((*size, *mtime)))
-    {
-        let finished = finished.clone();
-        return Ok(unchanged(
-            config,
-            &out_dir,
-            output_dir,
-            &finished,
-            &mut cache,
-            dependencies_before,
-        ));
-    }
-    let patterns = Patterns::new(config.js_module_imports, config.rules);
-    let options = RewriteOptions {
-        patterns: &patterns,
-        static_url: &config.static_url,
-        lenient: config.lenient_references,
-    };
-    let rust = out_dir.join(&config.generated_file_name);
-    let data_paths = generate::data_paths(&rust);
-    let manifest_path = output_dir.join(MANIFEST_NAME);
-    let patch = match unpatchable {
-        Some(why) => Err(Reason::Unpatchable(why)),
-        None => patch::patch(&patch::Inputs {
-            out_dir: &out_dir,
-            output_dir: &output_dir,
-            config: config_digest,
-            setup,
-            files: &collected.files,
-            started_ns: started,
-            table: &data_paths.table,
-            overlay: &data_paths.overlay,
-            manifest: &manifest_path,
-            rust: &rust,
-            integrity_for: &integrity_for,
-            options: &options,
-            hard_links: config.hard_links,
-        }),
-    };
-    let (rebuild, patched) = match patch {
-        Ok(Patch::Unchanged(patched)) => (Rebuild::Unchanged, Some(patched)),
-        Ok(Patch::Patched(patched)) => (Rebuild::Patched, Some(patched)),
-        Err(reason) => (Rebuild::Stages(reason), None),
-    };
-    if let Some(patched) = patched {
-        // The collection's warnings (name clashes) are found again by
-        // every build; a build with others is not patched.
-        let mut warnings = collected.warnings.clone();
-        // As for a build with nothing to do: keep `cargo metadata`'s answer.
-        if cache.head.dependency_assets != dependencies_before {
-            save(config, &mut cache, &out_dir, None, &mut warnings);
-        } else {
-            emit(config, &warnings);
-        }
-        free_in_background((cache, collected));
-        return Ok(Output {
-            output_dir,
-            manifest_path,
-            generated_file: rust,
-            table_file: data_paths.table,
-            embed_file: None,
-            assets: patched.assets,
-            files_hashed: patched.hashed,
-            files_rewritten: patched.rewritten,
-            files_compressed: 0,
-            compress_seconds: 0.0,
-            write: patched.write,
-            manifest_hash: patched.manifest_hash,
-            rebuild,
-            warnings,
-        });
-    }
-    let patched = patch::State::take(&out_dir);
+}
+
+/// Runs the stages over every asset, and leaves what the next build
+/// decides from.
+fn stages(
+    settings: &Settings<'_>,
+    mut cache: BuildCache,
+    sources: &[Source],
+    collected: Collected,
+    digests: &Digests,
+    reason: Reason,
+    started: u64,
+) -> Result<Summary> {
+    let patched = patch::State::take(&settings.out_dir);
     cache.read_body();
-    output::trust(&output_dir, &mut cache.body.outputs);
+    output::trust(&settings.output_dir, &mut cache.body.outputs);
     if let Some(patched) = patched {
-        patched.hand_over(&output_dir, &mut cache.body.outputs);
+        patched.hand_over(&settings.output_dir, &mut cache.body.outputs);
     }
     let mut warnings = collected.warnings;
     let collection_warnings = warnings.len();
+    let named = name(settings, &mut cache, collected.files, started, &mut warnings)?;
+    let mut assets = named.assets;
+    let compress_started = Instant::now();
+    let (compressed, variants) = precompress(settings, &mut assets, &mut cache, &mut warnings)?;
+    let compress_seconds = compress_started.elapsed().as_secs_f64();
+    let manifest = Manifest::new(
+        assets
+            .iter()
+            .map(|a| (a.name().to_owned(), a.hashed_name.clone()))
+            .collect(),
+    );
+    let vite = named.prehashed.vite_entries(&mut warnings);
+    let pages = Pages {
+        vite: &vite,
+        pins: &named.pins,
+    };
+    let compressed = (&compressed, &variants);
+    let (early, write, generated) =
+        write_and_generate(settings, sources, (&assets, pages), compressed, &manifest, &mut cache)?;
+    cache.head.finished = named.none_racy.then(|| Finished {
+        inputs: digests.inputs,
+        output_tree: cache.body.outputs.tree(),
+        generated: generated.stamps(settings),
+        assets: assets.len(),
+        outputs: write.written + write.unchanged,
+        manifest_hash: manifest.hash.clone(),
+        warnings: warnings.clone(),
+    });
+    save(&mut cache, &settings.out_dir, early, &mut warnings);
+    let patchable = match settings.unpatchable {
+        Some(why) => Err(why),
+        None if generated.vite => Err(Unpatchable::ViteEntries),
+        None if generated.importmap => Err(Unpatchable::ImportMap),
+        None if warnings.len() != collection_warnings => Err(Unpatchable::Warnings),
+        None => Ok(()),
+    };
+    patch::record(&patch::Recorded {
+        settings,
+        patchable,
+        config: digests.config,
+        setup: digests.setup,
+        assets: &assets,
+        rewrites: &cache.body.rewrites,
+        outputs: &cache.body.outputs,
+        manifest_hash: &manifest.hash,
+        started_ns: started,
+    });
+    let summary = Summary {
+        assets: assets.len(),
+        files_hashed: named.hashed,
+        files_rewritten: named.rewritten,
+        files_compressed: compressed.0.computed,
+        compress_seconds,
+        write,
+        manifest_hash: manifest.hash.clone(),
+        rebuild: Rebuild::Stages(reason),
+        warnings,
+    };
+    free_in_background((cache, assets, manifest));
+    Ok(summary)
+}
 
-    let mut files = collected.files;
-    let prehashed = prehashed::mark(&mut files, &prehashed_globs)?;
-    let pins = importmap::resolve(&config.pins, files.iter().map(|f| f.name.as_str()))?;
+/// What the naming stages (hash, rewrite) give the stages after them.
+struct NamedAssets {
+    assets: Vec<Asset>,
+    prehashed: prehashed::Prehashed,
+    /// Import-map pins: specifier, logical name.
+    pins: Vec<(String, String)>,
+    /// Files read to hash them, and CSS/JS files rewritten.
+    hashed: usize,
+    rewritten: usize,
+    /// Whether no source was modified within the racy window.
+    none_racy: bool,
+}
+
+/// Marks the prehashed files, resolves the pins, hashes every file and
+/// rewrites the CSS/JS: every asset named.
+fn name(
+    settings: &Settings<'_>,
+    cache: &mut BuildCache,
+    mut files: Vec<collect::SourceFile>,
+    started: u64,
+    warnings: &mut Vec<String>,
+) -> Result<NamedAssets> {
+    let prehashed = prehashed::mark(&mut files, &settings.prehashed)?;
+    let pins = importmap::resolve(&settings.config.pins, files.iter().map(|f| f.name.as_str()))?;
     // The rewrite stage reads the CSS/JS files that are read here.
     let rewritten = |f: &collect::SourceFile| rewrite::kind_of(f).is_some();
-    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &integrity_for, &rewritten)?;
+    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &settings.integrity_for, &rewritten)?;
     let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
-
-    let named = rewrite::rewrite_all(hashed, &options, std::mem::take(&mut cache.body.rewrites))?;
+    let named = rewrite::rewrite_all(hashed, &settings.rewrite(), std::mem::take(&mut cache.body.rewrites))?;
     warnings.extend(named.warnings);
     cache.body.rewrites = named.records;
-    let mut assets = named.assets;
+    Ok(NamedAssets {
+        assets: named.assets,
+        prehashed,
+        pins,
+        hashed: files_hashed,
+        rewritten: named.rewritten,
+        none_racy,
+    })
+}
 
-    let compress_started = Instant::now();
-    if precompress
-        && variants.is_shared()
-        && let Err(why) = variants.check_usable()
-    {
-        warnings.push(format!(
-            "cannot use the compression cache `{}` ({why}); compressing into `{}` instead \
-             (set ASSET_BUILD_CACHE_DIR to a folder of your own, or to `off`)",
-            variants.dir().display(),
-            out_dir.display()
-        ));
-        variants = VariantCache::local(&out_dir, &compress::settings_key());
+/// Precompresses what the variant cache does not hold yet, having the
+/// rewrite stage render the bytes it needs; without precompression, the
+/// build's own cache goes. The variants, and the cache they are in.
+fn precompress(
+    settings: &Settings<'_>,
+    assets: &mut [Asset],
+    cache: &mut BuildCache,
+    warnings: &mut Vec<String>,
+) -> Result<(Compressed, VariantCache)> {
+    if !settings.precompress {
+        // Nothing is compressed any more: a build's own cache goes too.
+        settings.variants.trim(&Default::default(), false);
+        cache.body.compressed.clear();
+        render_needed(assets, &[], settings, cache)?;
+        return Ok((Compressed::default(), settings.variants.clone()));
     }
-    let plan = if precompress {
-        compress::plan(
-            &assets,
-            &variants,
-            &cache.body.compressed,
-            &cache.body.outputs,
-            config.zstd,
-        )
-    } else {
-        compress::Plan::default()
-    };
+    let variants = usable_variant_cache(settings, warnings);
+    let plan = compress::plan(
+        assets,
+        &variants,
+        &cache.body.compressed,
+        &cache.body.outputs,
+        settings.config.zstd,
+    );
     if plan.damaged > 0 {
         warnings.push(format!(
             "{} entries of the compression cache `{}` did not match their records (damaged, or \
@@ -290,27 +401,44 @@ fn run(config: &Config) -> Result<Output> {
             variants.dir().display()
         ));
     }
-    render_needed(&mut assets, &plan.todo, &output_dir, &cache, &options)?;
-    let compressed = if precompress {
-        compress::compress_all(&variants, &assets, plan, &mut cache.body.compressed)?
-    } else {
-        // Nothing is compressed any more: a build's own cache goes too.
-        variants.trim(&Default::default(), false);
-        cache.body.compressed.clear();
-        Compressed::default()
-    };
-    let compress_seconds = compress_started.elapsed().as_secs_f64();
+    render_needed(assets, &plan.todo, settings, cache)?;
+    let compressed = compress::compress_all(&variants, assets, plan, &mut cache.body.compressed)?;
+    Ok((compressed, variants))
+}
 
-    let manifest = Manifest::new(
-        assets
-            .iter()
-            .map(|a| (a.name().to_owned(), a.hashed_name.clone()))
-            .collect(),
-    );
-    let vite = prehashed.vite_entries(&mut warnings);
-    // Writing the output folder, generating the table and encoding the
-    // records that no longer change need each other's results only at the
-    // end: they run side by side.
+/// The variant cache configured, or the build's own in `OUT_DIR` if a
+/// shared one cannot be used (with a warning saying why).
+fn usable_variant_cache(settings: &Settings<'_>, warnings: &mut Vec<String>) -> VariantCache {
+    let variants = settings.variants.clone();
+    if !variants.is_shared() {
+        return variants;
+    }
+    match variants.check_usable() {
+        Ok(()) => variants,
+        Err(why) => {
+            warnings.push(format!(
+                "cannot use the compression cache `{}` ({why}); compressing into `{}` instead \
+                 (set ASSET_BUILD_CACHE_DIR to a folder of your own, or to `off`)",
+                variants.dir().display(),
+                settings.out_dir.display()
+            ));
+            VariantCache::local(&settings.out_dir, &compress::settings_key())
+        }
+    }
+}
+
+/// Writes the output folder and generates the table side by side (they
+/// need each other's results only at the end), beside the encoding of the
+/// cache's records that no longer change; then the embedded data, which
+/// reads the written files.
+fn write_and_generate(
+    settings: &Settings<'_>,
+    sources: &[Source],
+    (assets, pages): (&[Asset], Pages<'_>),
+    (compressed, variants): (&Compressed, &VariantCache),
+    manifest: &Manifest,
+    cache: &mut BuildCache,
+) -> Result<(Option<EarlySections>, WriteStats, Generated)> {
     let Body {
         sources: stamps,
         rewrites,
@@ -324,97 +452,22 @@ fn run(config: &Config) -> Result<Output> {
         || EarlySections::encode(stamps, rewrites),
         || {
             rayon::join(
-                || write(config, &output_dir, &variants, &assets, &compressed, &manifest, outputs),
+                || write(settings, assets, (compressed, variants), manifest, outputs),
                 || {
-                    let pages = Pages {
-                        vite: &vite,
-                        pins: &pins,
-                    };
                     let cached = (generated_key, generated_files.as_slice(), name_hash);
-                    generate(
-                        config,
-                        &out_dir,
-                        &output_dir,
-                        &sources,
-                        (&assets, pages),
-                        &compressed,
-                        cached,
-                    )
+                    generate(settings, sources, (assets, pages), compressed, cached)
                 },
             )
         },
     );
     let (write, generated) = (write?, generated?);
-    if let (Some(path), Some(parts)) = (&generated.embed, &generated.embed_parts) {
-        fs::write_concatenated(path, parts)?;
+    if let Some(parts) = &generated.embed_parts {
+        fs::write_concatenated(&settings.data.embed, parts)?;
     }
     // What the next build finds the table and embedded data as, if no
     // other build writes them in between.
-    cache.body.generated_files = generated_stamps(&generate::data_paths(&generated.rust));
-
-    cache.head.finished = none_racy.then(|| Finished {
-        inputs,
-        output_tree: cache.body.outputs.tree(),
-        generated: [
-            Some(&generated.rust),
-            Some(&generated.table),
-            Some(&generated.overlay),
-            generated.embed.as_ref(),
-            generated.vite.as_ref(),
-            generated.importmap.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|path| fs::stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
-        .collect(),
-        assets: assets.len(),
-        outputs: write.written + write.unchanged,
-        manifest_hash: manifest.hash.clone(),
-        warnings: warnings.clone(),
-    });
-    save(config, &mut cache, &out_dir, early, &mut warnings);
-    let patchable = match unpatchable {
-        Some(why) => Err(why),
-        None if generated.vite.is_some() => Err(Unpatchable::ViteEntries),
-        None if generated.importmap.is_some() => Err(Unpatchable::ImportMap),
-        None if warnings.len() != collection_warnings => Err(Unpatchable::Warnings),
-        None => Ok(()),
-    };
-    patch::record(
-        &out_dir,
-        &patch::Recorded {
-            patchable,
-            config: config_digest,
-            setup,
-            assets: &assets,
-            rewrites: &cache.body.rewrites,
-            outputs: &cache.body.outputs,
-            table: &generated.table,
-            overlay: &generated.overlay,
-            manifest: &manifest_path,
-            rust: &generated.rust,
-            manifest_hash: &manifest.hash,
-            started_ns: started,
-        },
-    );
-    let output = Output {
-        files_compressed: compressed.computed,
-        compress_seconds,
-        manifest_path,
-        output_dir,
-        generated_file: generated.rust,
-        table_file: generated.table,
-        embed_file: generated.embed,
-        assets: assets.len(),
-        files_hashed,
-        files_rewritten: named.rewritten,
-        write,
-        manifest_hash: manifest.hash.clone(),
-        rebuild,
-        warnings,
-    };
-    free_in_background((cache, assets, compressed, manifest));
-    Ok(output)
+    cache.body.generated_files = generated_stamps(&settings.data);
+    Ok((early, write, generated))
 }
 
 /// Frees `records` on another thread: at tens of thousands of assets the
@@ -427,88 +480,39 @@ fn free_in_background<T: Send + 'static>(records: T) {
         .spawn(move || drop(records));
 }
 
-/// Saves the cache (a failure is a warning), then prints the warnings.
-fn save(
-    config: &Config,
-    cache: &mut BuildCache,
-    out_dir: &Path,
-    early: Option<EarlySections>,
-    warnings: &mut Vec<String>,
-) {
+/// Saves the cache; a failure is a warning.
+fn save(cache: &mut BuildCache, out_dir: &Path, early: Option<EarlySections>, warnings: &mut Vec<String>) {
     if let Err(e) = cache.save(out_dir, early) {
         warnings.push(format!(
             "could not save the build cache in `{}` ({e}); the next build rehashes every file",
             out_dir.display()
         ));
     }
-    emit(config, warnings);
 }
 
 /// Prints the warnings as `cargo::warning=` lines from a build script.
-fn emit(config: &Config, warnings: &[String]) {
-    if config.emits_cargo_directives() {
+fn emit(settings: &Settings<'_>, warnings: &[String]) {
+    if settings.cargo_directives {
         for warning in warnings {
             cargo_directives::warning(warning);
         }
     }
 }
 
-/// The build when its inputs are those of the last one, whose outputs are
-/// all in place: what the last build reported, with nothing done.
-fn unchanged(
-    config: &Config,
-    out_dir: &Path,
-    output_dir: PathBuf,
-    finished: &Finished,
-    cache: &mut BuildCache,
-    dependencies_before: Option<DependencyAssets>,
-) -> Output {
-    let mut warnings = finished.warnings.clone();
-    // `cargo metadata` ran again (a manifest was touched) and found the same
-    // folders: keep its answer for the next build.
-    if cache.head.dependency_assets != dependencies_before {
-        save(config, cache, out_dir, None, &mut warnings);
-    } else {
-        emit(config, &warnings);
-    }
-    let rust = out_dir.join(&config.generated_file_name);
-    let paths = generate::data_paths(&rust);
-    Output {
-        manifest_path: output_dir.join(MANIFEST_NAME),
-        output_dir,
-        generated_file: rust,
-        table_file: paths.table,
-        embed_file: config.embed.then_some(paths.embed),
-        assets: finished.assets,
-        files_hashed: 0,
-        files_rewritten: 0,
-        files_compressed: 0,
-        compress_seconds: 0.0,
-        write: WriteStats {
-            written: 0,
-            unchanged: finished.outputs,
-            removed: 0,
-        },
-        manifest_hash: finished.manifest_hash.clone(),
-        rebuild: Rebuild::Unchanged,
-        warnings,
-    }
+/// What a build's result depends on, as digests.
+struct Digests {
+    /// This crate's version, what it generates, and the configuration as
+    /// resolved.
+    config: hash::Md5Digest,
+    /// `config`, then every collected file's name and source folder, in
+    /// collection order ([`patch::setup`]).
+    setup: hash::Md5Digest,
+    /// `setup`, then every file's size and modification time: the inputs
+    /// as a whole.
+    inputs: hash::Md5Digest,
 }
 
-/// Digests of what a build's result depends on: this crate's version, the
-/// configuration as resolved, and every collected file's name and source
-/// folder, in collection order ([`patch::setup`]); then also every file's
-/// size and modification time (the inputs as a whole). The first digest
-/// too, of the configuration alone.
-fn inputs_key(
-    config: &Config,
-    out_dir: &Path,
-    output_dir: &Path,
-    precompress: bool,
-    variants: &VariantCache,
-    sources: &[Source],
-    files: &[collect::SourceFile],
-) -> (hash::Md5Digest, hash::Md5Digest, hash::Md5Digest) {
+fn digests(settings: &Settings<'_>, sources: &[Source], files: &[collect::SourceFile]) -> Digests {
     let mut h = Md5::new();
     hash::update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     // What this asset-build generates, besides its version: one of the
@@ -521,11 +525,11 @@ fn inputs_key(
     };
     hash::update_field(&mut h, generate::rust(Path::new("assets.rs"), all).as_bytes());
     h.update(asset_contract::table::VERSION.to_le_bytes());
-    hash::update_field(&mut h, format!("{config:?}").as_bytes());
-    hash::update_field(&mut h, out_dir.as_os_str().as_encoded_bytes());
-    hash::update_field(&mut h, output_dir.as_os_str().as_encoded_bytes());
-    hash::update_field(&mut h, if precompress { b"precompress" } else { b"" });
-    hash::update_field(&mut h, variants.dir().as_os_str().as_encoded_bytes());
+    hash::update_field(&mut h, format!("{:?}", settings.config).as_bytes());
+    hash::update_field(&mut h, settings.out_dir.as_os_str().as_encoded_bytes());
+    hash::update_field(&mut h, settings.output_dir.as_os_str().as_encoded_bytes());
+    hash::update_field(&mut h, if settings.precompress { b"precompress" } else { b"" });
+    hash::update_field(&mut h, settings.variants.dir().as_os_str().as_encoded_bytes());
     for source in sources {
         hash::update_field(&mut h, source.dir.as_os_str().as_encoded_bytes());
         hash::update_field(&mut h, source.prefix.as_bytes());
@@ -538,7 +542,11 @@ fn inputs_key(
         h.update(file.size.to_le_bytes());
         h.update(file.mtime_ns.to_le_bytes());
     }
-    (config, setup, h.finalize().into())
+    Digests {
+        config,
+        setup,
+        inputs: h.finalize().into(),
+    }
 }
 
 /// Size and modification time of the table and of the embedded data,
@@ -552,8 +560,9 @@ fn generated_stamps(paths: &generate::DataPaths) -> Vec<(u64, u64)> {
 
 /// The source folders, the app's then its dependencies'; prints what cargo
 /// must watch.
-fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
-    let package_dir = config.resolved_package_dir()?;
+fn sources(settings: &Settings<'_>, cache: &mut BuildCache) -> Result<Vec<Source>> {
+    let config = settings.config;
+    let package_dir = &settings.package_dir;
     let mut sources: Vec<Source> = config
         .sources
         .iter()
@@ -565,13 +574,13 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
         .collect();
     let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
     if config.dependency_assets {
-        let deps = dependency_assets::find_cached(&package_dir, cache.head.dependency_assets.as_ref())?;
+        let deps = dependency_assets::find_cached(package_dir, cache.head.dependency_assets.as_ref())?;
         watch.extend(deps.sources.iter().map(|s| s.dir.clone()));
         watch.extend(deps.watch.iter().cloned());
         sources.extend(deps.sources.iter().cloned());
         cache.head.dependency_assets = Some(deps);
     }
-    if config.emits_cargo_directives() {
+    if settings.cargo_directives {
         for path in &watch {
             cargo_directives::rerun_if_changed(path)?;
         }
@@ -580,25 +589,14 @@ fn sources(config: &Config, cache: &mut BuildCache) -> Result<Vec<Source>> {
     Ok(sources)
 }
 
-/// The cache of precompressed variants the configuration asks for.
-fn variant_cache(config: &Config, out_dir: &Path) -> VariantCache {
-    let settings = compress::settings_key();
-    match &config.compression_cache {
-        None => VariantCache::from_env(out_dir, &settings),
-        Some(Some(dir)) => VariantCache::shared(dir.clone(), variant_cache::DEFAULT_LIMIT, &settings),
-        Some(None) => VariantCache::local(out_dir, &settings),
-    }
-}
-
 /// Has the rewrite stage render the CSS/JS files named from the last
 /// build's records whose bytes are needed after all: to compress them
 /// (`todo`), or because their output is missing or changed.
 fn render_needed(
     assets: &mut [Asset],
     todo: &[compress::Todo],
-    output_dir: &Path,
+    settings: &Settings<'_>,
     cache: &BuildCache,
-    options: &RewriteOptions<'_>,
 ) -> Result<()> {
     let unrendered: Vec<usize> = (0..assets.len())
         .filter(|&i| matches!(assets[i].served.bytes, ServedBytes::NotRendered))
@@ -607,7 +605,7 @@ fn render_needed(
         .iter()
         .map(|&i| (assets[i].hashed_name.as_str(), assets[i].served.digest.md5))
         .collect();
-    let stale = output::stale(output_dir, &outputs, &cache.body.outputs);
+    let stale = output::stale(&settings.output_dir, &outputs, &cache.body.outputs);
     let mut needed: Vec<usize> = unrendered
         .iter()
         .zip(stale)
@@ -615,7 +613,7 @@ fn render_needed(
         .map(|(&i, _)| i)
         .collect();
     needed.extend(todo.iter().filter(|t| t.served).map(|t| t.asset));
-    rewrite::render_needed(assets, &needed, options)
+    rewrite::render_needed(assets, &needed, &settings.rewrite())
 }
 
 /// Refuses precompressed siblings whose name an asset has (`data.json.gz`
@@ -640,11 +638,9 @@ fn check_siblings<'a>(assets: &[Asset], mut siblings: impl Iterator<Item = &'a s
 /// Writes the output folder: originals, then hashed copies (which may link
 /// to them), then precompressed siblings, then the manifest.
 fn write(
-    config: &Config,
-    output_dir: &Path,
-    variants: &VariantCache,
+    settings: &Settings<'_>,
     assets: &[Asset],
-    compressed: &Compressed,
+    (compressed, variants): (&Compressed, &VariantCache),
     manifest: &Manifest,
     written: &mut output::Written,
 ) -> Result<WriteStats> {
@@ -682,80 +678,68 @@ fn write(
         })
         .collect();
     output::write_tree(
-        output_dir,
+        &settings.output_dir,
         &[&originals, &hashed, &siblings],
         &manifest.to_json(),
         written,
-        config.hard_links,
+        settings.config.hard_links,
     )
 }
 
-/// The generated files' paths.
+/// What generating the table left to do, and which data files it wrote.
 struct Generated {
-    rust: PathBuf,
-    table: PathBuf,
-    /// Empty: a build that writes the table writes no overlay.
-    overlay: PathBuf,
-    embed: Option<PathBuf>,
     /// With `embed`, when the embedded data must be written again: the
     /// output files it is made of, read once the output folder is written.
     embed_parts: Option<Vec<PathBuf>>,
-    vite: Option<PathBuf>,
-    importmap: Option<PathBuf>,
+    /// Whether the Vite entries and the import map were written (they are
+    /// removed when empty).
+    vite: bool,
+    importmap: bool,
+}
+
+impl Generated {
+    /// The generated files with their size and modification time, as the
+    /// build leaves them.
+    fn stamps(&self, settings: &Settings<'_>) -> Vec<(PathBuf, u64, u64)> {
+        let data = &settings.data;
+        [
+            Some(&settings.rust),
+            Some(&data.table),
+            Some(&data.overlay),
+            settings.config.embed.then_some(&data.embed),
+            self.vite.then_some(&data.vite),
+            self.importmap.then_some(&data.importmap),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| fs::stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
+        .collect()
+    }
 }
 
 /// Writes the table (when its inputs changed) and the Rust file that
 /// includes it (when its text changed); with `embed`, says which output
 /// files the embedded data is to be made of, once they are written.
 fn generate(
-    config: &Config,
-    out_dir: &Path,
-    output_dir: &Path,
+    settings: &Settings<'_>,
     sources: &[Source],
     (assets, pages): (&[Asset], Pages<'_>),
     compressed: &Compressed,
     (generated_key, generated_files, name_hash): (&mut Option<String>, &[(u64, u64)], &mut Option<NameHash>),
 ) -> Result<Generated> {
-    let mut sorted: Vec<&Asset> = assets.iter().collect();
-    sorted.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-    // The content type depends on the extension only.
-    let mut content_types: FxHashMap<Option<&str>, String> = FxHashMap::default();
-    for a in &sorted {
-        let ext = extension(a.name());
-        content_types.entry(ext).or_insert_with(|| content_type(a.name()));
-    }
-    // On all cores: megabytes of records at tens of thousands of assets.
-    let entries: Vec<Entry<'_>> = sorted
-        .par_iter()
-        .map(|a| Entry {
-            name: a.name(),
-            hashed: &a.hashed_name,
-            content_type: &content_types[&extension(a.name())],
-            integrity: &a.served.digest.integrity,
-            folder: a.source.folder,
-            source: &a.name()[a.source.relative_start..],
-            served: Representation {
-                md5: a.served.digest.md5,
-                size: a.served.size,
-                variants: compressed.of(a.name(), &a.served.digest.md5).into(),
-            },
-            original: Representation {
-                md5: a.original.md5,
-                size: a.source.size,
-                variants: compressed.of(a.name(), &a.original.md5).into(),
-            },
-        })
-        .collect();
+    let config = settings.config;
+    let content_types = content_types(assets);
+    let entries = entries(assets, &content_types, compressed);
+    let out_dir = &settings.out_dir;
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io("create", out_dir, e))?;
-    let rust = out_dir.join(&config.generated_file_name);
     let folders: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
     let info = TableInfo {
         static_url: &config.static_url,
-        output_dir,
+        output_dir: &settings.output_dir,
         embed: config.embed,
         folders: &folders,
     };
-    let paths = generate::data_paths(&rust);
+    let paths = &settings.data;
     // With `embed`, the key spares an unchanged table the concatenation
     // of every output file. Without it, computing the key costs about a
     // third of computing the table, which is compared with the file
@@ -765,7 +749,7 @@ fn generate(
     // With the same key, the files must also be as the build that computed
     // it left them (not written since by a build killed before it saved
     // the cache).
-    if key.is_none() || *generated_key != key || generated_stamps(&paths) != generated_files {
+    if key.is_none() || *generated_key != key || generated_stamps(paths) != generated_files {
         let hash = NameHash::of(&entries, name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
         *name_hash = Some(hash);
@@ -785,19 +769,59 @@ fn generate(
     let importmap = write_data(&paths.importmap, &generate::importmap_data(pages.pins, &entries))?;
     let includes = generate::Includes {
         embed: config.embed,
-        vite: vite.is_some(),
-        importmap: importmap.is_some(),
+        vite,
+        importmap,
     };
-    fs::write_if_changed(&rust, generate::rust(&rust, includes).as_bytes())?;
+    fs::write_if_changed(&settings.rust, generate::rust(&settings.rust, includes).as_bytes())?;
     Ok(Generated {
-        rust,
-        table: paths.table,
-        overlay: paths.overlay,
-        embed: config.embed.then_some(paths.embed),
         embed_parts,
         vite,
         importmap,
     })
+}
+
+/// Each asset's content type, by extension (the content type depends on
+/// the extension only).
+fn content_types(assets: &[Asset]) -> FxHashMap<Option<&str>, String> {
+    let mut content_types = FxHashMap::default();
+    for a in assets {
+        content_types
+            .entry(extension(a.name()))
+            .or_insert_with(|| content_type(a.name()));
+    }
+    content_types
+}
+
+/// The table's entries, sorted by name: on all cores, megabytes of
+/// records at tens of thousands of assets.
+fn entries<'a>(
+    assets: &'a [Asset],
+    content_types: &'a FxHashMap<Option<&str>, String>,
+    compressed: &Compressed,
+) -> Vec<Entry<'a>> {
+    let mut sorted: Vec<&Asset> = assets.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+    sorted
+        .par_iter()
+        .map(|a| Entry {
+            name: a.name(),
+            hashed: &a.hashed_name,
+            content_type: &content_types[&extension(a.name())],
+            integrity: &a.served.digest.integrity,
+            folder: a.source.folder,
+            source: &a.name()[a.source.relative_start..],
+            served: Representation {
+                md5: a.served.digest.md5,
+                size: a.served.size,
+                variants: compressed.of(a.name(), &a.served.digest.md5).into(),
+            },
+            original: Representation {
+                md5: a.original.md5,
+                size: a.source.size,
+                variants: compressed.of(a.name(), &a.original.md5).into(),
+            },
+        })
+        .collect()
 }
 
 /// What the pages of the app load besides single assets.
@@ -808,14 +832,14 @@ struct Pages<'a> {
 }
 
 /// Writes `data` to `path` (when it changed), or removes `path` when
-/// `data` is empty; the path if written.
-fn write_data(path: &Path, data: &[u8]) -> Result<Option<PathBuf>> {
+/// `data` is empty; whether it is written.
+fn write_data(path: &Path, data: &[u8]) -> Result<bool> {
     if data.is_empty() {
         let _ = std::fs::remove_file(path);
-        return Ok(None);
+        return Ok(false);
     }
     fs::write_if_changed(path, data)?;
-    Ok(Some(path.to_owned()))
+    Ok(true)
 }
 
 /// The extension of the file name as `Path::extension` sees it, which is
