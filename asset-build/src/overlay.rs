@@ -15,6 +15,7 @@ use asset_contract::table::{
 use asset_contract::url::push_encoded_path;
 
 use crate::fields::{get_u32, get_u64, offset, put_span, put_u32, put_u64};
+use crate::rewrite::{Catalog, Entry};
 
 /// Where a table's bytes are read from: memory, or (where positioned
 /// reads exist) the file, so that a patch build reads the few records it
@@ -262,6 +263,15 @@ impl<'a> TableView<'a> {
             }
         }
         (low < self.len()).then_some(low)
+    }
+}
+
+impl Catalog for TableView<'_> {
+    fn entry(&self, name: &str) -> Option<Entry> {
+        if !name.is_empty() && self.is_folder(name) {
+            return Some(Entry::Folder);
+        }
+        self.find(name).map(|i| Entry::File(i as usize))
     }
 }
 

@@ -65,8 +65,8 @@ use crate::hash::{self, Digest, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::rebuild::{Artifact, Reason, Unpatchable};
-use crate::references::{self, FileKind, Resolution};
-use crate::rewrite::Rewrites;
+use crate::references::FileKind;
+use crate::rewrite::{Rewrites, render_text};
 use crate::settings::Settings;
 
 const STATE_FILE: &str = "asset-build-patch.bin";
@@ -794,38 +794,18 @@ fn name<'a>(
     let (served, served_size, rewritten, targets) = match (kind, bytes) {
         (Some(kind), Some(bytes)) => {
             let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
-            let mut targets = Vec::new();
-            let mut patchable = true;
-            let options = inputs.settings.rewrite();
-            let rendered = references::rewrite(
-                &text,
-                &file.name,
-                kind,
-                options.patterns,
-                options.static_url,
-                &mut |r| {
-                    Ok(match find(table, &r.target) {
-                        Found::File(t) if let Some(hashed) = names.of(t) => {
-                            targets.push(t);
-                            Resolution::Hashed(hashed)
-                        }
-                        Found::Folder => Resolution::Folder,
-                        _ => {
-                            patchable = false;
-                            Resolution::Keep
-                        }
-                    })
-                },
-            )
-            .map_err(|e| failed(&e))?;
-            if !patchable {
+            let hashed = |t: usize| names.of(t as u32);
+            let rendered = render_text(&text, &file.name, kind, table, &hashed, &inputs.settings.rewrite())
+                .map_err(|e| failed(&e))?;
+            if rendered.unresolved {
                 let name = file.name.clone();
                 return Err(Reason::NewReference { name });
             }
-            if rendered == text {
+            let targets = rendered.targets.iter().map(|&t| t as u32).collect();
+            if rendered.text == text {
                 (original.clone(), text.len() as u64, None, targets)
             } else {
-                let bytes = rendered.into_bytes();
+                let bytes = rendered.text.into_bytes();
                 let served = Digest {
                     md5: hash::md5_bytes(&bytes),
                     integrity: hash::integrity(&bytes),
@@ -936,29 +916,4 @@ fn update_edges(edges: &mut Vec<(u32, u32)>, referrer: u32, targets: &[u32]) {
         edges.extend(new);
         edges.sort_unstable();
     }
-}
-
-/// What a reference's target is among the table's names.
-enum Found {
-    File(u32),
-    Folder,
-    Missing,
-}
-
-/// Finds a reference's target as the rewrite stage does: a name ending in
-/// `/` can only be a folder, and a folder wins over a file of the same
-/// name.
-fn find(table: &TableView<'_>, target: &str) -> Found {
-    let trimmed = target.trim_end_matches('/');
-    if trimmed.len() < target.len() {
-        return if trimmed.is_empty() || table.is_folder(trimmed) {
-            Found::Folder
-        } else {
-            Found::Missing
-        };
-    }
-    if !target.is_empty() && table.is_folder(target) {
-        return Found::Folder;
-    }
-    table.find(target).map_or(Found::Missing, Found::File)
 }

@@ -203,6 +203,86 @@ struct Scanned<'p> {
     warnings: Cow<'p, [String]>,
 }
 
+/// What a name is among the names references resolve against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A file, by its index (in collection order for the stages, in the
+    /// table for a patch).
+    File(usize),
+    /// A folder holding files.
+    Folder,
+}
+
+/// The names references resolve against: the stages' [`Lookup`] of the
+/// collected files, or a patch's view of the last build's table.
+pub(crate) trait Catalog {
+    /// What `name` is; a folder wins over a file of the same name.
+    fn entry(&self, name: &str) -> Option<Entry>;
+}
+
+/// What a reference's target is among `catalog`'s names, and the file's
+/// index: a target ending in `/` can only be a folder (or the root). The
+/// one rule the stages and a patch follow.
+pub(crate) fn resolve(catalog: &impl Catalog, target: &str) -> (TargetKind, Option<usize>) {
+    let trimmed = target.trim_end_matches('/');
+    if trimmed.len() < target.len() {
+        return match catalog.entry(trimmed) {
+            _ if trimmed.is_empty() => (TargetKind::Folder, None),
+            Some(Entry::Folder) => (TargetKind::Folder, None),
+            _ => (TargetKind::Missing, None),
+        };
+    }
+    match catalog.entry(target) {
+        Some(Entry::File(i)) => (TargetKind::File, Some(i)),
+        Some(Entry::Folder) => (TargetKind::Folder, None),
+        None => (TargetKind::Missing, None),
+    }
+}
+
+/// A CSS/JS file's text with its references pointed at hashed names.
+pub(crate) struct Rendered {
+    pub(crate) text: String,
+    /// The files its references name, once each reference.
+    pub(crate) targets: Vec<usize>,
+    /// Whether a reference names a file with no hashed name yet, or
+    /// nothing (left as it is).
+    pub(crate) unresolved: bool,
+}
+
+/// Rewrites `text`'s references to the hashed names of the files they
+/// resolve to in `catalog` (`hashed` gives a file's, `None` while it has
+/// none); a folder stays a folder, and a target that resolves to nothing
+/// stays as it is. How the stages and a patch both render a file.
+pub(crate) fn render_text(
+    text: &str,
+    name: &str,
+    kind: FileKind,
+    catalog: &impl Catalog,
+    hashed: &dyn Fn(usize) -> Option<String>,
+    options: &RewriteOptions<'_>,
+) -> Result<Rendered> {
+    let mut targets = Vec::new();
+    let mut unresolved = false;
+    let text = rewrite(text, name, kind, options.patterns, options.static_url, &mut |r| {
+        Ok(match resolve(catalog, &r.target) {
+            (TargetKind::File, Some(t)) if let Some(name) = hashed(t) => {
+                targets.push(t);
+                Resolution::Hashed(name)
+            }
+            (TargetKind::Folder, _) => Resolution::Folder,
+            _ => {
+                unresolved = true;
+                Resolution::Keep
+            }
+        })
+    })?;
+    Ok(Rendered {
+        text,
+        targets,
+        unresolved,
+    })
+}
+
 /// Finds collected files and the folders that hold them by name, with one
 /// hash lookup (a folder wins over a file of the same name).
 pub(crate) struct Lookup<'a> {
@@ -226,22 +306,11 @@ impl<'a> Lookup<'a> {
         }
         Lookup { names: map }
     }
+}
 
-    fn find(&self, target: &str) -> (TargetKind, Option<usize>) {
-        let trimmed = target.trim_end_matches('/');
-        if trimmed.len() < target.len() {
-            // `dir/`: only a folder (or the root) can be meant.
-            return match self.names.get(trimmed) {
-                _ if trimmed.is_empty() => (TargetKind::Folder, None),
-                Some(None) => (TargetKind::Folder, None),
-                _ => (TargetKind::Missing, None),
-            };
-        }
-        match self.names.get(target) {
-            Some(Some(i)) => (TargetKind::File, Some(*i)),
-            Some(None) => (TargetKind::Folder, None),
-            None => (TargetKind::Missing, None),
-        }
+impl Catalog for Lookup<'_> {
+    fn entry(&self, name: &str) -> Option<Entry> {
+        self.names.get(name).map(|i| i.map_or(Entry::Folder, Entry::File))
     }
 }
 
@@ -567,6 +636,8 @@ pub(crate) fn render_needed(assets: &mut [Asset], needed: &[usize], options: &Re
     Ok(())
 }
 
+/// [`render_text`] in the stages, where every file a CSS/JS file refers
+/// to is named before it, and a missing target was reported by the scan.
 fn render(
     text: &str,
     file: &SourceFile,
@@ -575,18 +646,13 @@ fn render(
     hashed: &[Option<String>],
     options: &RewriteOptions<'_>,
 ) -> Result<Vec<u8>> {
-    let text = rewrite(text, &file.name, kind, options.patterns, options.static_url, &mut |r| {
-        Ok(match lookup.find(&r.target) {
-            (TargetKind::File, Some(t)) => Resolution::Hashed(
-                hashed[t]
-                    .clone()
-                    .expect("dependencies are named before their dependents"),
-            ),
-            (TargetKind::Folder, _) => Resolution::Folder,
-            _ => Resolution::Keep,
-        })
-    })?;
-    Ok(text.into_bytes())
+    let named = |t: usize| {
+        let name = hashed[t].clone();
+        Some(name.expect("dependencies are named before their dependents"))
+    };
+    Ok(render_text(text, &file.name, kind, lookup, &named, options)?
+        .text
+        .into_bytes())
 }
 
 /// The digest and size of the bytes a record says a file is served with.
@@ -652,7 +718,7 @@ fn scan<'p>(
     if let Some(record) = cached {
         let mut targets = Vec::with_capacity(record.references.len());
         let unchanged = record.references.iter().all(|(target, kind)| {
-            let (found, index) = lookup.find(target);
+            let (found, index) = resolve(lookup, target);
             targets.push(index);
             found == kind
         });
@@ -673,7 +739,7 @@ fn scan<'p>(
     let mut warnings = Vec::new();
     let mut final_output = true;
     let mut resolve = |r: &Reference<'_>| -> Result<Resolution> {
-        let (found, index) = lookup.find(&r.target);
+        let (found, index) = resolve(lookup, &r.target);
         references.push(&r.target, found);
         targets.push(index);
         match found {
