@@ -87,6 +87,7 @@ mod error;
 mod fields;
 mod fs;
 mod generate;
+mod graph;
 mod hash;
 mod importmap;
 mod name_map;

@@ -61,6 +61,7 @@ use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
 use crate::fields::{get_u32, get_u64};
 use crate::fs;
+use crate::graph;
 use crate::hash::{self, Digest, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
 use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
@@ -855,54 +856,35 @@ impl Names<'_> {
 /// after the files it refers to. An error for more than [`MAX_CHANGED`]
 /// files (`None`) or a cycle (a record in it), which the stages report.
 fn affected(edges: &[(u32, u32)], edited: &[u32]) -> Result<Vec<u32>, Option<u32>> {
-    let referrers = |target: u32| {
-        let start = edges.partition_point(|&(t, _)| t < target);
-        edges[start..]
-            .iter()
-            .take_while(move |&&(t, _)| t == target)
-            .map(|&(_, r)| r)
-    };
-    let mut set: FxHashSet<u32> = edited.iter().copied().collect();
-    let mut stack: Vec<u32> = edited.to_vec();
-    while let Some(target) = stack.pop() {
-        for referrer in referrers(target) {
-            if set.insert(referrer) {
-                if set.len() > MAX_CHANGED {
-                    return Err(None);
-                }
-                stack.push(referrer);
-            }
+    let mut set: Vec<u32> = edited.to_vec();
+    let mut seen: FxHashSet<u32> = edited.iter().copied().collect();
+    let mut too_many = false;
+    graph::reach_referrers(edges, edited.to_vec(), |referrer| {
+        if too_many || !seen.insert(referrer) {
+            return false;
+        }
+        set.push(referrer);
+        too_many = set.len() > MAX_CHANGED;
+        !too_many
+    });
+    if too_many {
+        return Err(None);
+    }
+    // The same order as the stages', over the files of the set.
+    set.sort_unstable();
+    let local: FxHashMap<u32, usize> = set.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); set.len()];
+    for (i, &target) in set.iter().enumerate() {
+        for referrer in graph::referrers(edges, target) {
+            // Every referrer of a file of the set is in the set.
+            deps[local[&referrer]].push(i);
         }
     }
-    // Kahn's order over the references among them.
-    let mut waiting: FxHashMap<u32, usize> = set.iter().map(|&r| (r, 0)).collect();
-    for &target in &set {
-        for referrer in referrers(target) {
-            // Every referrer of a file in the set is in the set.
-            if let Some(n) = waiting.get_mut(&referrer) {
-                *n += 1;
-            }
-        }
+    let deps: Vec<Option<&[usize]>> = deps.iter().map(|d| Some(d.as_slice())).collect();
+    match graph::levels(&deps) {
+        Ok(levels) => Ok(levels.into_iter().flatten().map(|i| set[i]).collect()),
+        Err(left) => Err(left.first().map(|&i| set[i])),
     }
-    let mut ready: Vec<u32> = waiting.iter().filter(|(_, n)| **n == 0).map(|(&r, _)| r).collect();
-    ready.sort_unstable_by(|a, b| b.cmp(a));
-    let mut order = Vec::with_capacity(set.len());
-    while let Some(target) = ready.pop() {
-        order.push(target);
-        for referrer in referrers(target) {
-            if let Some(n) = waiting.get_mut(&referrer) {
-                *n -= 1;
-                if *n == 0 {
-                    ready.push(referrer);
-                }
-            }
-        }
-    }
-    if order.len() < set.len() {
-        let in_cycle = waiting.iter().find(|(_, n)| **n > 0).map(|(&r, _)| r);
-        return Err(in_cycle);
-    }
-    Ok(order)
 }
 
 /// Records that `referrer`'s references now name `targets`.

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::asset::{Asset, Served, ServedBytes};
 use crate::collect::SourceFile;
 use crate::error::{Error, Result};
+use crate::graph;
 use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes, update_field};
 use crate::name_map::NameMap;
 use crate::references::{FileKind, Patterns, Reference, Resolution, rewrite};
@@ -579,20 +580,8 @@ fn to_visit(
         }
     }
     edges.sort_unstable();
-    let mut stack: Vec<usize> = (0..n).filter(|&i| visit[i]).collect();
-    while let Some(t) = stack.pop() {
-        let start = edges.partition_point(|&(target, _)| (target as usize) < t);
-        for &(target, dependent) in &edges[start..] {
-            if target as usize != t {
-                break;
-            }
-            let d = dependent as usize;
-            if !visit[d] {
-                visit[d] = true;
-                stack.push(d);
-            }
-        }
-    }
+    let start: Vec<u32> = (0..n).filter(|&i| visit[i]).map(|i| i as u32).collect();
+    graph::reach_referrers(&edges, start, |d| !std::mem::replace(&mut visit[d as usize], true));
     visit
 }
 
@@ -788,43 +777,15 @@ fn scan<'p>(
 /// Groups the scanned files into levels: each level refers only to files
 /// of earlier levels. Fails with the files of a cycle when there is one.
 fn levels(scanned: &[Option<Scanned>], files: &[&SourceFile]) -> Result<Vec<Vec<usize>>> {
-    let mut pending: Vec<usize> = scanned.iter().map(|s| s.as_ref().map_or(0, |s| s.deps.len())).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); scanned.len()];
-    for (i, s) in scanned.iter().enumerate() {
-        for &d in s.iter().flat_map(|s| &s.deps) {
-            dependents[d].push(i);
-        }
-    }
-    let mut current: Vec<usize> = (0..scanned.len())
-        .filter(|&i| scanned[i].is_some() && pending[i] == 0)
-        .collect();
-    let mut levels = Vec::new();
-    let mut done = 0;
-    while !current.is_empty() {
-        done += current.len();
-        let mut next = Vec::new();
-        for &i in &current {
-            for &d in &dependents[i] {
-                pending[d] -= 1;
-                if pending[d] == 0 {
-                    next.push(d);
-                }
-            }
-        }
-        levels.push(std::mem::replace(&mut current, next));
-    }
-    let total = scanned.iter().filter(|s| s.is_some()).count();
-    if done < total {
-        return Err(cycle_error(scanned, files, &pending));
-    }
-    Ok(levels)
+    let deps: Vec<Option<&[usize]>> = scanned.iter().map(|s| s.as_ref().map(|s| s.deps.as_slice())).collect();
+    graph::levels(&deps).map_err(|left| cycle_error(scanned, files, &left))
 }
 
-/// Follows unresolved references from a file left in a cycle until one
-/// repeats, and names that loop.
-fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], pending: &[usize]) -> Error {
-    let in_cycle = |i: usize| scanned[i].is_some() && pending[i] > 0;
-    let start = (0..scanned.len()).find(|&i| in_cycle(i)).expect("a file is left");
+/// Follows unresolved references from a file left in a cycle (`left`,
+/// ascending) until one repeats, and names that loop.
+fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], left: &[usize]) -> Error {
+    let in_cycle = |i: usize| left.binary_search(&i).is_ok();
+    let start = left[0];
     let mut path = vec![start];
     let mut node = start;
     loop {
