@@ -59,7 +59,7 @@ const CACHE_FILE: &str = "asset-build-cache.bin";
 /// written.
 const CHANGES_FILE: &str = "asset-build-cache.changes";
 const MAGIC: &[u8; 8] = b"ASTCACHE";
-const VERSION: u32 = 19;
+const VERSION: u32 = 20;
 
 /// The whole cache: a small head, read first, and the stages' records.
 #[derive(Debug, Default)]
@@ -119,8 +119,10 @@ pub(crate) struct Body {
     pub(crate) sources: NameMap<SourceStamp>,
     /// The output folder as the write stage last left it.
     pub(crate) outputs: Written,
-    /// Precompressed variants by content MD5.
+    /// Precompressed variants by content MD5, made with the compression
+    /// settings `compressed_with` names (`compress::settings_key`).
     pub(crate) compressed: FxHashMap<Md5Digest, Variants>,
+    pub(crate) compressed_with: String,
     /// CSS/JS files by logical name, with the settings they were rewritten
     /// with.
     pub(crate) rewrites: Rewrites,
@@ -334,6 +336,7 @@ fn split_head(bytes: &[u8]) -> Option<postcard::Result<(u64, Head, &[u8])>> {
 /// The body's sections besides the three large ones.
 type Rest = (
     FxHashMap<Md5Digest, Variants>,
+    String,
     Option<String>,
     Vec<(u64, u64)>,
     Option<NameHash>,
@@ -380,6 +383,7 @@ type Changes<'a> = (
     RewritesChanges<'a>,
     (
         &'a FxHashMap<Md5Digest, Variants>,
+        &'a String,
         &'a Option<String>,
         &'a Vec<(u64, u64)>,
         &'a Option<NameHash>,
@@ -409,6 +413,7 @@ impl Body {
             self.rewrites.changes()?,
             (
                 &self.compressed,
+                &self.compressed_with,
                 &self.generated_key,
                 &self.generated_files,
                 &self.name_hash,
@@ -418,12 +423,13 @@ impl Body {
 
     /// Applies the records of a changes file; `None` if they do not decode.
     fn apply(&mut self, records: &[u8]) -> Option<()> {
-        let (sources, outputs, rewrites, (compressed, generated_key, generated_files, name_hash)): StoredChanges =
+        let (sources, outputs, rewrites, (compressed, compressed_with, generated_key, generated_files, name_hash)): StoredChanges =
             postcard::from_bytes(records).ok()?;
         self.sources.apply(sources);
         self.outputs.apply(outputs);
         self.rewrites.apply(rewrites);
         self.compressed = compressed;
+        self.compressed_with = compressed_with;
         self.generated_key = generated_key;
         self.generated_files = generated_files;
         self.name_hash = name_hash;
@@ -439,6 +445,7 @@ impl Body {
         }
         let rest = (
             &self.compressed,
+            &self.compressed_with,
             &self.generated_key,
             &self.generated_files,
             &self.name_hash,
@@ -480,11 +487,12 @@ impl Body {
         let [sources, outputs, rewrites, others] = sections;
         let (sources, outputs) = (postcard::from_bytes(sources), postcard::from_bytes(outputs));
         let (rewrites, others) = (postcard::from_bytes(rewrites), postcard::from_bytes::<Rest>(others));
-        let (compressed, generated_key, generated_files, name_hash) = others.ok()?;
+        let (compressed, compressed_with, generated_key, generated_files, name_hash) = others.ok()?;
         Some(Body {
             sources: sources.ok()?,
             outputs: outputs.ok()?,
             compressed,
+            compressed_with,
             rewrites: rewrites.ok()?,
             generated_key,
             generated_files,

@@ -247,17 +247,42 @@ impl State {
         fs::write_atomic(&State::path(out_dir), &bytes)
     }
 
-    /// For a build that runs the stages: the state, left in `OUT_DIR` no
-    /// longer usable by a patch (what the stages write makes it wrong),
-    /// until the build is done ([`record`] or [`State::remove`]). A build
-    /// that fails keeps what the next must know of the patches before.
+    /// For a build that runs the stages: the state. What is left in
+    /// `OUT_DIR` until the build is done ([`record`]) says only that it is
+    /// unfinished (what the stages write makes the state wrong), with what
+    /// the next build must know of the patches before, so that a build
+    /// that fails leaves both to the next.
     pub(crate) fn take(out_dir: &Path) -> Option<State> {
-        let mut state = State::load(out_dir).ok()?;
-        state.usable = Usable::Unfinished;
-        if !state.patched || state.save(out_dir).is_err() {
+        let state = State::load(out_dir).ok()?;
+        let unfinished = State {
+            created: state.created.clone(),
+            patched: state.patched,
+            ..State::minimal(state.config, state.setup, Usable::Unfinished)
+        };
+        if unfinished.save(out_dir).is_err() {
             State::remove(out_dir);
         }
         Some(state)
+    }
+
+    /// A state with no records, that a patch cannot start from.
+    fn minimal(config: Md5Digest, setup: Md5Digest, usable: Usable) -> State {
+        State {
+            config,
+            setup,
+            files: Vec::new(),
+            flags: Vec::new(),
+            edges: Vec::new(),
+            table: UNKNOWN,
+            overlay: UNKNOWN,
+            manifest: UNKNOWN,
+            rust: UNKNOWN,
+            output_tree: Written::default(),
+            manifest_hash: String::new(),
+            created: Vec::new(),
+            patched: false,
+            usable,
+        }
     }
 
     /// Removes the state: the build that ran the stages leaves none.
@@ -316,22 +341,7 @@ pub(crate) fn record(recorded: &Recorded<'_>) {
 /// patched, if it cannot.
 fn state_of(recorded: &Recorded<'_>) -> Option<State> {
     if let Err(why) = recorded.patchable {
-        return Some(State {
-            config: recorded.config,
-            setup: recorded.setup,
-            files: Vec::new(),
-            flags: Vec::new(),
-            edges: Vec::new(),
-            table: UNKNOWN,
-            overlay: UNKNOWN,
-            manifest: UNKNOWN,
-            rust: UNKNOWN,
-            output_tree: Written::default(),
-            manifest_hash: String::new(),
-            created: Vec::new(),
-            patched: false,
-            usable: Usable::No(why),
-        });
+        return Some(State::minimal(recorded.config, recorded.setup, Usable::No(why)));
     }
     let assets = recorded.assets;
     let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();

@@ -386,6 +386,12 @@ fn precompress(
         return Ok((Compressed::default(), settings.variants.clone()));
     }
     let variants = usable_variant_cache(settings, warnings);
+    // Variants recorded with other settings are not this build's.
+    let settings_key = compress::settings_key();
+    if cache.body.compressed_with != settings_key {
+        cache.body.compressed.clear();
+        cache.body.compressed_with = settings_key;
+    }
     let plan = compress::plan(
         assets,
         &variants,

@@ -224,7 +224,9 @@ impl Patterns {
     /// Names the set of patterns: a rewrite recorded with other patterns
     /// is not one these would make.
     pub(crate) fn describe(&self) -> String {
-        format!("{:?}", self.built_from)
+        let patterns = self.css.iter().chain(&self.js);
+        let sources: Vec<&str> = patterns.map(|p| p.regex.as_str()).collect();
+        format!("{:?} {sources:?} {}", self.built_from, self.scheme.as_str())
     }
 
     fn for_kind(&self, kind: FileKind) -> &[Pattern] {

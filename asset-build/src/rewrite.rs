@@ -114,6 +114,8 @@ impl RewriteOptions<'_> {
     /// Digest of every setting a rewrite depends on besides the files.
     fn key(&self) -> Md5Digest {
         let mut h = Md5::new();
+        // Another asset-build may rewrite the same text otherwise.
+        update_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
         update_field(&mut h, self.patterns.describe().as_bytes());
         update_field(&mut h, self.static_url.as_bytes());
         h.update([u8::from(self.lenient)]);

@@ -1536,6 +1536,12 @@ fn each_reason_to_run_the_stages_is_reported() {
     edits.edit("assets/f01.txt", "v7");
     assert_eq!(lenient(project), stages(Reason::Unpatchable(Unpatchable::Warnings)));
 
+    // A build that failed: the next runs the stages, and says why.
+    edits.edit("assets/a.css", ".a { background: url(gone.png) }");
+    project.build().unwrap_err();
+    edits.edit("assets/a.css", ".a { color: red }");
+    assert_eq!(edits.rebuild(), stages(Reason::LastBuildUnfinished));
+
     // A build that failed after a patch: the next runs the stages, and
     // removes the hashed copy the patch created.
     edits.edit("assets/a.css", ".a { color: red }");
