@@ -77,7 +77,6 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod asset;
-mod build_cache;
 mod cargo_directives;
 mod collect;
 mod compress;
@@ -90,6 +89,8 @@ mod generate;
 mod graph;
 mod hash;
 mod importmap;
+mod ledger;
+mod memo;
 mod name_map;
 mod output;
 mod overlay;

@@ -10,11 +10,6 @@
 //!
 //! Removing an entry leaves a hole that the next insertion of the same name
 //! fills; holes are dropped when the map is encoded.
-//!
-//! A map decoded from the cache remembers which entries changed since
-//! ([`changes`](NameMap::changes)), so that a rebuild that changed a few
-//! records can store those alone, to be [applied](NameMap::apply) to the
-//! stored map on the next load.
 
 use std::fmt;
 use std::hash::BuildHasher as _;
@@ -38,13 +33,6 @@ pub(crate) struct NameMap<V> {
     live: usize,
     /// Positions, by the hash of their name.
     index: HashTable<u32>,
-    /// Whether the map was decoded (then [`changed`](Self::changed) says
-    /// what changed since), rather than made anew.
-    decoded: bool,
-    /// By position: whether the entry changed since the map was decoded.
-    changed: Vec<bool>,
-    /// Positions that changed.
-    changes: usize,
 }
 
 impl<V> Default for NameMap<V> {
@@ -55,9 +43,6 @@ impl<V> Default for NameMap<V> {
             values: Vec::new(),
             live: 0,
             index: HashTable::new(),
-            decoded: false,
-            changed: Vec::new(),
-            changes: 0,
         }
     }
 }
@@ -118,21 +103,10 @@ impl<V> NameMap<V> {
         self.values.len()
     }
 
-    /// The record of `name`, to change it (it counts as changed).
+    /// The record of `name`, to change it.
     pub(crate) fn get_mut(&mut self, name: &[u8]) -> Option<&mut V> {
         let at = self.position(name)?;
-        self.values[at].as_ref()?;
-        self.mark(at);
         self.values[at].as_mut()
-    }
-
-    fn mark(&mut self, at: usize) {
-        if at >= self.changed.len() {
-            self.changed.resize(at + 1, false);
-        }
-        if !std::mem::replace(&mut self.changed[at], true) {
-            self.changes += 1;
-        }
     }
 
     /// Records `value` for `name`, replacing its record if it has one;
@@ -143,7 +117,6 @@ impl<V> NameMap<V> {
                 self.live += 1;
             }
             self.values[at] = Some(value);
-            self.mark(at);
             return at;
         }
         let at = self.push(name, value);
@@ -160,7 +133,6 @@ impl<V> NameMap<V> {
             .push(u32::try_from(self.names.len()).expect("names shorter than 4 GiB in all"));
         self.values.push(Some(value));
         self.live += 1;
-        self.mark(at as usize);
         at
     }
 
@@ -170,7 +142,6 @@ impl<V> NameMap<V> {
             && self.values[at].take().is_some()
         {
             self.live -= 1;
-            self.mark(at);
         }
     }
 
@@ -181,7 +152,6 @@ impl<V> NameMap<V> {
             if self.values[at].as_ref().is_some_and(|v| !keep(name, v)) {
                 self.values[at] = None;
                 self.live -= 1;
-                self.mark(at);
             }
         }
     }
@@ -195,47 +165,6 @@ impl<V> NameMap<V> {
     /// first inserted.
     pub(crate) fn entries(&self) -> impl Iterator<Item = (usize, &[u8], &V)> {
         (0..self.values.len()).filter_map(|at| Some((at, self.name(at), self.values[at].as_ref()?)))
-    }
-
-    /// What changed since the map was decoded: each name changed, with its
-    /// record or `None` if it was removed. `None` for a map not decoded
-    /// (made anew: all of it is new).
-    pub(crate) fn changes(&self) -> Option<NameMap<Option<&V>>> {
-        if !self.decoded {
-            return None;
-        }
-        let mut changes = NameMap::default();
-        for at in (0..self.changed.len()).filter(|&at| self.changed[at]) {
-            changes.insert(self.name(at), self.values[at].as_ref());
-        }
-        Some(changes)
-    }
-
-    /// Whether the map was decoded, rather than made anew.
-    pub(crate) fn decoded(&self) -> bool {
-        self.decoded
-    }
-
-    /// How many entries changed since the map was decoded.
-    pub(crate) fn changed(&self) -> usize {
-        self.changes
-    }
-
-    /// Applies what [`changes`](Self::changes) gave; the entries applied
-    /// count as changed.
-    pub(crate) fn apply(&mut self, changes: NameMap<Option<V>>) {
-        let NameMap {
-            names, ends, values, ..
-        } = changes;
-        for (at, value) in values.into_iter().enumerate() {
-            let name = name_in(&names, &ends, at);
-            match value.flatten() {
-                Some(value) => {
-                    self.insert(name, value);
-                }
-                None => self.remove(name),
-            }
-        }
     }
 
     /// Indexes every entry (after decoding); `false` if a name is there
@@ -350,9 +279,6 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NameMap<V> {
                     names,
                     ends,
                     index: HashTable::new(),
-                    decoded: true,
-                    changed: Vec::new(),
-                    changes: 0,
                 };
                 if !map.reindex() {
                     return Err(de::Error::custom("a name map holds a name twice"));

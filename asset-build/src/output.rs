@@ -39,28 +39,31 @@ pub(crate) struct OutputStamp {
     pub(crate) md5: Md5Digest,
 }
 
-/// The output folder as the last build left it, recorded for the next.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct Written {
-    /// The folder the stamps belong to.
+/// The output folder's folders as a build left them: removing, adding or
+/// renaming a file changes its folder's time. The ledger keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Tree {
+    /// The output folder.
     pub(crate) dir: std::path::PathBuf,
-    /// Every file written, by name.
-    pub(crate) stamps: NameMap<OutputStamp>,
     /// Every folder of the tree (`""` for the tree itself) and its
     /// modification time once the build had written it.
     pub(crate) folders: Vec<(String, u64)>,
+}
+
+/// The output folder as the last build left it, recorded for the next: its
+/// files' stamps (kept in the memo) and its tree (kept in the ledger).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Written {
+    /// The tree the stamps belong to; the ledger's, not stored with them.
+    #[serde(skip)]
+    pub(crate) tree: Tree,
+    /// Every file written, by name.
+    pub(crate) stamps: NameMap<OutputStamp>,
     /// Whether this build found the tree as the record says ([`trust`]);
     /// not recorded.
     #[serde(skip)]
     pub(crate) trusted: bool,
 }
-
-/// What changed in a [`Written`] since it was decoded, as the build cache
-/// stores it: the folder, the tree's folders, and the stamps that changed.
-pub(crate) type WrittenChanges<'a> = (&'a Path, &'a [(String, u64)], NameMap<Option<&'a OutputStamp>>);
-
-/// [`WrittenChanges`] as decoded.
-pub(crate) type StoredWrittenChanges = (std::path::PathBuf, Vec<(String, u64)>, NameMap<Option<OutputStamp>>);
 
 impl Written {
     /// Whether the file `name` is in the output folder with the content of
@@ -69,30 +72,6 @@ impl Written {
     pub(crate) fn holds(&self, name: &[u8], md5: &Md5Digest) -> bool {
         self.trusted && self.stamps.get(name).is_some_and(|s| s.md5 == *md5)
     }
-
-    /// What changed since this record was decoded; `None` if it was not
-    /// decoded, or its stamps were made anew.
-    pub(crate) fn changes(&self) -> Option<WrittenChanges<'_>> {
-        Some((&self.dir, &self.folders, self.stamps.changes()?))
-    }
-
-    /// Applies what [`changes`](Self::changes) gave.
-    pub(crate) fn apply(&mut self, (dir, folders, stamps): StoredWrittenChanges) {
-        self.dir = dir;
-        self.folders = folders;
-        self.stamps.apply(stamps);
-    }
-
-    /// The tree's folders alone, without the files' stamps: enough for
-    /// [`trusted`].
-    pub(crate) fn tree(&self) -> Written {
-        Written {
-            dir: self.dir.clone(),
-            stamps: NameMap::default(),
-            folders: self.folders.clone(),
-            trusted: false,
-        }
-    }
 }
 
 /// Finds whether the files of `dir` may be taken to be what the last build
@@ -100,16 +79,16 @@ impl Written {
 /// none of its folders changed since (one metadata read per folder). The
 /// answer is kept in `written` for [`stale`] and [`write_tree`].
 pub(crate) fn trust(dir: &Path, written: &mut Written) -> bool {
-    written.trusted = trusted(dir, written);
+    written.trusted = trusted(dir, &written.tree);
     written.trusted
 }
 
 /// Whether the files of `dir` may be taken to be what the build that left
 /// `written` wrote (see [`trust`]).
-pub(crate) fn trusted(dir: &Path, written: &Written) -> bool {
-    written.dir == dir
-        && !written.folders.is_empty()
-        && written.folders.iter().all(|(name, mtime)| {
+pub(crate) fn trusted(dir: &Path, tree: &Tree) -> bool {
+    tree.dir == dir
+        && !tree.folders.is_empty()
+        && tree.folders.iter().all(|(name, mtime)| {
             std::fs::symlink_metadata(dir.join(name))
                 .is_ok_and(|meta| meta.is_dir() && u64::try_from(mtime_ns(&meta)).ok() == Some(*mtime))
         })
@@ -206,7 +185,7 @@ pub(crate) fn write_tree(
         return Err(Error::ForeignOutputDir { dir: dir.to_owned() });
     }
     let trusted = written.trusted;
-    let mut stamps = if written.dir == dir {
+    let mut stamps = if written.tree.dir == dir {
         std::mem::take(&mut written.stamps)
     } else {
         NameMap::default()
@@ -214,7 +193,7 @@ pub(crate) fn write_tree(
     let recorded = !stamps.is_empty();
     // In a tree as the last build left it, its folders exist.
     let known: FxHashSet<&str> = if trusted {
-        written.folders.iter().map(|(name, _)| name.as_str()).collect()
+        written.tree.folders.iter().map(|(name, _)| name.as_str()).collect()
     } else {
         FxHashSet::default()
     };
@@ -283,8 +262,8 @@ pub(crate) fn write_tree(
     for name in &gone {
         stamps.remove(name.as_bytes());
     }
-    written.dir = dir.to_owned();
-    written.folders = folder_stamps(dir, parents.into_iter());
+    written.tree.dir = dir.to_owned();
+    written.tree.folders = folder_stamps(dir, parents.into_iter());
     written.stamps = stamps;
     Ok(stats)
 }
@@ -293,7 +272,7 @@ pub(crate) fn write_tree(
 /// already in `dir` as the last build wrote them: one metadata read each,
 /// none when the tree was found as recorded (see [`trust`]).
 pub(crate) fn stale(dir: &Path, files: &[(&str, Md5Digest)], written: &Written) -> Vec<bool> {
-    if written.dir != dir {
+    if written.tree.dir != dir {
         return vec![true; files.len()];
     }
     if written.trusted {
@@ -325,11 +304,11 @@ pub(crate) fn replace(dir: &Path, file: &OutFile<'_>, hard_links: bool) -> Resul
 /// records again the modification times of the folders that hold `names`
 /// and of the tree itself (which holds the manifest), so that [`trusted`]
 /// holds for the tree as it is now.
-pub(crate) fn restamp<'a>(written: &mut Written, names: impl Iterator<Item = &'a str>) {
+pub(crate) fn restamp<'a>(tree: &mut Tree, names: impl Iterator<Item = &'a str>) {
     let mut parents: FxHashSet<&str> = names.map(|n| n.rfind('/').map_or("", |slash| &n[..slash])).collect();
     parents.insert("");
-    let dir = written.dir.clone();
-    for (name, mtime) in &mut written.folders {
+    let dir = tree.dir.clone();
+    for (name, mtime) in &mut tree.folders {
         if parents.contains(name.as_str())
             && let Ok(meta) = std::fs::symlink_metadata(dir.join(name.as_str()))
         {
@@ -379,8 +358,8 @@ fn write_fresh(
     }
     std::fs::rename(&staging, dir).map_err(|e| Error::io("move into place", dir, e))?;
     let count = stamps.len() + 1;
-    written.dir = dir.to_owned();
-    written.folders = folder_stamps(dir, parents.into_iter());
+    written.tree.dir = dir.to_owned();
+    written.tree.folders = folder_stamps(dir, parents.into_iter());
     written.stamps = stamps;
     Ok(WriteStats {
         written: count,

@@ -9,14 +9,12 @@
 //! listing of the sources, which finds what changed, is the only pass over
 //! every file a patch makes.
 //!
-//! A full build that a later one could patch leaves a [`State`] in
-//! `OUT_DIR`: a digest of the configuration and of the collected names in
-//! order, each file's size and modification time by position, which
-//! records the CSS/JS files refer to, and the stamps of what it wrote. The
-//! next build compares the files it lists with it, position by position.
-//! When the names are the same, it takes the changed files and, up the
-//! references, the CSS/JS files that refer to them ([`MAX_CHANGED`] at
-//! most), and, each after the files it refers to:
+//! A build that ran the stages leaves, in its ledger ([`Ledger`]), which
+//! records the CSS/JS files refer to and which are prehashed. The next
+//! build compares the files it lists with the ledger, position by position
+//! ([`Ledger::changed`]). When the names are the same, it takes the
+//! changed files and, up the references, the CSS/JS files that refer to
+//! them ([`MAX_CHANGED`] at most), and, each after the files it refers to:
 //!
 //! 1. hashes the changed files, and rewrites the CSS/JS among them and
 //!    their referrers against the names in the last build's table and the
@@ -32,400 +30,56 @@
 //!    stamps and references.
 //!
 //! Planning a patch ([`plan`]) reads and writes nothing but what it must
-//! read to decide; applying it writes at the edge. Anything else goes
-//! through the stages, and the [`Reason`] says why: a name added, removed or
-//! renamed; a reference cycle, or a reference the last build did not know
-//! of to another file being named; precompression, `embed`, Vite entries,
-//! import-map pins, warnings other than name clashes (which the listing
-//! finds again); an overlay of more than [`MAX_PATCHED`] records; a table,
-//! overlay, manifest, Rust file or output folder not as the state records
-//! them (written since, or by a build that was killed). A build whose
-//! results cannot be patched leaves a state that says only why.
+//! read to decide; applying it writes at the edge, the ledger last.
+//! Anything else goes through the stages, and the [`Reason`] says why: a
+//! reference cycle, or a reference the last build did not know of to
+//! another file being named; a prehashed file changed; an overlay of more
+//! than [`MAX_PATCHED`] records; more than [`MAX_CHANGED`] files to name.
 //!
-//! A patch leaves the build cache as it was: the next full build finds
-//! the edited files' stamps changed and so hashes them again, and does
-//! not trust the output folder (the state says it was patched), so it
-//! looks at each output. The state also names the hashed copies patches
-//! created, which a full build removes when it no longer wants them; a
-//! build that runs the stages keeps the state, unusable, until it is
-//! done, so that one that fails does not lose them.
+//! A patch leaves the memo ([`crate::memo`]) as it was: the next stage run
+//! finds the edited files' stamps changed and so hashes them again, and
+//! does not trust the output folder (the ledger says patches wrote it), so
+//! it looks at each output. The ledger also names the hashed copies
+//! patches created, which a stage run removes when it no longer wants
+//! them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use asset_contract::Manifest;
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::{Deserialize, Serialize};
 
-use crate::asset::Asset;
 use crate::collect::{self, SourceFile};
-use crate::fields::{get_u32, get_u64};
+use crate::dependency_assets::DependencyAssets;
 use crate::fs;
 use crate::graph;
-use crate::hash::{self, Digest, Md5Digest, RACY_WINDOW_NS};
-use crate::output::{self, Content, OutFile, OutputStamp, WriteStats, Written};
+use crate::hash::{self, Digest};
+use crate::ledger::{Ledger, PREHASHED};
+use crate::output::{self, Content, OutFile, WriteStats};
 use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
-use crate::rebuild::{Artifact, Reason, Unpatchable};
+use crate::rebuild::{Artifact, Reason};
 use crate::references::FileKind;
-use crate::rewrite::{Rewrites, render_text};
+use crate::rewrite::render_text;
 use crate::settings::Settings;
 
-const STATE_FILE: &str = "asset-build-patch.bin";
-const MAGIC: &[u8; 8] = b"ASTPATCH";
-const VERSION: u32 = 3;
 /// More changed files than this go through the stages.
 pub(crate) const MAX_CHANGED: usize = 64;
 /// Once the overlay holds this many records, the stages write the table
 /// anew.
 const MAX_PATCHED: usize = 1024;
 
-/// A record's flag: its name already carries a hash.
-const PREHASHED: u8 = 1;
-/// The stamp of a file modified too close to the build to be trusted.
-const UNKNOWN: (u64, u64) = (u64::MAX, u64::MAX);
-
-/// What a patch needs of the last build; see the [module
-/// documentation](self).
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct State {
-    /// The configuration's digest.
-    config: Md5Digest,
-    /// The configuration and the collected names, in order ([`setup`]).
-    setup: Md5Digest,
-    /// Per collected file, in collection order: its record in the table,
-    /// its size and modification time.
-    #[serde(skip)]
-    files: Vec<(u32, u64, u64)>,
-    /// Per record of the table: [`PREHASHED`].
-    flags: Vec<u8>,
-    /// The references between records: (record referred to, CSS/JS record
-    /// referring to it), sorted, without repeats.
-    #[serde(skip)]
-    edges: Vec<(u32, u32)>,
-    /// Size and modification time of the table, its overlay, the manifest
-    /// and the Rust file as the last build left them.
-    table: (u64, u64),
-    overlay: (u64, u64),
-    manifest: (u64, u64),
-    rust: (u64, u64),
-    /// The output tree's folders and their modification times, as the
-    /// last build left them ([`output::trusted`]).
-    output_tree: Written,
-    /// The manifest's `hash`.
-    manifest_hash: String,
-    /// Hashed copies that patches created since the stages last ran.
-    created: Vec<String>,
-    /// Whether a patch may have written the output folder since the stages
-    /// last ran.
-    patched: bool,
-    /// Whether a patch may start from it.
-    usable: Usable,
-}
-
-/// Whether a patch may start from a [`State`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Usable {
-    Yes,
-    /// A build started running the stages: what they write makes the
-    /// state wrong.
-    Unfinished,
-    /// The build that ran the stages left results a patch cannot update.
-    No(Unpatchable),
-}
-
-/// Digest of what the names and the references depend on: the
-/// configuration's digest (`config`), then every collected file's name and
-/// source folder, in collection order.
-pub(crate) fn setup(config: Md5Digest, files: &[SourceFile]) -> Md5Digest {
-    use md5::Digest as _;
-    let mut h = md5::Md5::new();
-    h.update(config);
-    for file in files {
-        hash::update_field(&mut h, file.name.as_bytes());
-        h.update(file.folder.to_le_bytes());
-    }
-    h.finalize().into()
-}
-
-impl State {
-    fn path(out_dir: &Path) -> std::path::PathBuf {
-        out_dir.join(STATE_FILE)
-    }
-
-    /// Whether the last build left a state a patch may start from.
-    pub(crate) fn exists(out_dir: &Path) -> bool {
-        State::path(out_dir).is_file()
-    }
-
-    /// Reads what [`save`](Self::save) wrote.
-    fn load(out_dir: &Path) -> Result<State, Reason> {
-        match std::fs::read(State::path(out_dir)) {
-            Ok(bytes) => State::decode(&bytes).ok_or(Reason::RecordUnreadable),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Reason::FirstBuild),
-            Err(e) => Err(Reason::Failed(e.to_string())),
-        }
-    }
-
-    /// Whether a patch may start from this state: the same configuration
-    /// and names, and the files it wrote as it left them.
-    fn check(&self, inputs: &Inputs<'_>) -> Result<(), Reason> {
-        match self.usable {
-            Usable::Yes => {}
-            Usable::Unfinished => return Err(Reason::LastBuildUnfinished),
-            Usable::No(why) => return Err(Reason::Unpatchable(why)),
-        }
-        if self.config != inputs.config {
-            return Err(Reason::ConfigChanged);
-        }
-        if self.setup != inputs.setup || self.files.len() != inputs.files.len() {
-            return Err(Reason::NamesChanged);
-        }
-        let artifacts = [
-            (&inputs.settings.data.table, self.table, Artifact::Table),
-            (&inputs.settings.data.overlay, self.overlay, Artifact::Overlay),
-            (&inputs.settings.manifest, self.manifest, Artifact::Manifest),
-            (&inputs.settings.rust, self.rust, Artifact::RustFile),
-        ];
-        if let Some((_, _, artifact)) = artifacts
-            .iter()
-            .find(|(path, stamp, _)| fs::stamp(path) != Some(*stamp))
-        {
-            return Err(Reason::Changed(*artifact));
-        }
-        // The output folder as the last build left it (no output removed
-        // or replaced since, which the stages would write again).
-        if !output::trusted(&inputs.settings.output_dir, &self.output_tree) {
-            return Err(Reason::Changed(Artifact::OutputFolder));
-        }
-        Ok(())
-    }
-
-    /// How many files the output folder holds: the manifest, and each
-    /// record's original and hashed copy (one file when prehashed).
-    fn outputs(&self) -> usize {
-        let prehashed = self.flags.iter().filter(|&&f| f & PREHASHED != 0).count();
-        1 + 2 * self.flags.len() - prehashed
-    }
-
-    /// Decodes what [`save`](Self::save) wrote: the other fields (postcard),
-    /// then the files and the references as fixed-size little-endian
-    /// records, which read back without decoding each number.
-    fn decode(bytes: &[u8]) -> Option<State> {
-        let rest = bytes
-            .strip_prefix(MAGIC.as_slice())?
-            .strip_prefix(VERSION.to_le_bytes().as_slice())?;
-        let (mut state, rest): (State, &[u8]) = postcard::take_from_bytes(rest).ok()?;
-        let (files, rest) = records::<20>(rest)?;
-        let (edges, rest) = records::<8>(rest)?;
-        if !rest.is_empty() {
-            return None;
-        }
-        state.files = files
-            .iter()
-            .map(|r| (get_u32(r, 0), get_u64(r, 4), get_u64(r, 12)))
-            .collect();
-        state.edges = edges.iter().map(|r| (get_u32(r, 0), get_u32(r, 4))).collect();
-        Some(state)
-    }
-
-    fn save(&self, out_dir: &Path) -> std::io::Result<()> {
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&VERSION.to_le_bytes());
-        let mut bytes = postcard::to_extend(self, bytes).map_err(std::io::Error::other)?;
-        bytes.reserve(16 + self.files.len() * 20 + self.edges.len() * 8);
-        bytes.extend_from_slice(&(self.files.len() as u64).to_le_bytes());
-        for (record, size, mtime) in &self.files {
-            bytes.extend_from_slice(&record.to_le_bytes());
-            bytes.extend_from_slice(&size.to_le_bytes());
-            bytes.extend_from_slice(&mtime.to_le_bytes());
-        }
-        bytes.extend_from_slice(&(self.edges.len() as u64).to_le_bytes());
-        for (target, referrer) in &self.edges {
-            bytes.extend_from_slice(&target.to_le_bytes());
-            bytes.extend_from_slice(&referrer.to_le_bytes());
-        }
-        fs::write_atomic(&State::path(out_dir), &bytes)
-    }
-
-    /// For a build that runs the stages: the state. What is left in
-    /// `OUT_DIR` until the build is done ([`record`]) says only that it is
-    /// unfinished (what the stages write makes the state wrong), with what
-    /// the next build must know of the patches before, so that a build
-    /// that fails leaves both to the next.
-    pub(crate) fn take(out_dir: &Path) -> Option<State> {
-        let state = State::load(out_dir).ok()?;
-        let unfinished = State {
-            created: state.created.clone(),
-            patched: state.patched,
-            ..State::minimal(state.config, state.setup, Usable::Unfinished)
-        };
-        if unfinished.save(out_dir).is_err() {
-            State::remove(out_dir);
-        }
-        Some(state)
-    }
-
-    /// A state with no records, that a patch cannot start from.
-    fn minimal(config: Md5Digest, setup: Md5Digest, usable: Usable) -> State {
-        State {
-            config,
-            setup,
-            files: Vec::new(),
-            flags: Vec::new(),
-            edges: Vec::new(),
-            table: UNKNOWN,
-            overlay: UNKNOWN,
-            manifest: UNKNOWN,
-            rust: UNKNOWN,
-            output_tree: Written::default(),
-            manifest_hash: String::new(),
-            created: Vec::new(),
-            patched: false,
-            usable,
-        }
-    }
-
-    /// Removes the state: the build that ran the stages leaves none.
-    pub(crate) fn remove(out_dir: &Path) {
-        let _ = std::fs::remove_file(State::path(out_dir));
-    }
-
-    /// Has the write stage look at every output of a folder that patches
-    /// wrote, and remove the hashed copies they created if no longer
-    /// wanted.
-    pub(crate) fn hand_over(self, output_dir: &Path, written: &mut Written) {
-        if !self.patched || written.dir != output_dir {
-            return;
-        }
-        written.trusted = false;
-        let unknown = OutputStamp {
-            size: u64::MAX,
-            mtime_ns: u64::MAX,
-            inode: u64::MAX,
-            md5: [0; 16],
-        };
-        for name in &self.created {
-            if written.stamps.get(name.as_bytes()).is_none() {
-                written.stamps.insert(name.as_bytes(), unknown);
-            }
-        }
-    }
-}
-
-/// What a build that ran the stages wrote, for [`record`].
-pub(crate) struct Recorded<'a> {
-    pub(crate) settings: &'a Settings<'a>,
-    /// Whether a patch can update these results.
-    pub(crate) patchable: Result<(), Unpatchable>,
-    pub(crate) config: Md5Digest,
-    pub(crate) setup: Md5Digest,
-    /// In collection order.
-    pub(crate) assets: &'a [Asset],
-    pub(crate) rewrites: &'a Rewrites,
-    /// The output folder as the write stage left it.
-    pub(crate) outputs: &'a Written,
-    pub(crate) manifest_hash: &'a str,
-    pub(crate) started_ns: u64,
-}
-
-/// Leaves the state a later build patches from (none if it cannot be
-/// written: that only costs the next build the shortcut).
-pub(crate) fn record(recorded: &Recorded<'_>) {
-    let out_dir = &recorded.settings.out_dir;
-    if state_of(recorded).is_none_or(|state| state.save(out_dir).is_err()) {
-        State::remove(out_dir);
-    }
-}
-
-/// The state of a build that ran the stages: only why it cannot be
-/// patched, if it cannot.
-fn state_of(recorded: &Recorded<'_>) -> Option<State> {
-    if let Err(why) = recorded.patchable {
-        return Some(State::minimal(recorded.config, recorded.setup, Usable::No(why)));
-    }
-    let assets = recorded.assets;
-    let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();
-    sorted.sort_unstable_by(|&a, &b| assets[a as usize].name().cmp(assets[b as usize].name()));
-    let mut record_of = vec![0u32; assets.len()];
-    for (record, &i) in sorted.iter().enumerate() {
-        record_of[i as usize] = record as u32;
-    }
-    let mut flags = vec![0u8; assets.len()];
-    for (i, a) in assets.iter().enumerate() {
-        if a.is_prehashed() {
-            flags[record_of[i] as usize] |= PREHASHED;
-        }
-    }
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    for (a, &referrer) in assets.iter().zip(&record_of).filter(|(a, _)| a.is_rewritten()) {
-        let targets = recorded.rewrites.targets(a.name());
-        edges.extend(targets.filter_map(|t| record_of.get(t)).map(|&t| (t, referrer)));
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    let racy_before = recorded.started_ns.saturating_sub(RACY_WINDOW_NS);
-    let files = assets
-        .iter()
-        .zip(&record_of)
-        .map(|(a, &record)| {
-            let (size, mtime) = stamp_of(&a.source, racy_before);
-            (record, size, mtime)
-        })
-        .collect();
-    let settings = recorded.settings;
-    let (table, overlay, manifest, rust) = (
-        fs::stamp(&settings.data.table)?,
-        fs::stamp(&settings.data.overlay)?,
-        fs::stamp(&settings.manifest)?,
-        fs::stamp(&settings.rust)?,
-    );
-    Some(State {
-        config: recorded.config,
-        setup: recorded.setup,
-        files,
-        flags,
-        edges,
-        table,
-        overlay,
-        manifest,
-        rust,
-        output_tree: recorded.outputs.tree(),
-        manifest_hash: recorded.manifest_hash.to_owned(),
-        created: Vec::new(),
-        patched: false,
-        usable: Usable::Yes,
-    })
-}
-
-/// A count, then that many `N`-byte records, at the start of `bytes`; and
-/// the bytes after them.
-fn records<const N: usize>(bytes: &[u8]) -> Option<(&[[u8; N]], &[u8])> {
-    let (count, rest) = bytes.split_first_chunk::<8>()?;
-    let len = usize::try_from(u64::from_le_bytes(*count)).ok()?.checked_mul(N)?;
-    if rest.len() < len {
-        return None;
-    }
-    let (records, rest) = rest.split_at(len);
-    Some((records.as_chunks::<N>().0, rest))
-}
-
-/// A collected file's size and modification time as a state keeps them:
-/// unknown when modified within the racy window.
-fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
-    match u64::try_from(file.mtime_ns) {
-        Ok(mtime) if mtime < racy_before => (file.size, mtime),
-        _ => UNKNOWN,
-    }
-}
-
 /// What a patch is given.
 pub(crate) struct Inputs<'a> {
     pub(crate) settings: &'a Settings<'a>,
-    /// The configuration's digest, and [`setup`] of this build.
-    pub(crate) config: Md5Digest,
-    pub(crate) setup: Md5Digest,
     /// As collected, in collection order.
     pub(crate) files: &'a [SourceFile],
+    /// The collection's warnings (name clashes).
+    pub(crate) warnings: &'a [String],
+    /// `cargo metadata`'s answer about dependency crates' asset folders.
+    pub(crate) dependency_assets: &'a Option<DependencyAssets>,
+    /// What the last build produced.
+    pub(crate) last: &'a Ledger,
+    /// The files that changed since, by position ([`Ledger::changed`]).
+    pub(crate) changed: Vec<usize>,
     pub(crate) started_ns: u64,
 }
 
@@ -457,30 +111,16 @@ struct Change<'a> {
     targets: Vec<u32>,
 }
 
-/// What a patch found to do.
-#[derive(Debug)]
-pub(crate) enum Patch {
-    /// Nothing changed since the last build, whichever path wrote it.
-    Unchanged(Patched),
-    /// The last build's results, patched.
-    Patched(Patched),
-}
-
 /// What [`plan`] decided, before anything is written.
 enum Plan<'a> {
-    /// Nothing changed: nothing to write.
-    Unchanged(State),
     /// Files touched, not changed: only their stamps are new.
-    Restamp(State, Vec<usize>),
+    Restamp,
     /// Files to write, then the overlay and the manifest that name them.
     Write(Box<Writes<'a>>),
 }
 
 /// A patch's writes, all computed.
 struct Writes<'a> {
-    state: State,
-    /// The changed files, by position among the collected ones.
-    changed: Vec<usize>,
     /// Each file the patch names, each after those it refers to.
     changes: Vec<Change<'a>>,
     /// Per change: the hashed name it had, and whether it keeps it with the
@@ -495,56 +135,45 @@ struct Writes<'a> {
 /// the [module documentation](self)); else the reason the stages must run.
 /// An error while patching is a reason too: the stages meet it again and
 /// report it as they do.
-pub(crate) fn patch(inputs: &Inputs<'_>) -> Result<Patch, Reason> {
+pub(crate) fn patch(inputs: &Inputs<'_>) -> Result<Patched, Reason> {
     match plan(inputs)? {
-        Plan::Unchanged(state) => Ok(Patch::Unchanged(Patched {
-            assets: inputs.files.len(),
-            hashed: 0,
-            rewritten: 0,
-            write: WriteStats {
-                unchanged: state.outputs(),
-                ..WriteStats::default()
-            },
-            manifest_hash: state.manifest_hash,
-        })),
-        Plan::Restamp(state, changed) => {
-            let patched = Patched {
+        Plan::Restamp => {
+            let mut ledger = inputs.last.clone();
+            ledger.restamp_files(&inputs.changed, inputs.files, inputs.started_ns);
+            save(&mut ledger, inputs)?;
+            Ok(Patched {
                 assets: inputs.files.len(),
-                hashed: changed.len(),
+                hashed: inputs.changed.len(),
                 rewritten: 0,
                 write: WriteStats {
-                    unchanged: state.outputs(),
+                    unchanged: ledger.outputs,
                     ..WriteStats::default()
                 },
-                manifest_hash: state.manifest_hash.clone(),
-            };
-            save_stamps(state, &changed, inputs)?;
-            Ok(Patch::Patched(patched))
+                manifest_hash: ledger.manifest_hash,
+            })
         }
-        Plan::Write(writes) => apply(*writes, inputs).map(Patch::Patched),
+        Plan::Write(writes) => apply(*writes, inputs),
     }
 }
 
-/// Decides what a patch writes, reading the last build's state, the files
-/// that changed and the table's records, and writing nothing.
+/// Decides what a patch writes, reading the files that changed and the
+/// table's records, and writing nothing.
 fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
-    let state = State::load(&inputs.settings.out_dir)?;
-    state.check(inputs)?;
-    let changed = changed(&state, inputs.files)?;
-    if changed.is_empty() {
-        return Ok(Plan::Unchanged(state));
+    let last = inputs.last;
+    if inputs.changed.len() > MAX_CHANGED {
+        return Err(Reason::TooManyChanged);
     }
-    let edited: Vec<u32> = changed.iter().map(|&i| state.files[i].0).collect();
-    if let Some(&i) = changed.iter().find(|&&i| {
-        let record = state.files[i].0;
-        state.flags.get(record as usize).is_none_or(|f| f & PREHASHED != 0)
+    let edited: Vec<u32> = inputs.changed.iter().map(|&i| last.files[i].0).collect();
+    if let Some(&i) = inputs.changed.iter().find(|&&i| {
+        let record = last.files[i].0;
+        last.flags.get(record as usize).is_none_or(|f| f & PREHASHED != 0)
     }) {
         let name = inputs.files[i].name.clone();
         return Err(Reason::PrehashedChanged { name });
     }
-    let order = affected(&state.edges, &edited).map_err(|cycle| match cycle {
+    let order = affected(&last.edges, &edited).map_err(|cycle| match cycle {
         Some(record) => Reason::NewReference {
-            name: name_at(&state, inputs.files, record),
+            name: name_at(last, inputs.files, record),
         },
         None => Reason::TooManyChanged,
     })?;
@@ -553,10 +182,10 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     let table = TableBytes::open(&inputs.settings.data.table).map_err(|_| Reason::Changed(Artifact::Table))?;
     let overlay = std::fs::read(&inputs.settings.data.overlay).map_err(|_| Reason::Changed(Artifact::Overlay))?;
     let view = TableView::new(table, &overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
-    if view.len() as usize != state.flags.len() {
+    if view.len() as usize != last.flags.len() {
         return Err(Reason::Changed(Artifact::Table));
     }
-    let changes = name_all(&state, order, &edited, &view, inputs)?;
+    let changes = name_all(last, order, &edited, &view, inputs)?;
     let before: Vec<(String, bool)> = changes
         .iter()
         .map(|c| {
@@ -566,7 +195,7 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
         })
         .collect();
     if before.iter().all(|(_, same)| *same) {
-        return Ok(Plan::Restamp(state, changed));
+        return Ok(Plan::Restamp);
     }
     let overlay = overlay_of(&view, &changes, &inputs.settings.config.static_url)?;
     let mut manifest = std::fs::read(&inputs.settings.manifest).map_err(|_| Reason::Changed(Artifact::Manifest))?;
@@ -576,8 +205,6 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
         .collect();
     let manifest_hash = Manifest::patch_json(&mut manifest, &renamed).ok_or(Reason::Changed(Artifact::Manifest))?;
     Ok(Plan::Write(Box::new(Writes {
-        state,
-        changed,
         changes,
         before,
         overlay,
@@ -586,37 +213,16 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     })))
 }
 
-/// The collected files whose size or modification time is not the one
-/// the state records, by position ([`MAX_CHANGED`] at most).
-fn changed(state: &State, files: &[SourceFile]) -> Result<Vec<usize>, Reason> {
-    let changed: Vec<usize> = state
-        .files
-        .iter()
-        .zip(files)
-        .enumerate()
-        .filter(|(_, (stamp, file))| {
-            let (_, size, mtime) = **stamp;
-            (size, mtime) == UNKNOWN || size != file.size || u128::from(mtime) != file.mtime_ns
-        })
-        .map(|(i, _)| i)
-        .take(MAX_CHANGED + 1)
-        .collect();
-    if changed.len() > MAX_CHANGED {
-        return Err(Reason::TooManyChanged);
-    }
-    Ok(changed)
-}
-
 /// The logical name of a record, as collected.
-fn name_at(state: &State, files: &[SourceFile], record: u32) -> String {
-    let position = state.files.iter().position(|&(r, _, _)| r == record);
+fn name_at(last: &Ledger, files: &[SourceFile], record: u32) -> String {
+    let position = last.files.iter().position(|&(r, _, _)| r == record);
     position.map_or_else(String::new, |i| files[i].name.clone())
 }
 
 /// Names each file in `order` (hashes it, and rewrites it if it is CSS/JS),
 /// each against the names of those before it.
 fn name_all<'a>(
-    state: &State,
+    last: &Ledger,
     order: Vec<u32>,
     edited: &FxHashSet<u32>,
     view: &TableView<'_>,
@@ -624,7 +230,7 @@ fn name_all<'a>(
 ) -> Result<Vec<Change<'a>>, Reason> {
     // Where each file to name is among the collected ones.
     let affected: FxHashSet<u32> = order.iter().copied().collect();
-    let position: FxHashMap<u32, usize> = state
+    let position: FxHashMap<u32, usize> = last
         .files
         .iter()
         .enumerate()
@@ -667,12 +273,10 @@ fn overlay_of(view: &TableView<'_>, changes: &[Change<'_>], static_url: &str) ->
 }
 
 /// Writes what [`plan`] decided: the files first, then the overlay and the
-/// manifest that name them, then the state; the files they no longer name
+/// manifest that name them, then the ledger; the files they no longer name
 /// last.
 fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
     let Writes {
-        mut state,
-        changed,
         changes,
         before,
         overlay,
@@ -680,11 +284,12 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
         manifest_hash,
     } = writes;
     let failed = |e: &dyn std::fmt::Display| Reason::Failed(e.to_string());
+    let mut ledger = inputs.last.clone();
     // From here on the output folder changes: a build that runs the stages
     // must not trust it, even if this one is killed.
-    if !state.patched {
-        state.patched = true;
-        state.save(&inputs.settings.out_dir).map_err(|e| failed(&e))?;
+    if !ledger.patched {
+        ledger.patched = true;
+        save(&mut ledger, inputs)?;
     }
     let mut write = WriteStats::default();
     for (change, (_, same)) in changes.iter().zip(&before) {
@@ -713,20 +318,24 @@ fn apply(writes: Writes<'_>, inputs: &Inputs<'_>) -> Result<Patched, Reason> {
         .iter()
         .filter(|c| c.edited && FileKind::of(&c.file.name).is_some())
     {
-        update_edges(&mut state.edges, change.record, &change.targets);
+        update_edges(&mut ledger.edges, change.record, &change.targets);
     }
     let gone: FxHashSet<&str> = replaced.iter().map(|(old, _)| old.as_str()).collect();
-    state.created.retain(|name| !gone.contains(name.as_str()));
-    state.created.extend(replaced.iter().map(|(_, new)| (*new).clone()));
+    ledger.created.retain(|name| !gone.contains(name.as_str()));
+    ledger.created.extend(replaced.iter().map(|(_, new)| (*new).clone()));
     let touched = replaced.iter().map(|(old, _)| old.as_str());
     let touched = touched.chain(changes.iter().flat_map(|c| [c.file.name.as_str(), c.hashed.as_str()]));
-    output::restamp(&mut state.output_tree, touched);
-    state.overlay = fs::stamp(&inputs.settings.data.overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
-    state.manifest = fs::stamp(&inputs.settings.manifest).ok_or(Reason::Changed(Artifact::Manifest))?;
-    state.manifest_hash.clone_from(&manifest_hash);
+    output::restamp(&mut ledger.output_tree, touched);
+    for artifact in [Artifact::Overlay, Artifact::Manifest] {
+        if !ledger.restamp(inputs.settings, artifact) {
+            return Err(Reason::Changed(artifact));
+        }
+    }
+    ledger.manifest_hash.clone_from(&manifest_hash);
+    ledger.restamp_files(&inputs.changed, inputs.files, inputs.started_ns);
     // Saved last: a patch killed before leaves an overlay or manifest whose
-    // stamp the state does not know, and the next build runs the stages.
-    save_stamps(state, &changed, inputs)?;
+    // stamp the ledger does not know, and the next build runs the stages.
+    save(&mut ledger, inputs)?;
     Ok(Patched {
         assets: inputs.files.len(),
         hashed: changes.iter().filter(|c| c.edited).count(),
@@ -766,14 +375,12 @@ fn write_change(change: &Change<'_>, inputs: &Inputs<'_>) -> crate::Result<usize
     Ok(files.len())
 }
 
-/// Saves the state with the stamps of the `changed` files as found now.
-fn save_stamps(mut state: State, changed: &[usize], inputs: &Inputs<'_>) -> Result<(), Reason> {
-    let racy_before = inputs.started_ns.saturating_sub(RACY_WINDOW_NS);
-    for &i in changed {
-        let (_, size, mtime) = &mut state.files[i];
-        (*size, *mtime) = stamp_of(&inputs.files[i], racy_before);
-    }
-    state
+/// Saves the ledger a patch leaves, with this build's warnings and `cargo
+/// metadata`'s answer.
+fn save(ledger: &mut Ledger, inputs: &Inputs<'_>) -> Result<(), Reason> {
+    inputs.warnings.clone_into(&mut ledger.warnings);
+    ledger.dependency_assets.clone_from(inputs.dependency_assets);
+    ledger
         .save(&inputs.settings.out_dir)
         .map_err(|e| Reason::Failed(e.to_string()))
 }

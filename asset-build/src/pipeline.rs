@@ -12,13 +12,14 @@
 //! Between rewrite and the stages that read bytes, the pipeline asks which
 //! outputs are stale and which contents need compressing, and has the
 //! rewrite stage render again only the CSS/JS files whose names came from
-//! the last build's records and whose bytes are needed after all. The build
-//! cache is loaded before the stages and saved after; each stage reads and
-//! returns its own part of it.
+//! the last build's records and whose bytes are needed after all. The memo
+//! ([`crate::memo`]) is loaded before the stages and saved after; each
+//! stage reads and returns its own part of it.
 //!
-//! Before the stages, a build that finds the names of the last one with a
-//! few files edited may patch its results instead ([`patch`]); a build
-//! that runs the stages leaves what the next one patches from.
+//! Before the stages, the last build's ledger ([`crate::ledger`]) decides:
+//! nothing changed (nothing to do), a few files edited (a [`patch`] of its
+//! results), or the stages, and why. Every build that changes anything
+//! writes the ledger last.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -29,21 +30,22 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::asset::{Asset, ServedBytes};
-use crate::build_cache::{Body, BuildCache, EarlySections, Finished};
 use crate::cargo_directives;
 use crate::collect::{self, Collected, Source};
 use crate::compress::{self, Compressed};
 use crate::config::Config;
-use crate::dependency_assets;
+use crate::dependency_assets::{self, DependencyAssets};
 use crate::error::{Error, Result};
 use crate::fs;
 use crate::generate::{self, Entry, NameHash, Representation, TableInfo};
 use crate::hash;
 use crate::importmap;
+use crate::ledger::{self, Ledger, Produced, Usable};
+use crate::memo::{EarlySections, Loading, Memo};
 use crate::output::{self, Content, OutFile, WriteStats};
-use crate::patch::{self, Patch};
+use crate::patch;
 use crate::prehashed;
-use crate::rebuild::{Reason, Rebuild, Unpatchable};
+use crate::rebuild::{Artifact, Reason, Rebuild, Unpatchable};
 use crate::rewrite;
 use crate::settings::Settings;
 use crate::variant_cache::VariantCache;
@@ -125,30 +127,42 @@ fn run(config: &Config) -> Result<Output> {
     let started = now_ns();
     let settings = Settings::resolve(config)?;
     let out_dir = &settings.out_dir;
+    let last = Ledger::load(out_dir);
     // A build that may patch the last one's results likely does not need
-    // the stages' records: they are decoded only if it does.
-    let mut cache = BuildCache::load(out_dir, settings.unpatchable.is_none() && patch::State::exists(out_dir));
-    let dependencies_before = cache.head.dependency_assets.clone();
-    let sources = sources(&settings, &mut cache)?;
+    // the memo: it is decoded only if it does.
+    let patch_likely = settings.unpatchable.is_none() && last.as_ref().is_ok_and(|l| l.usable == Usable::Yes);
+    let memo = Memo::load(out_dir, patch_likely);
+    let cached = last.as_ref().ok().and_then(|l| l.dependency_assets.as_ref());
+    let (sources, dependency_assets) = sources(&settings, cached)?;
     let collected = collect::collect(&sources, &settings.ignore, settings.links)?;
     let digests = digests(&settings, &sources, &collected.files);
-    let summary = match shortcut(&settings, &cache, &digests, &collected, started) {
-        Ok(mut summary) => {
-            // `cargo metadata` ran again (a manifest was touched) and found
-            // the same folders: keep its answer for the next build.
-            if cache.head.dependency_assets != dependencies_before {
-                save(&mut cache, out_dir, None, &mut summary.warnings);
-            }
-            free_in_background((cache, collected));
+    let found = Found {
+        collected,
+        digests,
+        dependency_assets,
+        started,
+    };
+    let summary = match shortcut(&settings, &last, &found) {
+        Ok(summary) => {
+            free_in_background(found);
             summary
         }
-        Err(reason) => stages(&settings, cache, &sources, collected, &digests, reason, started)?,
+        Err(reason) => stages(&settings, memo, last.ok(), &sources, found, reason)?,
     };
     emit(&settings, &summary.warnings);
     Ok(output(&settings, summary))
 }
 
-/// What a build did, which [`output`] reports with the paths.
+/// What a build found before it decides: the files, the digests of what
+/// the results depend on, `cargo metadata`'s answer, and when it started.
+struct Found {
+    collected: Collected,
+    digests: Digests,
+    dependency_assets: Option<DependencyAssets>,
+    started: u64,
+}
+
+/// What a build did, which [`output()`] reports with the paths.
 struct Summary {
     assets: usize,
     files_hashed: usize,
@@ -181,46 +195,58 @@ fn output(settings: &Settings<'_>, summary: Summary) -> Output {
     }
 }
 
-/// The build without the stages: nothing to do since the last build, or a
-/// patch of its results; else why the stages must run.
+/// The build without the stages, as the last build's ledger allows:
+/// nothing to do, or a patch of its results; else why the stages must run.
 fn shortcut(
     settings: &Settings<'_>,
-    cache: &BuildCache,
-    digests: &Digests,
-    collected: &Collected,
-    started: u64,
+    last: &std::result::Result<Ledger, Reason>,
+    found: &Found,
 ) -> std::result::Result<Summary, Reason> {
-    if let Some(finished) = &cache.head.finished
-        && still_holds(finished, digests, settings)
-    {
+    let last = last.as_ref().map_err(Reason::clone)?;
+    let files = &found.collected.files;
+    let digests = (found.digests.config, found.digests.setup);
+    let changed = last.changed(settings, digests, files, patch::MAX_CHANGED)?;
+    if changed.is_empty() {
+        let mut warnings = last.warnings.clone();
+        // `cargo metadata` ran again (a manifest was touched) and found
+        // other folders' names the same: keep its answer for the next build.
+        if last.dependency_assets != found.dependency_assets {
+            let mut ledger = last.clone();
+            ledger.dependency_assets.clone_from(&found.dependency_assets);
+            save_ledger(&ledger, settings, &mut warnings);
+        }
         return Ok(Summary {
-            assets: finished.assets,
+            assets: files.len(),
             files_hashed: 0,
             files_rewritten: 0,
             files_compressed: 0,
             compress_seconds: 0.0,
             write: WriteStats {
-                unchanged: finished.outputs,
+                unchanged: last.outputs,
                 ..WriteStats::default()
             },
-            manifest_hash: finished.manifest_hash.clone(),
+            manifest_hash: last.manifest_hash.clone(),
             rebuild: Rebuild::Unchanged,
-            warnings: finished.warnings.clone(),
+            warnings,
         });
     }
     if let Some(why) = settings.unpatchable {
         return Err(Reason::Unpatchable(why));
     }
-    let (rebuild, patched) = match patch::patch(&patch::Inputs {
+    if let Usable::No(why) = last.usable {
+        return Err(Reason::Unpatchable(why));
+    }
+    let patched = patch::patch(&patch::Inputs {
         settings,
-        config: digests.config,
-        setup: digests.setup,
-        files: &collected.files,
-        started_ns: started,
-    })? {
-        Patch::Unchanged(patched) => (Rebuild::Unchanged, patched),
-        Patch::Patched(patched) => (Rebuild::Patched, patched),
-    };
+        files,
+        // The collection's warnings (name clashes) are found again by
+        // every build; a build with others is not patched.
+        warnings: &found.collected.warnings,
+        last,
+        changed,
+        dependency_assets: &found.dependency_assets,
+        started_ns: found.started,
+    })?;
     Ok(Summary {
         assets: patched.assets,
         files_hashed: patched.hashed,
@@ -229,47 +255,52 @@ fn shortcut(
         compress_seconds: 0.0,
         write: patched.write,
         manifest_hash: patched.manifest_hash,
-        rebuild,
-        // The collection's warnings (name clashes) are found again by
-        // every build; a build with others is not patched.
-        warnings: collected.warnings.clone(),
+        rebuild: Rebuild::Patched,
+        warnings: found.collected.warnings.clone(),
     })
 }
 
-/// Whether the last build's inputs are this one's, with its outputs all as
-/// it left them.
-fn still_holds(finished: &Finished, digests: &Digests, settings: &Settings<'_>) -> bool {
-    finished.inputs == digests.inputs
-        && output::trusted(&settings.output_dir, &finished.output_tree)
-        && finished
-            .generated
-            .iter()
-            .all(|(path, size, mtime)| fs::stamp(path) == Some((*size, *mtime)))
+/// Saves a ledger; a failure is a warning (the next build runs the stages).
+fn save_ledger(ledger: &Ledger, settings: &Settings<'_>, warnings: &mut Vec<String>) {
+    if let Err(e) = ledger.save(&settings.out_dir) {
+        warnings.push(format!(
+            "could not save the build's ledger in `{}` ({e}); the next build runs every stage",
+            settings.out_dir.display()
+        ));
+    }
 }
 
 /// Runs the stages over every asset, and leaves what the next build
-/// decides from.
+/// decides from: the memo, then the ledger.
 fn stages(
     settings: &Settings<'_>,
-    mut cache: BuildCache,
+    memo: Loading,
+    last: Option<Ledger>,
     sources: &[Source],
-    collected: Collected,
-    digests: &Digests,
+    found: Found,
     reason: Reason,
-    started: u64,
 ) -> Result<Summary> {
-    let patched = patch::State::take(&settings.out_dir);
-    cache.read_body();
-    output::trust(&settings.output_dir, &mut cache.body.outputs);
-    if let Some(patched) = patched {
-        patched.hand_over(&settings.output_dir, &mut cache.body.outputs);
+    Ledger::mark_unfinished(last.as_ref(), &settings.out_dir);
+    let mut memo = memo.wait();
+    if let Some(last) = &last {
+        memo.outputs.tree = last.output_tree.clone();
     }
+    output::trust(&settings.output_dir, &mut memo.outputs);
+    if let Some(last) = &last {
+        last.hand_over(&settings.output_dir, &mut memo.outputs);
+    }
+    let Found {
+        collected,
+        digests,
+        dependency_assets,
+        started,
+    } = found;
     let mut warnings = collected.warnings;
     let collection_warnings = warnings.len();
-    let named = name(settings, &mut cache, collected.files, started, &mut warnings)?;
+    let named = name(settings, &mut memo, collected.files, started, &mut warnings)?;
     let mut assets = named.assets;
     let compress_started = Instant::now();
-    let (compressed, variants) = precompress(settings, &mut assets, &mut cache, &mut warnings)?;
+    let (compressed, variants) = precompress(settings, &mut assets, &mut memo, &mut warnings)?;
     let compress_seconds = compress_started.elapsed().as_secs_f64();
     let manifest = Manifest::new(
         assets
@@ -282,19 +313,22 @@ fn stages(
         vite: &vite,
         pins: &named.pins,
     };
+    let last_generated = [Artifact::Table, Artifact::Embedded].map(|a| last.as_ref().and_then(|l| l.stamp(a)));
     let compressed = (&compressed, &variants);
-    let (early, write, generated) =
-        write_and_generate(settings, sources, (&assets, pages), compressed, &manifest, &mut cache)?;
-    cache.head.finished = named.none_racy.then(|| Finished {
-        inputs: digests.inputs,
-        output_tree: cache.body.outputs.tree(),
-        generated: generated.stamps(settings),
-        assets: assets.len(),
-        outputs: write.written + write.unchanged,
-        manifest_hash: manifest.hash.clone(),
-        warnings: warnings.clone(),
-    });
-    save(&mut cache, &settings.out_dir, early, &mut warnings);
+    let (early, write, generated) = write_and_generate(
+        settings,
+        sources,
+        (&assets, pages),
+        compressed,
+        &manifest,
+        (&mut memo, last_generated),
+    )?;
+    if let Err(e) = memo.save(&settings.out_dir, Some(early)) {
+        warnings.push(format!(
+            "could not save the build's memo in `{}` ({e}); the next build rehashes every file",
+            settings.out_dir.display()
+        ));
+    }
     let patchable = match settings.unpatchable {
         Some(why) => Err(why),
         None if generated.vite => Err(Unpatchable::ViteEntries),
@@ -302,17 +336,21 @@ fn stages(
         None if warnings.len() != collection_warnings => Err(Unpatchable::Warnings),
         None => Ok(()),
     };
-    patch::record(&patch::Recorded {
+    let ledger = Ledger::of_stages(Produced {
         settings,
         patchable,
-        config: digests.config,
-        setup: digests.setup,
+        digests: (digests.config, digests.setup),
         assets: &assets,
-        rewrites: &cache.body.rewrites,
-        outputs: &cache.body.outputs,
+        rewrites: &memo.rewrites,
+        outputs: &memo.outputs,
+        output_count: write.written + write.unchanged,
+        artifacts: &generated.artifacts(settings),
         manifest_hash: &manifest.hash,
+        warnings: &warnings,
+        dependency_assets,
         started_ns: started,
     });
+    save_ledger(&ledger, settings, &mut warnings);
     let summary = Summary {
         assets: assets.len(),
         files_hashed: named.hashed,
@@ -324,7 +362,7 @@ fn stages(
         rebuild: Rebuild::Stages(reason),
         warnings,
     };
-    free_in_background((cache, assets, manifest));
+    free_in_background((memo, assets, manifest, ledger));
     Ok(summary)
 }
 
@@ -337,15 +375,13 @@ struct NamedAssets {
     /// Files read to hash them, and CSS/JS files rewritten.
     hashed: usize,
     rewritten: usize,
-    /// Whether no source was modified within the racy window.
-    none_racy: bool,
 }
 
 /// Marks the prehashed files, resolves the pins, hashes every file and
 /// rewrites the CSS/JS: every asset named.
 fn name(
     settings: &Settings<'_>,
-    cache: &mut BuildCache,
+    memo: &mut Memo,
     mut files: Vec<collect::SourceFile>,
     started: u64,
     warnings: &mut Vec<String>,
@@ -354,18 +390,18 @@ fn name(
     let pins = importmap::resolve(&settings.config.pins, files.iter().map(|f| f.name.as_str()))?;
     // The rewrite stage reads the CSS/JS files that are read here.
     let rewritten = |f: &collect::SourceFile| rewrite::kind_of(f).is_some();
-    let (hashed, files_hashed) = hash::hash_all(files, &cache.body.sources, &settings.integrity_for, &rewritten)?;
-    let none_racy = hash::update_stamps(&mut cache.body.sources, &hashed, started);
-    let named = rewrite::rewrite_all(hashed, &settings.rewrite(), std::mem::take(&mut cache.body.rewrites))?;
+    let (hashed, files_hashed) = hash::hash_all(files, &memo.sources, &settings.integrity_for, &rewritten)?;
+    // Files modified within the racy window are read again next time.
+    let _ = hash::update_stamps(&mut memo.sources, &hashed, started);
+    let named = rewrite::rewrite_all(hashed, &settings.rewrite(), std::mem::take(&mut memo.rewrites))?;
     warnings.extend(named.warnings);
-    cache.body.rewrites = named.records;
+    memo.rewrites = named.records;
     Ok(NamedAssets {
         assets: named.assets,
         prehashed,
         pins,
         hashed: files_hashed,
         rewritten: named.rewritten,
-        none_racy,
     })
 }
 
@@ -375,30 +411,24 @@ fn name(
 fn precompress(
     settings: &Settings<'_>,
     assets: &mut [Asset],
-    cache: &mut BuildCache,
+    memo: &mut Memo,
     warnings: &mut Vec<String>,
 ) -> Result<(Compressed, VariantCache)> {
     if !settings.precompress {
         // Nothing is compressed any more: a build's own cache goes too.
         settings.variants.trim(&Default::default(), false);
-        cache.body.compressed.clear();
-        render_needed(assets, &[], settings, cache)?;
+        memo.compressed.clear();
+        render_needed(assets, &[], settings, memo)?;
         return Ok((Compressed::default(), settings.variants.clone()));
     }
     let variants = usable_variant_cache(settings, warnings);
     // Variants recorded with other settings are not this build's.
     let settings_key = compress::settings_key();
-    if cache.body.compressed_with != settings_key {
-        cache.body.compressed.clear();
-        cache.body.compressed_with = settings_key;
+    if memo.compressed_with != settings_key {
+        memo.compressed.clear();
+        memo.compressed_with = settings_key;
     }
-    let plan = compress::plan(
-        assets,
-        &variants,
-        &cache.body.compressed,
-        &cache.body.outputs,
-        settings.config.zstd,
-    );
+    let plan = compress::plan(assets, &variants, &memo.compressed, &memo.outputs, settings.config.zstd);
     if plan.damaged > 0 {
         warnings.push(format!(
             "{} entries of the compression cache `{}` did not match their records (damaged, or \
@@ -407,8 +437,8 @@ fn precompress(
             variants.dir().display()
         ));
     }
-    render_needed(assets, &plan.todo, settings, cache)?;
-    let compressed = compress::compress_all(&variants, assets, plan, &mut cache.body.compressed)?;
+    render_needed(assets, &plan.todo, settings, memo)?;
+    let compressed = compress::compress_all(&variants, assets, plan, &mut memo.compressed)?;
     Ok((compressed, variants))
 }
 
@@ -443,25 +473,28 @@ fn write_and_generate(
     (assets, pages): (&[Asset], Pages<'_>),
     (compressed, variants): (&Compressed, &VariantCache),
     manifest: &Manifest,
-    cache: &mut BuildCache,
-) -> Result<(Option<EarlySections>, WriteStats, Generated)> {
-    let Body {
+    (memo, last_generated): (&mut Memo, [Option<(u64, u64)>; 2]),
+) -> Result<(EarlySections, WriteStats, Generated)> {
+    let Memo {
         sources: stamps,
         rewrites,
         outputs,
         generated_key,
-        generated_files,
         name_hash,
         ..
-    } = &mut cache.body;
+    } = memo;
     let (early, (write, generated)) = rayon::join(
         || EarlySections::encode(stamps, rewrites),
         || {
             rayon::join(
                 || write(settings, assets, (compressed, variants), manifest, outputs),
                 || {
-                    let cached = (generated_key, generated_files.as_slice(), name_hash);
-                    generate(settings, sources, (assets, pages), compressed, cached)
+                    let last = LastTable {
+                        key: generated_key,
+                        name_hash,
+                        stamps: last_generated,
+                    };
+                    generate(settings, sources, (assets, pages), compressed, last)
                 },
             )
         },
@@ -470,9 +503,6 @@ fn write_and_generate(
     if let Some(parts) = &generated.embed_parts {
         fs::write_concatenated(&settings.data.embed, parts)?;
     }
-    // What the next build finds the table and embedded data as, if no
-    // other build writes them in between.
-    cache.body.generated_files = generated_stamps(&settings.data);
     Ok((early, write, generated))
 }
 
@@ -484,16 +514,6 @@ fn free_in_background<T: Send + 'static>(records: T) {
     let _ = std::thread::Builder::new()
         .name("asset-build-free".to_owned())
         .spawn(move || drop(records));
-}
-
-/// Saves the cache; a failure is a warning.
-fn save(cache: &mut BuildCache, out_dir: &Path, early: Option<EarlySections>, warnings: &mut Vec<String>) {
-    if let Err(e) = cache.save(out_dir, early) {
-        warnings.push(format!(
-            "could not save the build cache in `{}` ({e}); the next build rehashes every file",
-            out_dir.display()
-        ));
-    }
 }
 
 /// Prints the warnings as `cargo::warning=` lines from a build script.
@@ -511,11 +531,8 @@ struct Digests {
     /// resolved.
     config: hash::Md5Digest,
     /// `config`, then every collected file's name and source folder, in
-    /// collection order ([`patch::setup`]).
+    /// collection order ([`ledger::setup`]).
     setup: hash::Md5Digest,
-    /// `setup`, then every file's size and modification time: the inputs
-    /// as a whole.
-    inputs: hash::Md5Digest,
 }
 
 fn digests(settings: &Settings<'_>, sources: &[Source], files: &[collect::SourceFile]) -> Digests {
@@ -541,32 +558,19 @@ fn digests(settings: &Settings<'_>, sources: &[Source], files: &[collect::Source
         hash::update_field(&mut h, source.prefix.as_bytes());
     }
     let config: hash::Md5Digest = h.finalize().into();
-    let setup = patch::setup(config, files);
-    let mut h = Md5::new();
-    h.update(setup);
-    for file in files {
-        h.update(file.size.to_le_bytes());
-        h.update(file.mtime_ns.to_le_bytes());
-    }
     Digests {
         config,
-        setup,
-        inputs: h.finalize().into(),
+        setup: ledger::setup(config, files),
     }
 }
 
-/// Size and modification time of the table and of the embedded data,
-/// those that exist.
-fn generated_stamps(paths: &generate::DataPaths) -> Vec<(u64, u64)> {
-    [&paths.table, &paths.embed]
-        .into_iter()
-        .filter_map(|p| fs::stamp(p))
-        .collect()
-}
-
-/// The source folders, the app's then its dependencies'; prints what cargo
-/// must watch.
-fn sources(settings: &Settings<'_>, cache: &mut BuildCache) -> Result<Vec<Source>> {
+/// The source folders, the app's then its dependencies', and `cargo
+/// metadata`'s answer about the latter (`cached` if it still holds);
+/// prints what cargo must watch.
+fn sources(
+    settings: &Settings<'_>,
+    cached: Option<&DependencyAssets>,
+) -> Result<(Vec<Source>, Option<DependencyAssets>)> {
     let config = settings.config;
     let package_dir = &settings.package_dir;
     let mut sources: Vec<Source> = config
@@ -579,12 +583,13 @@ fn sources(settings: &Settings<'_>, cache: &mut BuildCache) -> Result<Vec<Source
         })
         .collect();
     let mut watch: Vec<PathBuf> = sources.iter().map(|s| s.dir.clone()).collect();
+    let mut found = None;
     if config.dependency_assets {
-        let deps = dependency_assets::find_cached(package_dir, cache.head.dependency_assets.as_ref())?;
+        let deps = dependency_assets::find_cached(package_dir, cached)?;
         watch.extend(deps.sources.iter().map(|s| s.dir.clone()));
         watch.extend(deps.watch.iter().cloned());
         sources.extend(deps.sources.iter().cloned());
-        cache.head.dependency_assets = Some(deps);
+        found = Some(deps);
     }
     if settings.cargo_directives {
         for path in &watch {
@@ -592,18 +597,13 @@ fn sources(settings: &Settings<'_>, cache: &mut BuildCache) -> Result<Vec<Source
         }
         cargo_directives::rerun_if_env_changed(EXPLAIN_VAR);
     }
-    Ok(sources)
+    Ok((sources, found))
 }
 
 /// Has the rewrite stage render the CSS/JS files named from the last
 /// build's records whose bytes are needed after all: to compress them
 /// (`todo`), or because their output is missing or changed.
-fn render_needed(
-    assets: &mut [Asset],
-    todo: &[compress::Todo],
-    settings: &Settings<'_>,
-    cache: &BuildCache,
-) -> Result<()> {
+fn render_needed(assets: &mut [Asset], todo: &[compress::Todo], settings: &Settings<'_>, memo: &Memo) -> Result<()> {
     let unrendered: Vec<usize> = (0..assets.len())
         .filter(|&i| matches!(assets[i].served.bytes, ServedBytes::NotRendered))
         .collect();
@@ -611,7 +611,7 @@ fn render_needed(
         .iter()
         .map(|&i| (assets[i].hashed_name.as_str(), assets[i].served.digest.md5))
         .collect();
-    let stale = output::stale(&settings.output_dir, &outputs, &cache.body.outputs);
+    let stale = output::stale(&settings.output_dir, &outputs, &memo.outputs);
     let mut needed: Vec<usize> = unrendered
         .iter()
         .zip(stale)
@@ -704,23 +704,30 @@ struct Generated {
 }
 
 impl Generated {
-    /// The generated files with their size and modification time, as the
-    /// build leaves them.
-    fn stamps(&self, settings: &Settings<'_>) -> Vec<(PathBuf, u64, u64)> {
-        let data = &settings.data;
+    /// The files the build wrote beside the output folder.
+    fn artifacts(&self, settings: &Settings<'_>) -> Vec<Artifact> {
         [
-            Some(&settings.rust),
-            Some(&data.table),
-            Some(&data.overlay),
-            settings.config.embed.then_some(&data.embed),
-            self.vite.then_some(&data.vite),
-            self.importmap.then_some(&data.importmap),
+            Some(Artifact::RustFile),
+            Some(Artifact::Table),
+            Some(Artifact::Overlay),
+            Some(Artifact::Manifest),
+            settings.config.embed.then_some(Artifact::Embedded),
+            self.vite.then_some(Artifact::ViteEntries),
+            self.importmap.then_some(Artifact::ImportMap),
         ]
         .into_iter()
         .flatten()
-        .filter_map(|path| fs::stamp(path).map(|(size, mtime)| (path.clone(), size, mtime)))
         .collect()
     }
+}
+
+/// What the last build left of the table: the key of its inputs and the
+/// perfect hash of its names (in the memo), and the stamps the table and
+/// the embedded data had (in the ledger).
+struct LastTable<'a> {
+    key: &'a mut Option<String>,
+    name_hash: &'a mut Option<NameHash>,
+    stamps: [Option<(u64, u64)>; 2],
 }
 
 /// Writes the table (when its inputs changed) and the Rust file that
@@ -731,7 +738,7 @@ fn generate(
     sources: &[Source],
     (assets, pages): (&[Asset], Pages<'_>),
     compressed: &Compressed,
-    (generated_key, generated_files, name_hash): (&mut Option<String>, &[(u64, u64)], &mut Option<NameHash>),
+    last: LastTable<'_>,
 ) -> Result<Generated> {
     let config = settings.config;
     let content_types = content_types(assets);
@@ -755,17 +762,21 @@ fn generate(
     // With the same key, the files must also be as the build that computed
     // it left them (not written since by a build killed before it saved
     // the cache).
-    if key.is_none() || *generated_key != key || generated_stamps(paths) != generated_files {
-        let hash = NameHash::of(&entries, name_hash.take());
+    let stamps = [
+        fs::stamp(&paths.table),
+        fs::stamp(&paths.embed).filter(|_| config.embed),
+    ];
+    if key.is_none() || *last.key != key || stamps != last.stamps {
+        let hash = NameHash::of(&entries, last.name_hash.take());
         let generated = generate::generate(&entries, &info, &hash);
-        *name_hash = Some(hash);
+        *last.name_hash = Some(hash);
         fs::update_in_place(&paths.table, &generated.table)?;
         if config.embed {
             embed_parts = Some(generated.embed);
         } else {
             let _ = std::fs::remove_file(&paths.embed);
         }
-        *generated_key = key;
+        *last.key = key;
     }
     // Its records are in the table now.
     fs::write_if_changed(&paths.overlay, &[])?;

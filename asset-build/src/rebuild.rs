@@ -88,8 +88,9 @@ pub enum Unpatchable {
     Warnings,
 }
 
-/// A file, or the folder, that a build writes and the next one reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A file, or the folder, that a build writes and the next one checks is
+/// as it left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Artifact {
     /// The asset table in `OUT_DIR`.
@@ -100,6 +101,12 @@ pub enum Artifact {
     Manifest,
     /// The generated Rust file.
     RustFile,
+    /// The embedded bytes in `OUT_DIR` (with `embed`).
+    Embedded,
+    /// The Vite entries in `OUT_DIR`.
+    ViteEntries,
+    /// The import map in `OUT_DIR`.
+    ImportMap,
     /// The output folder (a file in it added, removed or replaced).
     OutputFolder,
 }
@@ -152,6 +159,9 @@ impl fmt::Display for Artifact {
             Artifact::Overlay => "the table's overlay",
             Artifact::Manifest => "staticfiles.json",
             Artifact::RustFile => "the generated Rust file",
+            Artifact::Embedded => "the embedded data",
+            Artifact::ViteEntries => "the Vite entries",
+            Artifact::ImportMap => "the import map",
             Artifact::OutputFolder => "the output folder",
         })
     }

@@ -136,20 +136,7 @@ pub(crate) struct Rewrites {
     pub(crate) records: NameMap<RewriteRecord>,
 }
 
-/// What changed in [`Rewrites`] since they were decoded, as the build cache
-/// stores it: the settings, the names' digest and the records that changed.
-pub(crate) type RewritesChanges<'a> = (Md5Digest, Md5Digest, NameMap<Option<&'a RewriteRecord>>);
-
-/// [`RewritesChanges`] as decoded.
-pub(crate) type StoredRewritesChanges = (Md5Digest, Md5Digest, NameMap<Option<RewriteRecord>>);
-
 impl Rewrites {
-    /// What changed since these records were decoded; `None` if they were
-    /// not decoded, or were made anew.
-    pub(crate) fn changes(&self) -> Option<RewritesChanges<'_>> {
-        Some((self.settings, self.names, self.records.changes()?))
-    }
-
     /// The files the references of the CSS/JS file `name` name, by index
     /// in collection order (once for each reference); none without a
     /// record.
@@ -157,13 +144,6 @@ impl Rewrites {
         let record = self.records.get(name.as_bytes());
         let targets = record.map_or(&[][..], |r| r.targets.as_slice());
         targets.iter().filter(|&&t| t != NO_FILE).map(|&t| t as usize)
-    }
-
-    /// Applies what [`changes`](Self::changes) gave.
-    pub(crate) fn apply(&mut self, (settings, names, records): StoredRewritesChanges) {
-        self.settings = settings;
-        self.names = names;
-        self.records.apply(records);
     }
 }
 
@@ -487,7 +467,6 @@ pub(crate) fn rewrite_all(
                     let record = records.get(name).expect("a kept file has a record");
                     let served = served_digest(record);
                     if record.targets != targets {
-                        // Changed only then: a change goes to the build cache.
                         records.get_mut(name).expect("a kept file has a record").targets = targets;
                     }
                     (served, ServedBytes::NotRendered)

@@ -3,7 +3,7 @@
 //! skips, and how it rewrites references. Every stage receives this one
 //! value; none reads the environment or resolves an option again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use asset_contract::MANIFEST_NAME;
 use globset::GlobSet;
@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::generate::{self, DataPaths};
 use crate::hash::IntegrityFor;
-use crate::rebuild::Unpatchable;
+use crate::rebuild::{Artifact, Unpatchable};
 use crate::references::Patterns;
 use crate::rewrite::RewriteOptions;
 use crate::variant_cache::{self, VariantCache};
@@ -96,6 +96,21 @@ impl<'a> Settings<'a> {
             patterns: Patterns::new(config.js_module_imports, config.rules),
             cargo_directives: config.emits_cargo_directives(),
         })
+    }
+
+    /// Where `artifact` is (the output folder itself for
+    /// [`Artifact::OutputFolder`]).
+    pub(crate) fn artifact(&self, artifact: Artifact) -> &Path {
+        match artifact {
+            Artifact::Table => &self.data.table,
+            Artifact::Overlay => &self.data.overlay,
+            Artifact::Manifest => &self.manifest,
+            Artifact::RustFile => &self.rust,
+            Artifact::Embedded => &self.data.embed,
+            Artifact::ViteEntries => &self.data.vite,
+            Artifact::ImportMap => &self.data.importmap,
+            Artifact::OutputFolder => &self.output_dir,
+        }
     }
 
     /// How CSS/JS references are rewritten.

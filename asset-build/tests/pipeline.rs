@@ -409,9 +409,9 @@ fn an_edit_no_file_refers_to_is_patched_and_the_others_run_the_stages() {
     assert_eq!(built.rebuild, Rebuild::Stages(Reason::Changed(Artifact::Table)));
     same_as_cold(&built, "table");
 
-    // The patch state damaged (cut short): the stages run, and leave a
-    // whole one that the next edit patches from.
-    let state = project.path("out/asset-build-patch.bin");
+    // The ledger damaged (cut short): the stages run, and leave a whole
+    // one that the next edit patches from.
+    let state = project.path("out/asset-build-ledger.bin");
     let bytes = std::fs::read(&state).unwrap();
     std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
     edit("assets/b.txt", "b 4.2");
@@ -581,7 +581,7 @@ fn a_build_cut_short_leaves_no_record_a_later_build_trusts() {
     age(&project.path("assets"));
     project.build().unwrap();
     let manifest_before = project.manifest();
-    let cache = project.path("out/asset-build-cache.bin");
+    let cache = project.path("out/asset-build-ledger.bin");
     let record_before = std::fs::read(&cache).unwrap();
 
     // A second build writes its outputs, then dies before it records them:
@@ -1364,7 +1364,7 @@ fn table_rows(output: &asset_build::Output) -> Vec<String> {
 }
 
 #[test]
-fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again() {
+fn a_table_written_by_a_build_killed_before_it_saved_its_records_is_written_again() {
     let project = Project::new(&[("assets/a.css", "a { color: red }"), ("assets/b.txt", "b")]);
     let first = project.config().embed(true).build().unwrap();
     let table = std::fs::read(&first.table_file).unwrap();
@@ -1374,14 +1374,10 @@ fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again(
         std::fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("asset-build-cache")
-            })
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("asset-build-"))
             .collect()
     };
+    assert_eq!(cache_files().len(), 2, "the ledger and the memo");
     let saved: Vec<(PathBuf, Vec<u8>)> = cache_files()
         .into_iter()
         .map(|p| {
@@ -1390,9 +1386,9 @@ fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again(
         })
         .collect();
 
-    // An edit is built, then the cache is put back as it was before that
-    // build: as if it had been killed after writing the table and the
-    // embedded data, before saving its cache.
+    // An edit is built, then the ledger and the memo are put back as they
+    // were before that build: as if it had been killed after writing the
+    // table and the embedded data, before saving them.
     project.write("assets/a.css", "a { color: blue }");
     let edited = project.config().embed(true).build().unwrap();
     assert_ne!(std::fs::read(&edited.table_file).unwrap(), table);
@@ -1403,8 +1399,8 @@ fn a_table_written_by_a_build_killed_before_it_saved_its_cache_is_written_again(
         std::fs::write(path, bytes).unwrap();
     }
 
-    // The edit undone, the inputs are those the cache knows: the table and
-    // the embedded data are still written again.
+    // The edit undone, the inputs are those the records know: the table
+    // and the embedded data are still written again.
     project.write("assets/a.css", "a { color: red }");
     let again = project.config().embed(true).build().unwrap();
     assert_eq!(std::fs::read(&again.table_file).unwrap(), table);
@@ -1520,12 +1516,16 @@ fn each_reason_to_run_the_stages_is_reported() {
 
     // Results the next build cannot patch, whether the configuration says
     // so or the last build found it.
-    let precompressed = project.config().precompress(true).build().unwrap();
+    let precompressed = |project: &Project| project.config().precompress(true).build().unwrap().rebuild;
+    assert_eq!(precompressed(project), stages(Reason::ConfigChanged));
+    edits.edit("assets/f01.txt", "v4");
     let why = Reason::Unpatchable(Unpatchable::Precompression);
-    assert_eq!(precompressed.rebuild, stages(why));
+    assert_eq!(precompressed(project), stages(why));
+    assert_eq!(precompressed(project), Rebuild::Unchanged, "nothing changed since");
+    let embedded = |project: &Project| project.config().embed(true).build().unwrap().rebuild;
+    assert_eq!(embedded(project), stages(Reason::ConfigChanged));
     edits.edit("assets/f01.txt", "v5");
-    let embedded = project.config().embed(true).build().unwrap();
-    assert_eq!(embedded.rebuild, stages(Reason::Unpatchable(Unpatchable::Embed)));
+    assert_eq!(embedded(project), stages(Reason::Unpatchable(Unpatchable::Embed)));
     let pinned = |project: &Project| project.config().pin("app", "a.css").build().unwrap().rebuild;
     pinned(project);
     edits.edit("assets/f01.txt", "v6");
@@ -1585,4 +1585,35 @@ fn a_table_whose_text_is_not_utf8_is_refused_on_first_use() {
     table[last] = 0xff;
     std::fs::write(&built.table_file, table).unwrap();
     let _ = assets_of(&built).url("a.css");
+}
+
+#[test]
+fn a_memo_lost_costs_time_never_the_result() {
+    let edits = Edits::new(&[
+        ("assets/a.css", "@import \"b.css\";\n.a { background: url(img/x.png) }"),
+        ("assets/b.css", ".b { color: red }"),
+        ("assets/img/x.png", "png"),
+    ]);
+    let project = &edits.project;
+    let memo = project.path("out/asset-build-memo.bin");
+    edits.rebuild();
+    // A patch does not need it.
+    std::fs::remove_file(&memo).unwrap();
+    edits.edit("assets/b.css", ".b { color: blue }");
+    let built = project.build().unwrap();
+    assert_eq!(built.rebuild, Rebuild::Patched);
+    assert_same_as_cold(project, &built, "patched without a memo");
+    // The stages without it read every file again, and name each as before.
+    assert!(!memo.exists(), "a patch writes no memo");
+    edits.edit("assets/new.txt", "new");
+    let built = project.build().unwrap();
+    assert_eq!(built.rebuild, Rebuild::Stages(Reason::NamesChanged));
+    assert_eq!(built.files_hashed, 4, "every file read again");
+    assert_same_as_cold(project, &built, "stages without a memo");
+    // Damaged: the same.
+    std::fs::write(&memo, b"ASTMEMO_ damaged").unwrap();
+    let built = project.config().precompress(true).build().unwrap();
+    assert_eq!(built.files_hashed, 4);
+    assert_eq!(project.build().unwrap().rebuild, Rebuild::Stages(Reason::ConfigChanged));
+    assert_same_as_cold(project, &project.build().unwrap(), "after a damaged memo");
 }

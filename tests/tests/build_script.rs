@@ -228,18 +228,17 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
     );
 
     // The stylesheet edited again, alone: the build patches the last one's
-    // results (its build cache and its table are left as they were, the
-    // record goes to the overlay), and the binary names the new file,
-    // which is in the output folder under that name.
+    // results (its memo and its table are left as they were, the record
+    // goes to the overlay), and the binary names the new file, which is in
+    // the output folder under that name.
     let out_dir = PathBuf::from(&after[0]);
-    // The build cache's files and the table, those that exist, as last
-    // modified.
+    // The memo and the table, as last modified.
     let cache_stamps = || {
-        ["asset-build-cache.bin", "asset-build-cache.changes", "assets.rs.table"]
+        ["asset-build-memo.bin", "assets.rs.table"]
             .map(|name| std::fs::metadata(out_dir.join(name)).and_then(|m| m.modified()).ok())
     };
     let cache_before = cache_stamps();
-    assert!(cache_before[0].is_some() && cache_before[2].is_some());
+    assert!(cache_before.iter().all(Option::is_some));
     app.write("app/assets/css/a.css", ".a { color: blue }\n");
     let (patched, rust_patched, _) = run(&app);
     assert_ne!(patched[1], after[1], "asset! gives the new hashed URL");
@@ -248,7 +247,7 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
     assert_eq!(
         cache_stamps(),
         cache_before,
-        "a patch leaves the build cache and the table alone"
+        "a patch leaves the memo and the table alone"
     );
     assert!(std::fs::metadata(out_dir.join("assets.rs.overlay")).unwrap().len() > 0);
     let output = workspace().join("target/build-script-tests/debug/static/tiny-app");
