@@ -298,7 +298,11 @@ fn main() {
         let start = Instant::now();
         let out = config(&source, &work).build().unwrap();
         ten_changed_times.push(start.elapsed());
-        assert_eq!(out.files_hashed, 10);
+        // With the files that refer to them, more than a patch takes: the
+        // stages run, and also read the file edited before, which a patch
+        // recorded in the ledger but not in the memo.
+        let patched_before = usize::from(!matches!(out.rebuild, asset_build::Rebuild::Patched));
+        assert_eq!(out.files_hashed, 10 + patched_before, "{:?}", out.rebuild);
         std::fs::remove_dir_all(&work).unwrap();
     }
 

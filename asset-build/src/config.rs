@@ -360,7 +360,7 @@ impl Config {
         self
     }
 
-    /// Where the generated Rust file and the build cache go; `$OUT_DIR` by
+    /// Where the generated Rust file, the ledger and the memo go; `$OUT_DIR` by
     /// default.
     pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
         self.out_dir = Some(dir.into());

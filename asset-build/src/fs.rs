@@ -84,7 +84,7 @@ pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
 ///
 /// Only for a file that no one reads while the build runs (the table in
 /// `OUT_DIR`, which rustc reads after the build script), and whose stamp
-/// the build cache records once the build is done: a build killed half-way
+/// the ledger records once the build is done: a build killed half-way
 /// leaves a file with another stamp, which the next build computes again
 /// and compares whole.
 pub(crate) fn update_in_place(path: &Path, bytes: &[u8]) -> Result<bool> {

@@ -162,14 +162,11 @@ pub(crate) fn hash_all(
 /// Brings the recorded stamps up to date with this build: every file not
 /// modified within [`RACY_WINDOW_NS`] of `started_ns` is recorded with its
 /// digests; files modified within it, and files no longer collected, are
-/// dropped. Entries that are already right stay as they are, and those of
-/// files not read (their stamp held, so it was recorded by a build that
-/// found it outside the window) are not looked up at all: a rebuild costs a
-/// lookup per file read rather than a copy of every path. Returns whether
-/// every file was recorded.
-pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed], started_ns: u64) -> bool {
+/// dropped. Those of files not read (their stamp held, so it was recorded
+/// by a build that found it outside the window) are not looked up at all:
+/// a rebuild costs a lookup per file read rather than a copy of every path.
+pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed], started_ns: u64) {
     let racy_before = started_ns.saturating_sub(RACY_WINDOW_NS);
-    let mut racy = false;
     let mut recorded = 0;
     for h in hashed {
         if !h.read {
@@ -179,28 +176,17 @@ pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed]
         let path = h.source.path.as_os_str().as_encoded_bytes();
         let mtime_ns = h.source.mtime_ns as u64;
         if mtime_ns >= racy_before {
-            racy = true;
             stamps.remove(path);
             continue;
         }
         recorded += 1;
-        let current = |s: &SourceStamp| {
-            s.size == h.source.size
-                && s.mtime_ns == mtime_ns
-                && s.md5 == h.digest.md5
-                && s.integrity == h.digest.integrity
-        };
-        let stamp = || SourceStamp {
+        let stamp = SourceStamp {
             size: h.source.size,
             mtime_ns,
             md5: h.digest.md5,
             integrity: h.digest.integrity.clone(),
         };
-        // Looked at before it is changed: a stamp changed counts as a
-        // change in the build cache.
-        if !stamps.get(path).is_some_and(current) {
-            stamps.insert(path, stamp());
-        }
+        stamps.insert(path, stamp);
     }
     if stamps.len() != recorded {
         // Files collected by the last build and not by this one (or a
@@ -211,7 +197,6 @@ pub(crate) fn update_stamps(stamps: &mut NameMap<SourceStamp>, hashed: &[Hashed]
             .collect();
         stamps.retain(|path, _| collected.contains(path));
     }
-    !racy
 }
 
 /// An MD5 digest.
@@ -358,7 +343,7 @@ mod tests {
         let started = 10 * RACY_WINDOW_NS;
         let mut stamps = NameMap::default();
         let first = [hashed("a", 1, "a"), hashed("b", 1, "b"), hashed("c", 1, "c")];
-        assert!(update_stamps(&mut stamps, &first, started));
+        update_stamps(&mut stamps, &first, started);
         assert_eq!(stamps.len(), 3);
         assert_eq!(stamps.get(b"b").unwrap().md5, digest_of("b"));
 
@@ -375,10 +360,10 @@ mod tests {
             hashed("d", 1, "d"),
             hashed("e", started - 1, "e"),
         ];
-        assert!(!update_stamps(&mut stamps, &second, started), "e is racy");
+        update_stamps(&mut stamps, &second, started);
         let mut paths: Vec<&[u8]> = stamps.iter().map(|(p, _)| p).collect();
         paths.sort();
-        assert_eq!(paths, [b"a", b"b", b"d"]);
+        assert_eq!(paths, [b"a", b"b", b"d"], "e is racy");
         assert_eq!(stamps.get(b"a").unwrap().md5, digest_of("a"));
         let b = stamps.get(b"b").unwrap();
         assert_eq!((b.size, b.mtime_ns, b.md5), (2, 2, digest_of("b2")));
@@ -386,7 +371,7 @@ mod tests {
 
         // A racy file that was recorded before is dropped.
         let third = [hashed("a", started - 1, "a2")];
-        assert!(!update_stamps(&mut stamps, &third, started));
+        update_stamps(&mut stamps, &third, started);
         assert!(stamps.is_empty());
     }
 

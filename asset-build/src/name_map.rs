@@ -1,5 +1,5 @@
 //! A map from names (byte strings: logical names, source paths) to the
-//! records the build cache keeps for them, shaped for a cache of tens of
+//! records the memo keeps for them, shaped for a memo of tens of
 //! thousands of entries that is decoded on every rebuild.
 //!
 //! A `HashMap<String, V>` decodes with one allocation and one insertion per

@@ -3,7 +3,7 @@
 //! running the stages over every asset.
 //!
 //! After one edit, each stage still walks every asset's record: decoding
-//! the build cache, naming every file, writing the table and the manifest
+//! the memo, naming every file, writing the table and the manifest
 //! again. At tens of thousands of assets that is most of the build
 //! script's time, growing with the assets rather than with the edit. The
 //! listing of the sources, which finds what changed, is the only pass over

@@ -391,8 +391,7 @@ fn name(
     // The rewrite stage reads the CSS/JS files that are read here.
     let rewritten = |f: &collect::SourceFile| rewrite::kind_of(f).is_some();
     let (hashed, files_hashed) = hash::hash_all(files, &memo.sources, &settings.integrity_for, &rewritten)?;
-    // Files modified within the racy window are read again next time.
-    let _ = hash::update_stamps(&mut memo.sources, &hashed, started);
+    hash::update_stamps(&mut memo.sources, &hashed, started);
     let named = rewrite::rewrite_all(hashed, &settings.rewrite(), std::mem::take(&mut memo.rewrites))?;
     warnings.extend(named.warnings);
     memo.rewrites = named.records;
