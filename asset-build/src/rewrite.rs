@@ -304,7 +304,16 @@ pub(crate) fn kind_of(file: &SourceFile) -> Option<FileKind> {
 }
 
 /// Names every file, rewriting CSS/JS; `previous` are the last build's
-/// records (those still valid move into [`Named::records`]).
+/// records (those still valid move into [`Named::records`]). In phases over
+/// one [`Item`] per file:
+///
+/// 1. which CSS/JS files to look at again ([`to_visit`]);
+/// 2. the names known at once: files that are not CSS/JS, from their
+///    bytes; CSS/JS files not looked at, from their records;
+/// 3. the references of the others ([`scan`]);
+/// 4. those named in levels, each after the files it refers to
+///    ([`name_in_levels`]);
+/// 5. the assets and the records for the next build ([`assemble`]).
 pub(crate) fn rewrite_all(
     mut hashed_files: Vec<Hashed>,
     options: &RewriteOptions<'_>,
@@ -317,137 +326,228 @@ pub(crate) fn rewrite_all(
         (NameMap::default(), None)
     };
     // The bytes the hash stage read, so that no file is read twice.
-    let mut read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
-    let files: Vec<&SourceFile> = hashed_files.iter().map(|h| &h.source).collect();
-    let digests: Vec<Md5Digest> = hashed_files.iter().map(|h| h.digest.md5).collect();
-    let kinds: Vec<Option<FileKind>> = files.iter().map(|f| kind_of(f)).collect();
-    let names = names_key(&files, &kinds);
-    let visit = match previous_names {
-        Some(before) if before == names => {
-            let same_md5: Vec<bool> = hashed_files.iter().map(|h| h.same_md5).collect();
-            to_visit(&files, &kinds, &digests, &same_md5, &previous)
-        }
-        _ => kinds.iter().map(Option::is_some).collect(),
-    };
-    let lookup = Lookup::new(files.iter().map(|f| f.name.as_str()));
+    let read: Vec<Option<Vec<u8>>> = hashed_files.iter_mut().map(|h| h.bytes.take()).collect();
+    let mut items: Vec<Item<'_, '_>> = hashed_files.iter().zip(read).map(Item::new).collect();
+    let names = names_key(&items);
+    if previous_names == Some(names) {
+        to_visit(&mut items, &previous);
+    }
+    let lookup = Lookup::new(items.iter().map(|item| item.file.name.as_str()));
+    let mut hashed = name_known(&mut items, &previous);
+    scan_visited(&mut items, &lookup, &hashed, &previous, options)?;
+    let warnings = items.iter().flat_map(Item::warnings).cloned().collect();
+    name_in_levels(&mut items, &mut hashed, &lookup, &previous, options)?;
+    let outcomes: Vec<Option<Outcome>> = items.into_iter().map(|item| item.outcome).collect();
+    let (assets, records, rewritten) = assemble(hashed_files, hashed, outcomes, previous);
+    Ok(Named {
+        assets,
+        warnings,
+        records: Rewrites {
+            settings,
+            names,
+            records,
+        },
+        rewritten,
+    })
+}
 
-    // Files that are not CSS/JS are named from their bytes; CSS/JS files
-    // not looked at, by their records (their outcome is known then); the
-    // others once the files they refer to are.
-    let (mut hashed, mut outcome): (Vec<Option<String>>, Vec<Option<Outcome>>) = files
-        .par_iter()
-        .zip(&digests)
-        .zip(&kinds)
-        .enumerate()
-        .map(|(i, ((file, digest), kind))| match kind {
-            _ if file.prehashed => (Some(file.name.clone()), None),
-            None => (Some(hashed_name(&file.name, digest)), None),
-            Some(_) if visit[i] => (None, None),
+/// One file as the rewrite stage takes it through its phases.
+struct Item<'h, 'p> {
+    file: &'h SourceFile,
+    hashed: &'h Hashed,
+    /// CSS or JS, rewritten; `None` for the others.
+    kind: Option<FileKind>,
+    /// For a CSS/JS file: whether it is looked at again (else its record
+    /// names it).
+    visit: bool,
+    /// The bytes the hash stage read, until the scan takes them.
+    read: Option<Vec<u8>>,
+    /// Its references, once scanned.
+    scanned: Option<Scanned<'p>>,
+    /// What became of it, once known; `None` for a file that is not CSS/JS.
+    outcome: Option<Outcome>,
+}
+
+impl<'h> Item<'h, '_> {
+    fn new((hashed, read): (&'h Hashed, Option<Vec<u8>>)) -> Self {
+        let kind = kind_of(&hashed.source);
+        Item {
+            file: &hashed.source,
+            hashed,
+            kind,
+            visit: kind.is_some(),
+            read,
+            scanned: None,
+            outcome: None,
+        }
+    }
+
+    fn md5(&self) -> Md5Digest {
+        self.hashed.digest.md5
+    }
+
+    /// The warnings of its references: found by the scan, or recorded.
+    fn warnings(&self) -> impl Iterator<Item = &String> {
+        let scanned = self.scanned.iter().flat_map(|s| s.warnings.iter());
+        let kept = match (&self.scanned, &self.outcome) {
+            (None, Some(Outcome::Untouched(_, kept))) => kept.as_slice(),
+            _ => &[],
+        };
+        scanned.chain(kept)
+    }
+}
+
+/// Phase 2: the names known at once, by index (the others `None` for now):
+/// a prehashed file's own, a file that is not CSS/JS named from its bytes,
+/// a CSS/JS file not looked at named by its record (whose outcome is known
+/// then).
+fn name_known(items: &mut [Item<'_, '_>], previous: &NameMap<RewriteRecord>) -> Vec<Option<String>> {
+    items
+        .par_iter_mut()
+        .map(|item| match item.kind {
+            _ if item.file.prehashed => Some(item.file.name.clone()),
+            None => Some(hashed_name(&item.file.name, &item.md5())),
+            Some(_) if item.visit => None,
             Some(_) => {
                 let record = previous
-                    .get(file.name.as_bytes())
+                    .get(item.file.name.as_bytes())
                     .expect("a file not visited has a record");
-                let untouched = Outcome::Untouched(served_digest(record), record.warnings.clone());
-                (Some(record.hashed.clone()), Some(untouched))
+                item.outcome = Some(Outcome::Untouched(served_digest(record), record.warnings.clone()));
+                Some(record.hashed.clone())
             }
         })
-        .unzip();
+        .collect()
+}
 
-    let to_scan: Vec<(usize, FileKind, Option<Vec<u8>>)> = (0..files.len())
-        .filter_map(|i| kinds[i].filter(|_| visit[i]).map(|kind| (i, kind, read[i].take())))
-        .collect();
-    drop(read);
-    let found: Vec<(usize, Scanned)> = to_scan
-        .into_par_iter()
-        .map(|(i, kind, read)| {
+/// Phase 3: the references of each CSS/JS file looked at, on all cores.
+fn scan_visited<'p>(
+    items: &mut [Item<'_, 'p>],
+    lookup: &Lookup<'_>,
+    hashed: &[Option<String>],
+    previous: &'p NameMap<RewriteRecord>,
+    options: &RewriteOptions<'_>,
+) -> Result<()> {
+    items
+        .par_iter_mut()
+        .filter(|item| item.kind.is_some() && item.visit)
+        .try_for_each(|item| {
             let cached = previous
-                .get(files[i].name.as_bytes())
-                .filter(|r| r.source_md5 == digests[i]);
-            scan(files[i], read, kind, cached, &lookup, &hashed, options).map(|s| (i, s))
+                .get(item.file.name.as_bytes())
+                .filter(|r| r.source_md5 == item.md5());
+            let kind = item.kind.expect("filtered");
+            item.scanned = Some(scan(
+                item.file,
+                item.read.take(),
+                kind,
+                cached,
+                lookup,
+                hashed,
+                options,
+            )?);
+            Ok(())
         })
-        .collect::<Result<_>>()?;
-    let mut scanned: Vec<Option<Scanned>> = (0..files.len()).map(|_| None).collect();
-    for (i, s) in found {
-        scanned[i] = Some(s);
-    }
+}
 
-    let mut warnings: Vec<String> = Vec::new();
-    for (s, outcome) in scanned.iter().zip(&outcome) {
-        match (s, outcome) {
-            (Some(s), _) => warnings.extend(s.warnings.iter().cloned()),
-            (None, Some(Outcome::Untouched(_, kept))) => warnings.extend(kept.iter().cloned()),
-            _ => {}
-        }
-    }
-
-    for level in levels(&scanned, &files)? {
+/// Phase 4: names the scanned files in levels, each level on all cores and
+/// after the files its files refer to: a file whose content and whose
+/// targets' names are its record's keeps the record's name, the others
+/// are rendered and named from their bytes.
+fn name_in_levels(
+    items: &mut [Item<'_, '_>],
+    hashed: &mut [Option<String>],
+    lookup: &Lookup<'_>,
+    previous: &NameMap<RewriteRecord>,
+    options: &RewriteOptions<'_>,
+) -> Result<()> {
+    for level in levels(items)? {
         // The scan's own output, where it is final.
         let level: Vec<(usize, Option<String>)> = level
             .into_iter()
-            .map(|i| (i, scanned[i].as_mut().and_then(|s| s.rendered.take())))
+            .map(|i| (i, items[i].scanned.as_mut().and_then(|s| s.rendered.take())))
             .collect();
-        let results: Vec<(usize, Outcome)> = level
+        let named: Vec<(usize, Outcome)> = level
             .into_par_iter()
-            .map(|(i, rendered)| {
-                let s = scanned[i].as_ref().expect("levels hold only scanned files");
-                let targets_key = targets_key(&s.targets, &hashed);
-                let cached = previous
-                    .get(files[i].name.as_bytes())
-                    .is_some_and(|r| r.source_md5 == digests[i] && r.targets_key == targets_key);
-                if cached {
-                    return Ok((i, Outcome::Kept(packed(&s.targets))));
-                }
-                let text = match &s.text {
-                    Some(text) => Cow::Borrowed(text.as_str()),
-                    None => Cow::Owned(read_text(files[i], None)?),
-                };
-                let bytes = match rendered {
-                    Some(rendered) => rendered.into_bytes(),
-                    None => render(&text, files[i], kinds[i].expect("scanned"), &lookup, &hashed, options)?,
-                };
-                // Most scripts refer to nothing: their bytes are the
-                // source's, whose digests are known.
-                let (digest, integrity) = if bytes == text.as_bytes() {
-                    let source = &hashed_files[i].digest;
-                    (source.md5, source.integrity.clone())
-                } else {
-                    (md5_bytes(&bytes), crate::hash::integrity(&bytes))
-                };
-                let record = RewriteRecord {
-                    source_md5: digests[i],
-                    references: s.references.clone().into_owned(),
-                    targets_key,
-                    hashed: hashed_name(&files[i].name, &digest),
-                    served_md5: digest,
-                    integrity,
-                    size: bytes.len() as u64,
-                    warnings: s.warnings.to_vec(),
-                    targets: packed(&s.targets),
-                };
-                Ok((i, Outcome::Rewritten((record, bytes))))
-            })
+            .map(|(i, rendered)| Ok((i, name_scanned(&items[i], rendered, lookup, hashed, previous, options)?)))
             .collect::<Result<_>>()?;
-        for (i, new) in results {
-            hashed[i] = Some(match &new {
+        for (i, outcome) in named {
+            hashed[i] = Some(match &outcome {
                 Outcome::Rewritten((record, _)) => record.hashed.clone(),
                 _ => previous
-                    .get(files[i].name.as_bytes())
+                    .get(items[i].file.name.as_bytes())
                     .expect("a kept file has a record")
                     .hashed
                     .clone(),
             });
-            outcome[i] = Some(new);
+            items[i].outcome = Some(outcome);
         }
     }
-    drop(scanned);
-    // The records reused stay where they are; new ones replace theirs.
+    Ok(())
+}
+
+/// Names one scanned file, once the files it refers to are named.
+fn name_scanned(
+    item: &Item<'_, '_>,
+    rendered: Option<String>,
+    lookup: &Lookup<'_>,
+    hashed: &[Option<String>],
+    previous: &NameMap<RewriteRecord>,
+    options: &RewriteOptions<'_>,
+) -> Result<Outcome> {
+    let s = item.scanned.as_ref().expect("levels hold only scanned files");
+    let file = item.file;
+    let targets_key = targets_key(&s.targets, hashed);
+    let cached = previous
+        .get(file.name.as_bytes())
+        .is_some_and(|r| r.source_md5 == item.md5() && r.targets_key == targets_key);
+    if cached {
+        return Ok(Outcome::Kept(packed(&s.targets)));
+    }
+    let text = match &s.text {
+        Some(text) => Cow::Borrowed(text.as_str()),
+        None => Cow::Owned(read_text(file, None)?),
+    };
+    let bytes = match rendered {
+        Some(rendered) => rendered.into_bytes(),
+        None => render(&text, file, item.kind.expect("scanned"), lookup, hashed, options)?,
+    };
+    // Most scripts refer to nothing: their bytes are the source's, whose
+    // digests are known.
+    let (digest, integrity) = if bytes == text.as_bytes() {
+        let source = &item.hashed.digest;
+        (source.md5, source.integrity.clone())
+    } else {
+        (md5_bytes(&bytes), crate::hash::integrity(&bytes))
+    };
+    let record = RewriteRecord {
+        source_md5: item.md5(),
+        references: s.references.clone().into_owned(),
+        targets_key,
+        hashed: hashed_name(&file.name, &digest),
+        served_md5: digest,
+        integrity,
+        size: bytes.len() as u64,
+        warnings: s.warnings.to_vec(),
+        targets: packed(&s.targets),
+    };
+    Ok(Outcome::Rewritten((record, bytes)))
+}
+
+/// Phase 5: every asset, named, and the records for the next build (those
+/// reused stay where they are; new ones replace theirs; those of files no
+/// longer rewritten go); how many files were rewritten.
+fn assemble(
+    hashed_files: Vec<Hashed>,
+    hashed: Vec<Option<String>>,
+    outcomes: Vec<Option<Outcome>>,
+    previous: NameMap<RewriteRecord>,
+) -> (Vec<Asset>, NameMap<RewriteRecord>, usize) {
     let mut records = previous;
     let mut rewritten = 0;
     let mut named = 0;
     let assets: Vec<Asset> = hashed_files
         .into_iter()
         .zip(hashed)
-        .zip(outcome)
+        .zip(outcomes)
         .map(|((file, name), outcome)| {
             let name = name.expect("every file is named");
             let Some(outcome) = outcome else {
@@ -494,27 +594,18 @@ pub(crate) fn rewrite_all(
             .collect();
         records.retain(|name, _| std::str::from_utf8(name).is_ok_and(|name| current.contains(name)));
     }
-    Ok(Named {
-        assets,
-        warnings,
-        records: Rewrites {
-            settings,
-            names,
-            records,
-        },
-        rewritten,
-    })
+    (assets, records, rewritten)
 }
 
 /// Digest of the collected names and of how each is read (as CSS, as JS,
 /// as it is, or as a file already hashed), in collection order: what every
 /// reference's resolution depends on besides the settings.
-fn names_key(files: &[&SourceFile], kinds: &[Option<FileKind>]) -> Md5Digest {
+fn names_key(items: &[Item<'_, '_>]) -> Md5Digest {
     let mut h = Md5::new();
-    for (file, kind) in files.iter().zip(kinds) {
-        update_field(&mut h, file.name.as_bytes());
-        h.update([match kind {
-            _ if file.prehashed => 3,
+    for item in items {
+        update_field(&mut h, item.file.name.as_bytes());
+        h.update([match item.kind {
+            _ if item.file.prehashed => 3,
             None => 0,
             Some(FileKind::Css) => 1,
             Some(FileKind::Js) => 2,
@@ -529,41 +620,40 @@ fn names_key(files: &[&SourceFile], kinds: &[Option<FileKind>]) -> Md5Digest {
 /// says which kept theirs), and, up the chains, those referring to a
 /// CSS/JS file looked at again. The others keep their records' names
 /// without a lookup, a digest or a read.
-fn to_visit(
-    files: &[&SourceFile],
-    kinds: &[Option<FileKind>],
-    digests: &[Md5Digest],
-    same_md5: &[bool],
-    previous: &NameMap<RewriteRecord>,
-) -> Vec<bool> {
-    let n = files.len();
-    let mut visit = vec![false; n];
+fn to_visit(items: &mut [Item<'_, '_>], previous: &NameMap<RewriteRecord>) {
+    let n = items.len();
     // (CSS/JS file referred to, CSS/JS file referring to it).
     let mut edges: Vec<(u32, u32)> = Vec::new();
-    for i in (0..n).filter(|&i| kinds[i].is_some()) {
+    let css_js: Vec<usize> = (0..n).filter(|&i| items[i].kind.is_some()).collect();
+    for i in css_js {
         let record = previous
-            .get(files[i].name.as_bytes())
-            .filter(|r| r.source_md5 == digests[i] && r.targets.len() == r.references.len());
+            .get(items[i].file.name.as_bytes())
+            .filter(|r| r.source_md5 == items[i].md5() && r.targets.len() == r.references.len());
         let Some(record) = record else {
-            visit[i] = true;
             continue;
         };
+        let mut visit = false;
         for &t in &record.targets {
             let Some(t) = (t != NO_FILE).then_some(t as usize) else {
                 continue;
             };
-            match kinds.get(t) {
-                None => visit[i] = true,
-                Some(Some(_)) => edges.push((t as u32, i as u32)),
-                Some(None) if !same_md5[t] => visit[i] = true,
-                Some(None) => {}
+            match items.get(t).map(|target| (target.kind, target.hashed.same_md5)) {
+                None => visit = true,
+                Some((Some(_), _)) => edges.push((t as u32, i as u32)),
+                Some((None, false)) => visit = true,
+                Some((None, true)) => {}
             }
         }
+        items[i].visit = visit;
     }
     edges.sort_unstable();
-    let start: Vec<u32> = (0..n).filter(|&i| visit[i]).map(|i| i as u32).collect();
-    graph::reach_referrers(&edges, start, |d| !std::mem::replace(&mut visit[d as usize], true));
-    visit
+    let start: Vec<u32> = (0..n)
+        .filter(|&i| items[i].kind.is_some() && items[i].visit)
+        .map(|i| i as u32)
+        .collect();
+    graph::reach_referrers(&edges, start, |d| {
+        !std::mem::replace(&mut items[d as usize].visit, true)
+    });
 }
 
 /// A scan's targets as a record keeps them.
@@ -757,20 +847,23 @@ fn scan<'p>(
 
 /// Groups the scanned files into levels: each level refers only to files
 /// of earlier levels. Fails with the files of a cycle when there is one.
-fn levels(scanned: &[Option<Scanned>], files: &[&SourceFile]) -> Result<Vec<Vec<usize>>> {
-    let deps: Vec<Option<&[usize]>> = scanned.iter().map(|s| s.as_ref().map(|s| s.deps.as_slice())).collect();
-    graph::levels(&deps).map_err(|left| cycle_error(scanned, files, &left))
+fn levels(items: &[Item<'_, '_>]) -> Result<Vec<Vec<usize>>> {
+    let deps: Vec<Option<&[usize]>> = items
+        .iter()
+        .map(|i| i.scanned.as_ref().map(|s| s.deps.as_slice()))
+        .collect();
+    graph::levels(&deps).map_err(|left| cycle_error(items, &left))
 }
 
 /// Follows unresolved references from a file left in a cycle (`left`,
 /// ascending) until one repeats, and names that loop.
-fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], left: &[usize]) -> Error {
+fn cycle_error(items: &[Item<'_, '_>], left: &[usize]) -> Error {
     let in_cycle = |i: usize| left.binary_search(&i).is_ok();
     let start = left[0];
     let mut path = vec![start];
     let mut node = start;
     loop {
-        let deps = &scanned[node].as_ref().expect("in cycle").deps;
+        let deps = &items[node].scanned.as_ref().expect("in cycle").deps;
         node = *deps
             .iter()
             .find(|&&d| in_cycle(d))
@@ -779,7 +872,7 @@ fn cycle_error(scanned: &[Option<Scanned>], files: &[&SourceFile], left: &[usize
             let mut chain: Vec<usize> = path[pos..].to_vec();
             chain.push(node);
             return Error::Cycle {
-                chain: chain.into_iter().map(|i| files[i].name.clone()).collect(),
+                chain: chain.into_iter().map(|i| items[i].file.name.clone()).collect(),
             };
         }
         path.push(node);
