@@ -18,7 +18,9 @@
 //! `ASSET_BENCH_SOURCE` to build a copy of an existing tree instead (such as
 //! the real-world tree `scripts/real-world-tree.sh` assembles), and
 //! `ASSET_BENCH_DIR` for another scratch folder (default: under `target/`),
-//! `ASSET_BENCH_NO_COMPRESSION=1` to stop after the uncompressed runs, and
+//! `ASSET_BENCH_NO_COMPRESSION=1` to stop after the uncompressed runs,
+//! `ASSET_BENCH_RELEASE_RERUN=1` to also time a rerun with precompression
+//! on (as in a release build) after one CSS file is edited, and
 //! `ASSET_BENCH_PYTHON` to the Python of a virtualenv with `Django==5.2.*`
 //! and `whitenoise[brotli]` to also time Django's and WhiteNoise's
 //! `collectstatic` over the same tree, and `ASSET_BENCH_PEER_ROUNDS=N` to
@@ -215,6 +217,39 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
+/// A rerun as a release build makes it: precompression on (so the stages
+/// run after every edit), a warm compression cache, one CSS file edited
+/// each round. Median of [`REPEATS`] rounds.
+fn release_rerun(source: &Path, scratch: &Path, files: &[PathBuf]) {
+    let work = scratch.join("release");
+    let cache = scratch.join("release-cache");
+    let release = || {
+        let mut config = config(source, &work);
+        config.precompress(true).compression_cache(Some(cache.clone()));
+        config.build().unwrap()
+    };
+    release();
+    let css = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "css"))
+        .unwrap();
+    let mut times = Vec::new();
+    for round in 0..REPEATS {
+        let mut file = std::fs::OpenOptions::new().append(true).open(css).unwrap();
+        std::io::Write::write_all(&mut file, format!("\n/* {round} */").as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let start = Instant::now();
+        let out = release();
+        times.push(start.elapsed());
+        assert!(out.files_hashed >= 1);
+    }
+    println!(
+        "  rerun with precompression (a release build), one CSS file edited: {}",
+        ms(median(times))
+    );
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("pipeline: benchmark");
@@ -342,6 +377,9 @@ fn main() {
             took.as_secs_f64() / stat.as_secs_f64(),
             100.0 * took.as_secs_f64() / cold.as_secs_f64()
         );
+    }
+    if std::env::var_os("ASSET_BENCH_RELEASE_RERUN").is_some() {
+        release_rerun(&source, &scratch, &files);
     }
     if std::env::var_os("ASSET_BENCH_NO_COMPRESSION").is_some() {
         let _ = std::fs::remove_dir_all(&scratch);
