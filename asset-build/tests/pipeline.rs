@@ -1526,10 +1526,20 @@ fn each_reason_to_run_the_stages_is_reported() {
     assert_eq!(embedded(project), stages(Reason::ConfigChanged));
     edits.edit("assets/f01.txt", "v5");
     assert_eq!(embedded(project), stages(Reason::Unpatchable(Unpatchable::Embed)));
+    // A generated data file written since: the stages write it again.
+    let touch = |name: &str| {
+        let when = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+        filetime::set_file_mtime(project.path(&format!("out/{name}")), when).unwrap();
+    };
+    touch("assets.rs.embed");
+    assert_eq!(embedded(project), stages(Reason::Changed(Artifact::Embedded)));
+    assert_eq!(embedded(project), Rebuild::Unchanged);
     let pinned = |project: &Project| project.config().pin("app", "a.css").build().unwrap().rebuild;
     pinned(project);
     edits.edit("assets/f01.txt", "v6");
     assert_eq!(pinned(project), stages(Reason::Unpatchable(Unpatchable::ImportMap)));
+    touch("assets.rs.importmap");
+    assert_eq!(pinned(project), stages(Reason::Changed(Artifact::ImportMap)));
     edits.edit("assets/a.css", ".a { background: url(gone.png) }");
     let lenient = |project: &Project| project.config().lenient_references(true).build().unwrap().rebuild;
     lenient(project);
@@ -1572,6 +1582,10 @@ fn vite_entries_make_a_build_unpatchable() {
         edits.rebuild(),
         Rebuild::Stages(Reason::Unpatchable(Unpatchable::ViteEntries))
     );
+    // The entries written since: the stages write them again.
+    let when = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+    filetime::set_file_mtime(edits.project.path("out/assets.rs.vite"), when).unwrap();
+    assert_eq!(edits.rebuild(), Rebuild::Stages(Reason::Changed(Artifact::ViteEntries)));
 }
 
 #[test]
