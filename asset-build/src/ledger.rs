@@ -328,18 +328,19 @@ impl Ledger {
     pub(crate) fn of_stages(produced: Produced<'_>) -> Ledger {
         let assets = produced.assets;
         let racy_before = produced.started_ns.saturating_sub(RACY_WINDOW_NS);
-        let (files, flags, edges) = match produced.patchable {
+        let Records { files, flags, edges } = match produced.patchable {
             // By position: no patch looks for records.
-            Err(_) => {
-                let files = (0..assets.len() as u32)
+            Err(_) => Records {
+                files: (0..assets.len() as u32)
                     .zip(assets)
                     .map(|(i, a)| {
                         let (size, mtime) = stamp_of(&a.source, racy_before);
                         (i, size, mtime)
                     })
-                    .collect();
-                (files, Vec::new(), Vec::new())
-            }
+                    .collect(),
+                flags: Vec::new(),
+                edges: Vec::new(),
+            },
             Ok(()) => records(assets, produced.rewrites, racy_before),
         };
         let settings = produced.settings;
@@ -367,15 +368,18 @@ impl Ledger {
     }
 }
 
+/// What a patch needs of the records: [`Ledger::files`], [`Ledger::flags`]
+/// and [`Ledger::edges`].
+struct Records {
+    files: Vec<(u32, u64, u64)>,
+    flags: Vec<u8>,
+    edges: Vec<(u32, u32)>,
+}
+
 /// Each file's record in the table (records are sorted by name), size and
 /// modification time; each record's flags; and the references between
 /// records.
-#[allow(clippy::type_complexity)]
-fn records(
-    assets: &[Asset],
-    rewrites: &Rewrites,
-    racy_before: u64,
-) -> (Vec<(u32, u64, u64)>, Vec<u8>, Vec<(u32, u32)>) {
+fn records(assets: &[Asset], rewrites: &Rewrites, racy_before: u64) -> Records {
     let mut sorted: Vec<u32> = (0..assets.len() as u32).collect();
     sorted.sort_unstable_by(|&a, &b| assets[a as usize].name().cmp(assets[b as usize].name()));
     let mut record_of = vec![0u32; assets.len()];
@@ -403,7 +407,7 @@ fn records(
             (record, size, mtime)
         })
         .collect();
-    (files, flags, edges)
+    Records { files, flags, edges }
 }
 
 /// A count, then that many `N`-byte records, at the start of `bytes`; and
