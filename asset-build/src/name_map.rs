@@ -221,6 +221,73 @@ impl<V: Serialize> Serialize for Live<'_, V> {
     }
 }
 
+impl<V> NameMap<V> {
+    /// Which of `shards` shards `name` belongs to: the same in every build
+    /// (the hash has no random seed).
+    pub(crate) fn shard_of(name: &[u8], shards: usize) -> usize {
+        (hash(name) % shards as u64) as usize
+    }
+
+    /// The entries of the map, split into `shards` shards by
+    /// [`shard_of`](Self::shard_of), each to encode as a map of its own.
+    pub(crate) fn shards(&self, shards: usize) -> Vec<Shard<'_, V>> {
+        let mut split: Vec<Shard<'_, V>> = (0..shards)
+            .map(|_| Shard {
+                map: self,
+                positions: Vec::new(),
+            })
+            .collect();
+        for (at, name, _) in self.entries() {
+            split[NameMap::<V>::shard_of(name, shards)].positions.push(at as u32);
+        }
+        split
+    }
+
+    /// One map of the entries of `shards` (as [`shards`](Self::shards)
+    /// split a map and they were decoded); `None` if a name is in two.
+    pub(crate) fn merge(shards: Vec<NameMap<V>>) -> Option<NameMap<V>> {
+        let mut map = NameMap::default();
+        for shard in shards {
+            let NameMap {
+                names, ends, values, ..
+            } = shard;
+            for (at, value) in values.into_iter().enumerate() {
+                if let Some(value) = value {
+                    map.push(name_in(&names, &ends, at), value);
+                }
+            }
+        }
+        map.reindex().then_some(map)
+    }
+}
+
+/// Some entries of a map, encoded as a map of their own.
+pub(crate) struct Shard<'a, V> {
+    map: &'a NameMap<V>,
+    positions: Vec<u32>,
+}
+
+impl<V: Serialize> Serialize for Shard<'_, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut names = Vec::new();
+        let mut ends = Vec::with_capacity(self.positions.len());
+        for &at in &self.positions {
+            names.extend_from_slice(self.map.name(at as usize));
+            ends.push(names.len() as u32);
+        }
+        let values: Vec<&V> = self
+            .positions
+            .iter()
+            .filter_map(|&at| self.map.values[at as usize].as_ref())
+            .collect();
+        let mut tuple = serializer.serialize_tuple(3)?;
+        tuple.serialize_element(&Bytes(&names))?;
+        tuple.serialize_element(&ends)?;
+        tuple.serialize_element(&values)?;
+        tuple.end()
+    }
+}
+
 /// Bytes encoded as one byte string (its length, then the bytes), not as a
 /// sequence of numbers.
 struct Bytes<'a>(&'a [u8]);
