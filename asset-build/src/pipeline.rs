@@ -323,7 +323,7 @@ fn stages(
         &manifest,
         (&mut memo, last_generated),
     )?;
-    if let Err(e) = memo.save(&settings.out_dir, early) {
+    if let Err(e) = memo.save(&settings.out_dir, Some(early)) {
         warnings.push(format!(
             "could not save the build's memo in `{}` ({e}); the next build rehashes every file",
             settings.out_dir.display()

@@ -32,7 +32,7 @@ use crate::collect::SourceFile;
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::hash::{Digest, Hashed, Md5Digest, hashed_name, md5_bytes, update_field};
-use crate::name_map::{NameMap, Shard};
+use crate::name_map::NameMap;
 use crate::references::{FileKind, Patterns, Reference, Resolution, rewrite};
 use md5::{Digest as _, Md5};
 
@@ -136,53 +136,7 @@ pub(crate) struct Rewrites {
     pub(crate) records: NameMap<RewriteRecord>,
 }
 
-/// One shard of [`Rewrites`] as the memo stores it: the digests the
-/// records hold under, then the records of its names.
-#[derive(Serialize)]
-pub(crate) struct RewritesShard<'a> {
-    settings: Md5Digest,
-    names: Md5Digest,
-    records: Shard<'a, RewriteRecord>,
-}
-
-/// A [`RewritesShard`] as read back.
-#[derive(Deserialize)]
-pub(crate) struct StoredRewritesShard {
-    settings: Md5Digest,
-    names: Md5Digest,
-    records: NameMap<RewriteRecord>,
-}
-
 impl Rewrites {
-    /// The records split into `shards` shards, each with the digests.
-    pub(crate) fn shards(&self, shards: usize) -> Vec<RewritesShard<'_>> {
-        let (settings, names) = (self.settings, self.names);
-        let split = self.records.shards(shards);
-        split
-            .into_iter()
-            .map(|records| RewritesShard {
-                settings,
-                names,
-                records,
-            })
-            .collect()
-    }
-
-    /// The records of every shard, if they hold under the same digests (a
-    /// build killed while it wrote them leaves some of another build).
-    pub(crate) fn merge(shards: Vec<StoredRewritesShard>) -> Option<Rewrites> {
-        let (settings, names) = shards.first().map(|s| (s.settings, s.names))?;
-        if shards.iter().any(|s| (s.settings, s.names) != (settings, names)) {
-            return None;
-        }
-        let records = NameMap::merge(shards.into_iter().map(|s| s.records).collect())?;
-        Some(Rewrites {
-            settings,
-            names,
-            records,
-        })
-    }
-
     /// The files the references of the CSS/JS file `name` name, by index
     /// in collection order (once for each reference); none without a
     /// record.

@@ -232,9 +232,9 @@ fn an_asset_edit_changes_the_table_not_the_generated_rust() {
     // goes to the overlay), and the binary names the new file, which is in
     // the output folder under that name.
     let out_dir = PathBuf::from(&after[0]);
-    // The memo's rest and the table, as last modified.
+    // The memo and the table, as last modified.
     let cache_stamps = || {
-        ["asset-build-memo/rest.bin", "assets.rs.table"]
+        ["asset-build-memo.bin", "assets.rs.table"]
             .map(|name| std::fs::metadata(out_dir.join(name)).and_then(|m| m.modified()).ok())
     };
     let cache_before = cache_stamps();
