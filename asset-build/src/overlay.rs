@@ -10,7 +10,8 @@
 use std::path::Path;
 
 use asset_contract::table::{
-    ABSENT, HEADER_LEN, MAGIC, OVERLAY_MAGIC, RECORD_LEN, VERSION, file, header, overlay, record,
+    ABSENT, HEADER_LEN, MAGIC, MD5_FIELDS, OVERLAY_MAGIC, RECORD_LEN, TEXT_FIELDS, VERSION, file, header, overlay,
+    record,
 };
 use asset_contract::url::push_encoded_path;
 
@@ -135,17 +136,8 @@ impl<'a> TableView<'a> {
         let strings = get_u32(overlay, overlay::STRINGS) as usize;
         let inside = (0..count as usize).all(|i| {
             let at = records + i * RECORD_LEN;
-            let spans = [
-                record::NAME,
-                record::HASHED_NAME,
-                record::URL,
-                record::CONTENT_TYPE,
-                record::INTEGRITY,
-                record::SOURCE,
-            ]
-            .map(|field| (get_u32(overlay, at + field), get_u32(overlay, at + field + 4)));
-            let digests = [record::HASHED_FILE, record::ORIGINAL_FILE]
-                .map(|field| (get_u32(overlay, at + field + file::MD5), 32));
+            let spans = TEXT_FIELDS.map(|field| (get_u32(overlay, at + field), get_u32(overlay, at + field + 4)));
+            let digests = MD5_FIELDS.map(|field| (get_u32(overlay, at + field), 32));
             spans
                 .into_iter()
                 .chain(digests)

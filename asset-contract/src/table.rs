@@ -726,8 +726,9 @@ impl Place {
     }
 }
 
-/// The string fields of a record.
-const TEXT_FIELDS: [usize; 6] = [
+/// The string fields of a record: each an `(offset, length)` pair into the
+/// string area.
+pub const TEXT_FIELDS: [usize; 6] = [
     record::NAME,
     record::HASHED_NAME,
     record::URL,
@@ -736,8 +737,9 @@ const TEXT_FIELDS: [usize; 6] = [
     record::SOURCE,
 ];
 
-/// The MD5 fields of a record.
-const MD5_FIELDS: [usize; 2] = [record::HASHED_FILE + file::MD5, record::ORIGINAL_FILE + file::MD5];
+/// The MD5 fields of a record: each the offset of 32 hex digits in the
+/// string area.
+pub const MD5_FIELDS: [usize; 2] = [record::HASHED_FILE + file::MD5, record::ORIGINAL_FILE + file::MD5];
 
 /// The three hashes the perfect hash places a logical name by, under the
 /// table's `key`: XXH3's 128 bits of the name's bytes, split as
