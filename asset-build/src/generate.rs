@@ -10,7 +10,7 @@
 //!   defines;
 //! - `<name>.overlay`: the records a patch build changed since the table
 //!   was written, which replace the table's (written by
-//!   [`crate::overlay`]); empty after a build that wrote the table;
+//!   [`crate::patch`]); empty after a build that wrote the table;
 //! - `<name>.embed` (with `embed` only): the bytes of every distinct
 //!   content and its precompressed siblings, one after another, compiled
 //!   into the binary with a single `include_bytes!`;
@@ -36,17 +36,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use asset_contract::Encoding;
-use asset_contract::table::{
-    self as layout, ABSENT, HEADER_LEN, MAGIC, RECORD_LEN, SLOT_LEN, VERSION, file, header, record, slot,
-};
-use asset_contract::url::push_encoded_path;
+use asset_contract::table::{self as layout, ABSENT, VERSION, write};
 use asset_contract::{importmap, vite};
 use md5::{Digest as _, Md5};
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{offset, put_span, put_u32, put_u64};
-use crate::hash::{Md5Digest, hex, push_hex, update_field};
+use crate::hash::{Md5Digest, hex, update_field};
 use crate::prehashed::ViteEntry;
 use crate::variant_cache::Variants;
 
@@ -178,7 +173,11 @@ impl NameHash {
             names,
             key: state.key,
             disps: state.disps,
-            map: state.map.into_iter().map(offset).collect(),
+            map: state
+                .map
+                .into_iter()
+                .map(|i| u32::try_from(i).expect("fewer than 2^32 assets"))
+                .collect(),
         }
     }
 }
@@ -313,150 +312,44 @@ impl Embedding {
     }
 }
 
-/// The string area, written at the end of the table as it grows: offsets
-/// are relative to its start. Remembers the strings many entries share.
-struct Strings<'a> {
-    /// Where the string area starts in the table.
-    start: usize,
-    interned: FxHashMap<&'a str, u32>,
-    digests: FxHashMap<Md5Digest, u32>,
-}
-
-impl<'a> Strings<'a> {
-    fn new(start: usize, entries: usize) -> Self {
-        let mut digests = FxHashMap::default();
-        digests.reserve(entries);
-        Strings {
-            start,
-            interned: FxHashMap::default(),
-            digests,
-        }
-    }
-
-    fn push(&self, out: &mut Vec<u8>, s: &str) -> (u32, u32) {
-        let at = offset(out.len() - self.start);
-        out.extend_from_slice(s.as_bytes());
-        (at, offset(s.len()))
-    }
-
-    /// Stores a string that many entries share (content types) once.
-    fn intern(&mut self, out: &mut Vec<u8>, s: &'a str) -> (u32, u32) {
-        if let Some(&at) = self.interned.get(s) {
-            return (at, offset(s.len()));
-        }
-        let span = self.push(out, s);
-        self.interned.insert(s, span.0);
-        span
-    }
-
-    /// Stores the hex of a digest once; returns its offset.
-    fn digest(&mut self, out: &mut Vec<u8>, md5: &Md5Digest) -> u32 {
-        *self.digests.entry(*md5).or_insert_with(|| {
-            let at = offset(out.len() - self.start);
-            push_hex(out, md5);
-            at
-        })
-    }
-}
-
-/// The bytes of the table (`asset_runtime::table` describes the layout).
+/// The bytes of the table, laid out by `asset_contract::table::write`.
 fn table_bytes(
     entries: &[Entry<'_>],
     info: &TableInfo<'_>,
     name_hash: &NameHash,
     embedded: &HashMap<Md5Digest, u64>,
 ) -> Vec<u8> {
-    let count = entries.len();
-
-    let records = HEADER_LEN;
-    let name_disps = records + count * RECORD_LEN;
-    let name_slots = name_disps + name_hash.disps.len() * 8;
-    let folders = name_slots + count * SLOT_LEN;
-    let strings_at = folders + info.folders.len() * 8;
-    // Names, URLs, digests and integrity values: about 160 bytes an entry.
-    let mut out = Vec::with_capacity(strings_at + count * 192);
-    out.resize(strings_at, 0);
-    let mut strings = Strings::new(strings_at, count);
-
-    out[header::MAGIC..header::MAGIC + MAGIC.len()].copy_from_slice(&MAGIC);
-    put_u32(&mut out, header::VERSION, VERSION);
-    put_u32(&mut out, header::COUNT, offset(count));
-    put_u64(&mut out, header::NAME_KEY, name_hash.key);
-    put_u32(&mut out, header::RECORDS, offset(records));
-    put_u32(&mut out, header::NAME_DISPS, offset(name_disps));
-    put_u32(&mut out, header::NAME_DISPS_LEN, offset(name_hash.disps.len()));
-    put_u32(&mut out, header::NAME_SLOTS, offset(name_slots));
-    put_u32(&mut out, header::FOLDERS, offset(folders));
-    put_u32(&mut out, header::FOLDERS_LEN, offset(info.folders.len()));
-    put_u32(&mut out, header::STRINGS, offset(strings_at));
-    let span = strings.push(&mut out, info.static_url);
-    put_span(&mut out, header::BASE_URL, span);
-    let span = strings.push(&mut out, &info.output_dir.display().to_string());
-    put_span(&mut out, header::OUTPUT_DIR, span);
-
-    for (i, (d1, d2)) in name_hash.disps.iter().enumerate() {
-        put_u32(&mut out, name_disps + i * 8, *d1);
-        put_u32(&mut out, name_disps + i * 8 + 4, *d2);
-    }
-    for (slot, index) in name_hash.map.iter().enumerate() {
-        put_u32(&mut out, name_slots + slot * SLOT_LEN + slot::INDEX, *index);
-    }
-    for (i, folder) in info.folders.iter().enumerate() {
-        let span = strings.push(&mut out, &folder.display().to_string());
-        put_span(&mut out, folders + i * 8, span);
-    }
-
-    let mut url = String::new();
-    for (i, e) in entries.iter().enumerate() {
-        let at = records + i * RECORD_LEN;
-        let name = strings.push(&mut out, e.name);
-        put_span(&mut out, at + record::NAME, name);
-        // The URL ends with the hashed name, percent-encoded: point the
-        // hashed name into it when the encoding left it unchanged.
-        url.clear();
-        url.push_str(info.static_url);
-        push_encoded_path(&mut url, e.hashed);
-        let url_span = strings.push(&mut out, &url);
-        put_span(&mut out, at + record::URL, url_span);
-        let hashed_span = if url.ends_with(e.hashed) {
-            (url_span.0 + url_span.1 - offset(e.hashed.len()), offset(e.hashed.len()))
-        } else {
-            strings.push(&mut out, e.hashed)
-        };
-        put_span(&mut out, at + record::HASHED_NAME, hashed_span);
-        let content_type = strings.intern(&mut out, e.content_type);
-        put_span(&mut out, at + record::CONTENT_TYPE, content_type);
-        let integrity = strings.push(&mut out, e.integrity);
-        put_span(&mut out, at + record::INTEGRITY, integrity);
-        put_u32(&mut out, at + record::FOLDER, e.folder);
-        // The relative source path is the end of the logical name.
-        let source_span = if e.name.ends_with(e.source) {
-            (name.0 + name.1 - offset(e.source.len()), offset(e.source.len()))
-        } else {
-            strings.push(&mut out, e.source)
-        };
-        put_span(&mut out, at + record::SOURCE, source_span);
-        for (field, r) in [(record::HASHED_FILE, &e.served), (record::ORIGINAL_FILE, &e.original)] {
-            let at = at + field;
-            let md5 = strings.digest(&mut out, &r.md5);
-            put_u32(&mut out, at + file::MD5, md5);
-            put_u64(&mut out, at + file::SIZE, r.size);
-            put_u64(&mut out, at + file::BR_SIZE, r.variants.br);
-            put_u64(&mut out, at + file::GZ_SIZE, r.variants.gz);
-            put_u64(&mut out, at + file::ZST_SIZE, r.variants.zst);
-            // Empty without `embed`.
-            let embedded = embedded.get(&r.md5).copied();
-            put_u64(&mut out, at + file::EMBEDDED, embedded.unwrap_or(ABSENT));
-        }
-    }
-    // Each slot holds its record's name and URL strings: a copy of the
-    // record's own.
-    for (slot, &index) in name_hash.map.iter().enumerate() {
-        let (at, record) = (name_slots + slot * SLOT_LEN, records + index as usize * RECORD_LEN);
-        for (to, from) in [(slot::NAME, record::NAME), (slot::URL, record::URL)] {
-            out.copy_within(record + from..record + from + 8, at + to);
-        }
-    }
+    let folders: Vec<String> = info.folders.iter().map(|f| f.display().to_string()).collect();
+    let header = write::Header {
+        base_url: info.static_url,
+        output_dir: &info.output_dir.display().to_string(),
+        folders: &folders,
+    };
+    let names = write::NameIndex {
+        key: name_hash.key,
+        disps: &name_hash.disps,
+        slots: &name_hash.map,
+    };
+    let file = |r: &Representation| write::File {
+        md5: r.md5,
+        size: r.size,
+        br: r.variants.br,
+        gz: r.variants.gz,
+        zst: r.variants.zst,
+        // Empty without `embed`.
+        embedded: embedded.get(&r.md5).copied().unwrap_or(ABSENT),
+    };
+    let records = entries.iter().map(|e| write::Record {
+        name: e.name.into(),
+        hashed_name: e.hashed.into(),
+        content_type: e.content_type.into(),
+        integrity: e.integrity.into(),
+        folder: e.folder,
+        source: e.source.into(),
+        hashed_file: file(&e.served),
+        original_file: file(&e.original),
+    });
+    let out = write::table(records, &header, &names);
     debug_assert!({
         layout::check(&out);
         true
@@ -571,7 +464,8 @@ pub(crate) use asset;
 pub(crate) mod tests {
     use super::*;
     use asset_contract::names::hashed_name;
-    use asset_contract::table::{Table, find_sorted};
+    use asset_contract::table::read::{self, Reader, Unreadable};
+    use asset_contract::table::{Table, file, find_sorted, header, overlay, record, url_bytes, url_len};
 
     /// A stylesheet's entry, with digests of 1s (served) and 2s (original).
     pub(crate) fn entry<'a>(name: &'a str, hashed: &'a str) -> Entry<'a> {
@@ -705,5 +599,96 @@ pub(crate) mod tests {
             rust.contains("find_sorted") && rust.contains("no static asset named"),
             "{rust}"
         );
+    }
+
+    /// Patches record `index` of what `view` reads into a new overlay, as
+    /// a patch build does.
+    fn patched<T: read::Bytes, O: read::Bytes>(
+        view: &read::Reader<T, O>,
+        index: u32,
+        hashed: &str,
+        md5: u8,
+    ) -> &'static [u8] {
+        let mut records: Vec<(u32, write::Record<'static>)> =
+            view.patched().iter().map(|&i| (i, view.record(i).unwrap())).collect();
+        let mut record = view.record(index).unwrap();
+        record.hashed_name = hashed.to_owned().into();
+        record.integrity = format!("sha384-{md5}").into();
+        record.hashed_file = write::File::plain([md5; 16], u64::from(md5));
+        record.original_file = write::File::plain([md5 + 1; 16], u64::from(md5) + 1);
+        records.retain(|(i, _)| *i != index);
+        records.push((index, record));
+        records.sort_by_key(|(i, _)| *i);
+        Box::leak(write::overlay(&records, "/static/").into_boxed_slice())
+    }
+
+    #[test]
+    fn the_table_and_overlay_read_back_as_written_by_either_reader() {
+        let names = ["css/a.css", "css/sub/b.css", "img", "img.png", "my photo.png"];
+        let hashed: Vec<String> = names.iter().map(|n| hashed_name(n, "0123456789ab")).collect();
+        let entries: Vec<Entry<'_>> = names.iter().zip(&hashed).map(|(n, h)| entry(n, h)).collect();
+        let (_, bytes) = table(&entries);
+        let view = Reader::new(bytes, &[][..]).expect("a table");
+        assert_eq!(view.find("img.png"), Some(3));
+        assert_eq!(view.find("css"), None);
+        assert!(view.is_folder("css") && view.is_folder("css/sub"));
+        assert!(!view.is_folder("img") && !view.is_folder("css/a.css") && !view.is_folder("cs"));
+        let first = view.record(0).unwrap();
+        assert_eq!((first.name.as_ref(), first.source.as_ref()), ("css/a.css", "css/a.css"));
+        assert_eq!(first.original_file.md5, [2; 16]);
+        assert_eq!(first.hashed_file.br, ABSENT);
+        assert!(view.record(5).is_none());
+        assert!(write::overlay(&[], "/static/").is_empty());
+
+        // Two patches: the second starts from the first's overlay.
+        let photo = hashed_name("my photo.png", "fedcba987654");
+        let first = patched(&view, 4, &photo, 7);
+        let b = hashed_name("css/sub/b.css", "aaaaaaaaaaaa");
+        let second = patched(&Reader::new(bytes, first).expect("an overlay"), 1, &b, 9);
+        let (table, view) = (
+            Table::with_overlay(bytes, second),
+            Reader::new(bytes, second).expect("an overlay"),
+        );
+        assert_eq!(view.patched(), [1, 4]);
+        for (i, new, md5) in [(4, &photo, 7u8), (1, &b, 9)] {
+            assert_eq!(view.hashed_name(i).as_ref(), Some(new));
+            let url = format!("/static/{}", new.replace(' ', "%20"));
+            assert_eq!(table.str(i, record::URL), url);
+            assert_eq!(url_len(bytes, second, i), url.len());
+            assert_eq!(table.str(i, record::INTEGRITY), format!("sha384-{md5}"));
+            assert_eq!(table.str(i, record::CONTENT_TYPE), "text/css; charset=utf-8");
+            assert_eq!(table.str(i, record::SOURCE), names[i as usize]);
+            assert_eq!(table.md5(i, record::HASHED_FILE + file::MD5), hex(&[md5; 16]));
+            assert_eq!(table.u64(i, record::ORIGINAL_FILE + file::SIZE), u64::from(md5) + 1);
+            assert_eq!(table.u64(i, record::HASHED_FILE + file::BR_SIZE), ABSENT);
+            assert_eq!(view.record(i).unwrap().original_file.md5, [md5 + 1; 16]);
+            // The name's perfect hash still finds it, by either name.
+            assert_eq!(table.find(names[i as usize]), Some(i));
+            assert_eq!(table.find_hashed(new), Some(i));
+            assert_eq!(table.find_hashed(&hashed[i as usize]), None);
+        }
+        assert!(table.text_is_utf8());
+        // What `asset!` reads in `const` evaluation.
+        assert_eq!(
+            url_bytes::<35>(bytes, second, 4),
+            *b"/static/my%20photo.fedcba987654.png"
+        );
+        for i in [0, 2, 3] {
+            assert_eq!(view.hashed_name(i).as_ref(), Some(&hashed[i as usize]));
+            assert_eq!(view.record(i).unwrap().original_file.md5, [2; 16]);
+            assert_eq!(table.md5(i, record::HASHED_FILE + file::MD5), hex(&[1; 16]));
+            assert_eq!(url_len(bytes, second, i), table.str(i, record::URL).len());
+        }
+        // A damaged overlay or table is refused, not read.
+        for damaged in [&second[..second.len() - 1], &second[..30]] {
+            assert_eq!(Reader::new(bytes, damaged).unwrap_err(), Unreadable::Overlay);
+        }
+        let mut unsorted = second.to_vec();
+        unsorted[overlay::LEN..overlay::LEN + 8].rotate_left(4);
+        assert_eq!(
+            Reader::new(bytes, unsorted.as_slice()).unwrap_err(),
+            Unreadable::Overlay
+        );
+        assert_eq!(Reader::new(&bytes[..40], &[][..]).unwrap_err(), Unreadable::Table);
     }
 }

@@ -37,7 +37,6 @@ use serde::{Deserialize, Serialize};
 use crate::asset::Asset;
 use crate::collect::SourceFile;
 use crate::dependency_assets::DependencyAssets;
-use crate::fields::{get_u32, get_u64};
 use crate::fs;
 use crate::hash::{self, Md5Digest, RACY_WINDOW_NS};
 use crate::output::{self, OutputStamp, Tree, Written};
@@ -220,9 +219,9 @@ impl Ledger {
         }
         ledger.files = files
             .iter()
-            .map(|r| (get_u32(r, 0), get_u64(r, 4), get_u64(r, 12)))
+            .map(|r| (le_u32(r, 0), le_u64(r, 4), le_u64(r, 12)))
             .collect();
-        ledger.edges = edges.iter().map(|r| (get_u32(r, 0), get_u32(r, 4))).collect();
+        ledger.edges = edges.iter().map(|r| (le_u32(r, 0), le_u32(r, 4))).collect();
         Some(ledger)
     }
 
@@ -429,4 +428,14 @@ fn stamp_of(file: &SourceFile, racy_before: u64) -> (u64, u64) {
         Ok(mtime) if mtime < racy_before => (file.size, mtime),
         _ => UNKNOWN,
     }
+}
+
+/// The little-endian `u32` at `at` of a record.
+fn le_u32(record: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(record[at..at + 4].try_into().expect("a record holds its fields"))
+}
+
+/// The little-endian `u64` at `at` of a record.
+fn le_u64(record: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(record[at..at + 8].try_into().expect("a record holds its fields"))
 }

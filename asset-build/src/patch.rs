@@ -46,6 +46,8 @@
 use std::collections::BTreeMap;
 
 use asset_contract::Manifest;
+use asset_contract::table::read::{Reader, Unreadable};
+use asset_contract::table::write::{self, File, Record};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::collect::{self, SourceFile};
@@ -55,10 +57,9 @@ use crate::graph;
 use crate::hash::{self, Digest};
 use crate::ledger::{Ledger, PREHASHED};
 use crate::output::{self, Content, OutFile, WriteStats};
-use crate::overlay::{OverlayRecord, TableBytes, TableView, overlay_bytes};
 use crate::rebuild::{Artifact, Reason};
 use crate::references::FileKind;
-use crate::rewrite::render_text;
+use crate::rewrite::{Catalog, Entry, render_text};
 use crate::settings::Settings;
 
 /// More changed files than this go through the stages.
@@ -179,9 +180,12 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     })?;
     let edited: FxHashSet<u32> = edited.into_iter().collect();
     // The table is read record by record: a patch needs a few of them.
-    let table = TableBytes::open(&inputs.settings.data.table).map_err(|_| Reason::Changed(Artifact::Table))?;
+    let table = open_table(&inputs.settings.data.table).map_err(|_| Reason::Changed(Artifact::Table))?;
     let overlay = std::fs::read(&inputs.settings.data.overlay).map_err(|_| Reason::Changed(Artifact::Overlay))?;
-    let view = TableView::new(table, &overlay).ok_or(Reason::Changed(Artifact::Overlay))?;
+    let view = Reader::new(table, overlay).map_err(|part| match part {
+        Unreadable::Table => Reason::Changed(Artifact::Table),
+        Unreadable::Overlay => Reason::Changed(Artifact::Overlay),
+    })?;
     if view.len() as usize != last.flags.len() {
         return Err(Reason::Changed(Artifact::Table));
     }
@@ -189,11 +193,11 @@ fn plan<'a>(inputs: &Inputs<'a>) -> Result<Plan<'a>, Reason> {
     let before: Vec<(String, bool)> = changes
         .iter()
         .map(|c| {
-            let hashed = view.hashed(c.record);
-            let same = hashed == c.hashed && view.original_md5(c.record) == hash::hex(&c.original.md5);
-            (hashed, same)
+            let record = view.record(c.record).ok_or(Reason::Changed(Artifact::Table))?;
+            let same = record.hashed_name == c.hashed && record.original_file.md5 == c.original.md5;
+            Ok((record.hashed_name.into_owned(), same))
         })
-        .collect();
+        .collect::<Result<_, Reason>>()?;
     if before.iter().all(|(_, same)| *same) {
         return Ok(Plan::Restamp);
     }
@@ -225,7 +229,7 @@ fn name_all<'a>(
     last: &Ledger,
     order: Vec<u32>,
     edited: &FxHashSet<u32>,
-    view: &TableView<'_>,
+    view: &LastTable,
     inputs: &Inputs<'a>,
 ) -> Result<Vec<Change<'a>>, Reason> {
     // Where each file to name is among the collected ones.
@@ -255,21 +259,25 @@ fn name_all<'a>(
 
 /// The overlay's bytes: the records patched before, and those of
 /// `changes`.
-fn overlay_of(view: &TableView<'_>, changes: &[Change<'_>], static_url: &str) -> Result<Vec<u8>, Reason> {
-    let mut records: BTreeMap<u32, OverlayRecord> = view.patched().iter().map(|&i| (i, view.record(i))).collect();
+fn overlay_of(view: &LastTable, changes: &[Change<'_>], static_url: &str) -> Result<Vec<u8>, Reason> {
+    let unreadable = Reason::Changed(Artifact::Overlay);
+    let mut records: BTreeMap<u32, Record<'static>> = BTreeMap::new();
+    for &i in view.patched() {
+        records.insert(i, view.record(i).ok_or(unreadable.clone())?);
+    }
     for change in changes {
-        let mut record = view.record(change.record);
-        record.hashed.clone_from(&change.hashed);
-        record.integrity.clone_from(&change.served.integrity);
-        record.served = (hash::hex(&change.served.md5), change.served_size);
-        record.original = (hash::hex(&change.original.md5), change.file.size);
+        let mut record = view.record(change.record).ok_or(Reason::Changed(Artifact::Table))?;
+        record.hashed_name = change.hashed.clone().into();
+        record.integrity = change.served.integrity.clone().into();
+        record.hashed_file = File::plain(change.served.md5, change.served_size);
+        record.original_file = File::plain(change.original.md5, change.file.size);
         records.insert(change.record, record);
     }
     if records.len() > MAX_PATCHED {
         return Err(Reason::OverlayFull);
     }
-    let records: Vec<OverlayRecord> = records.into_values().collect();
-    Ok(overlay_bytes(&records, static_url))
+    let records: Vec<(u32, Record<'_>)> = records.into_iter().collect();
+    Ok(write::overlay(&records, static_url))
 }
 
 /// Writes what [`plan`] decided: the files first, then the overlay and the
@@ -396,7 +404,7 @@ fn name<'a>(
     inputs: &Inputs<'_>,
 ) -> Result<Change<'a>, Reason> {
     let table = names.table;
-    if table.name(record) != file.name {
+    if table.name(record).as_deref() != Some(file.name.as_str()) {
         return Err(Reason::Changed(Artifact::Table));
     }
     // A Vite manifest says which files are already hashed.
@@ -446,9 +454,36 @@ fn name<'a>(
     })
 }
 
+/// The last build's table and overlay, read in place: a patch needs a few
+/// of the table's records, not megabytes of it.
+type LastTable = Reader<TableFile, Vec<u8>>;
+
+/// The table's file, read by position.
+#[cfg(unix)]
+type TableFile = std::fs::File;
+/// The table's file, read whole where positioned reads are not in `std`.
+#[cfg(not(unix))]
+type TableFile = Vec<u8>;
+
+fn open_table(path: &std::path::Path) -> std::io::Result<TableFile> {
+    #[cfg(unix)]
+    return std::fs::File::open(path);
+    #[cfg(not(unix))]
+    return std::fs::read(path);
+}
+
+impl Catalog for LastTable {
+    fn entry(&self, name: &str) -> Option<Entry> {
+        if !name.is_empty() && self.is_folder(name) {
+            return Some(Entry::Folder);
+        }
+        self.find(name).map(|i| Entry::File(i as usize))
+    }
+}
+
 /// The hashed names references resolve to while a patch names files.
 struct Names<'a> {
-    table: &'a TableView<'a>,
+    table: &'a LastTable,
     /// The files the patch names.
     affected: &'a FxHashSet<u32>,
     /// Those it named so far, and their new names.
@@ -463,7 +498,7 @@ impl Names<'_> {
         match self.named.get(&record) {
             Some(name) => Some(name.clone()),
             None if self.affected.contains(&record) => None,
-            None => Some(self.table.hashed(record)),
+            None => self.table.hashed_name(record),
         }
     }
 }

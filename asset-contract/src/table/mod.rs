@@ -51,8 +51,14 @@
 //! replaces, so lookups by name read the table alone; the fields are read
 //! from the overlay when it holds the record.
 //!
-//! This module is the one definition of the format: `asset-build` writes
-//! it with these constants, `asset-runtime` reads it with [`Table`].
+//! This module is the one definition of the format, and holds its only
+//! writer and readers: [`write`] lays out a table or an overlay from
+//! values (what `asset-build` gives it), [`Table`] is the app's reader of
+//! the table compiled into it (`asset-runtime`), and [`read::Reader`] is a
+//! build's reader of the last build's files, which checks what it reads.
+
+pub mod read;
+pub mod write;
 
 /// First bytes of a table.
 pub const MAGIC: [u8; 8] = *b"ASSETTBL";
