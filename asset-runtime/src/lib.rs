@@ -47,12 +47,15 @@
 //! | --- | --- | --- |
 //! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`], [`vite`] entries, [`importmap`] | `asset-contract`, `phf_shared`, `percent-encoding` |
 //! | `serve` | `serve::ServeAssets`, a tower service | `http`, `tokio`, `bytes` |
+//! | `actix` | `ServeAssets::actix`, the same service for actix-web | `serve`, `actix-web` |
 //! | `livereload` | `livereload::layer`, live reload in dev mode | `notify`, `tower-livereload` |
 //! | `minijinja` | `static()`, `integrity()`, `vite()` and `importmap()` for minijinja | `minijinja` |
 //! | `tera` | `static()`, `integrity()`, `vite()` and `importmap()` for tera | `tera` |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod asset;
 mod assets;
 mod error;

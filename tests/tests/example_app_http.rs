@@ -1,17 +1,23 @@
-//! The example app, served on an ephemeral loopback port, fetched with a
-//! real HTTP client: the page and every asset it links, and every `url()`
-//! inside the served CSS, must be 200 with the bytes the build recorded.
+//! The example apps (axum's `example-app` and `example-actix`), each served
+//! on an ephemeral loopback port, fetched with a real HTTP client: the page
+//! and every asset it links, and every `url()` inside the served CSS, must
+//! be 200 with the bytes the build recorded.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 
 use md5::{Digest, Md5};
 
-async fn start() -> String {
+/// Starts each example app; its base URL and its table.
+async fn start_each() -> [(String, &'static asset_runtime::Assets); 2] {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let axum = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(example_app::serve(listener));
-    format!("http://{addr}")
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let actix = format!("http://{}", listener.local_addr().unwrap());
+    // actix-web runs its own runtime, on a thread of its own.
+    std::thread::spawn(move || actix_web::rt::System::new().block_on(example_actix::serve(listener)));
+    [(axum, &example_app::ASSETS), (actix, &example_actix::ASSETS)]
 }
 
 /// Resolves `url` found in the resource at `base_path` (an absolute path).
@@ -52,7 +58,12 @@ fn percent_decode(s: &str) -> String {
 
 #[tokio::test]
 async fn page_and_every_linked_asset_are_served_with_the_built_bytes() {
-    let base = start().await;
+    for (base, assets) in start_each().await {
+        page_and_assets_at(&base, assets).await;
+    }
+}
+
+async fn page_and_assets_at(base: &str, assets: &'static asset_runtime::Assets) {
     let client = reqwest::Client::new();
     let page = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -66,7 +77,7 @@ async fn page_and_every_linked_asset_are_served_with_the_built_bytes() {
     assert_eq!(queue.len(), 4, "css, js, image and font links in:\n{html}");
     let mut seen = BTreeSet::new();
     let by_hashed: std::collections::HashMap<&str, asset_runtime::Asset> =
-        example_app::ASSETS.iter().map(|a| (a.hashed_name(), a)).collect();
+        assets.iter().map(|a| (a.hashed_name(), a)).collect();
     let source_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-app/assets");
 
     while let Some(path) = queue.pop_front() {
@@ -107,7 +118,8 @@ async fn page_and_every_linked_asset_are_served_with_the_built_bytes() {
 
 #[tokio::test]
 async fn unknown_static_path_is_404() {
-    let base = start().await;
-    let response = reqwest::get(format!("{base}/static/css/nope.css")).await.unwrap();
-    assert_eq!(response.status(), 404);
+    for (base, _) in start_each().await {
+        let response = reqwest::get(format!("{base}/static/css/nope.css")).await.unwrap();
+        assert_eq!(response.status(), 404, "{base}");
+    }
 }

@@ -1,6 +1,8 @@
-//! `asset_runtime::serve::ServeAssets`, mounted at `/static/` as the
-//! example app does, exercised rule by rule over real HTTP, answering both
-//! from the bytes embedded in the binary and from the output folder.
+//! `asset_runtime::serve::ServeAssets`, mounted at `/static/` in axum (as
+//! the example app does) and in actix-web (as `example-actix` does),
+//! exercised rule by rule over real HTTP: each case runs against both
+//! frameworks, answering both from the bytes embedded in the binary and
+//! from the output folder.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -9,23 +11,67 @@ use asset_runtime::serve::ServeAssets;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-async fn start_with(embedded: bool) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// The frameworks `ServeAssets` is mounted in: every case runs in each.
+#[derive(Clone, Copy, Debug)]
+enum Framework {
+    /// A tower service in an axum router (`nest_service`).
+    Axum,
+    /// `ServeAssets::actix` in an actix-web app (`App::service`).
+    Actix,
+}
+
+const FRAMEWORKS: [Framework; 2] = [Framework::Axum, Framework::Actix];
+
+/// Serves `service` at `/static` with `framework` on an ephemeral loopback
+/// port; the server's base URL.
+async fn mount(framework: Framework, service: ServeAssets) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let service = ServeAssets::new(&example_app::ASSETS).prefer_embedded(embedded);
-    let app = axum::Router::new().nest_service("/static", service);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    match framework {
+        Framework::Axum => {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new().nest_service("/static", service);
+            tokio::spawn(async move { axum::serve(listener, app).await });
+        }
+        Framework::Actix => {
+            // actix-web runs its own runtime, on a thread of its own.
+            std::thread::spawn(move || {
+                let app = move || actix_web::App::new().service(service.clone().actix("/static"));
+                let server = actix_web::HttpServer::new(app)
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                actix_web::rt::System::new().block_on(server)
+            });
+        }
+    }
     format!("http://{addr}")
 }
 
-/// Both ways of serving: from the binary, and from the folder.
-async fn both() -> [String; 2] {
-    [start_with(true).await, start_with(false).await]
+/// Every way of serving the example's assets: each framework, from the
+/// binary and from the folder.
+async fn every() -> Vec<String> {
+    let mut bases = Vec::new();
+    for framework in FRAMEWORKS {
+        for embedded in [true, false] {
+            let service = ServeAssets::new(&example_app::ASSETS).prefer_embedded(embedded);
+            bases.push(mount(framework, service).await);
+        }
+    }
+    bases
 }
 
-/// The folder only (for `Last-Modified`).
-async fn start() -> String {
-    start_with(false).await
+/// Each framework, from the folder only (for `Last-Modified`).
+async fn folders() -> Vec<String> {
+    let mut bases = Vec::new();
+    for framework in FRAMEWORKS {
+        let service = ServeAssets::new(&example_app::ASSETS).prefer_embedded(false);
+        bases.push(mount(framework, service).await);
+    }
+    bases
 }
 
 fn collected(name: &str) -> Vec<u8> {
@@ -54,7 +100,7 @@ fn h<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn hashed_name_headers_and_bytes() {
-    for base in both().await {
+    for base in every().await {
         hashed_name_headers_and_bytes_at(&base).await;
     }
 }
@@ -75,7 +121,12 @@ async fn hashed_name_headers_and_bytes_at(base: &str) {
 
 #[tokio::test]
 async fn unhashed_name_gets_a_short_max_age_and_its_original_bytes() {
-    let base = &start().await;
+    for base in &folders().await {
+        unhashed_name_at(base).await;
+    }
+}
+
+async fn unhashed_name_at(base: &str) {
     let (status, headers, body) = get(base, "/static/css/site.css", &[]).await;
     assert_eq!(status, 200);
     assert_eq!(body, collected("css/site.css"));
@@ -86,7 +137,7 @@ async fn unhashed_name_gets_a_short_max_age_and_its_original_bytes() {
 
 #[tokio::test]
 async fn accept_encoding_negotiation() {
-    for base in both().await {
+    for base in every().await {
         accept_encoding_negotiation_at(&base).await;
     }
 }
@@ -136,12 +187,11 @@ async fn zstd_is_negotiated_after_brotli_by_q_value() {
     let identity = on_disk("");
     assert_eq!(zstd::decode_all(on_disk(".zst").as_slice()).unwrap(), identity);
 
-    for embedded in [true, false] {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let service = ServeAssets::new(&ASSETS).prefer_embedded(embedded);
-        tokio::spawn(async move { axum::serve(listener, axum::Router::new().nest_service("/static", service)).await });
-        let base = format!("http://{addr}");
+    for (framework, embedded) in FRAMEWORKS.into_iter().flat_map(|f| [(f, true), (f, false)]) {
+        let embedded_in = format!("{framework:?}, embedded: {embedded}");
+        let embedded = &embedded_in;
+        let service = ServeAssets::new(&ASSETS).prefer_embedded(embedded_in.ends_with("true"));
+        let base = mount(framework, service).await;
         let path = format!("/static/{}", asset.hashed_name());
 
         let cases: [(&str, Option<&str>, &str); 12] = [
@@ -161,7 +211,7 @@ async fn zstd_is_negotiated_after_brotli_by_q_value() {
             ("identity", None, ""),
         ];
         for (accept, encoding, suffix) in cases {
-            let what = format!("{accept} (embedded: {embedded})");
+            let what = format!("{accept} ({embedded})");
             let (status, headers, body) = get(&base, &path, &[("accept-encoding", accept)]).await;
             assert_eq!(status, 200, "{what}");
             assert_eq!(
@@ -180,14 +230,14 @@ async fn zstd_is_negotiated_after_brotli_by_q_value() {
         // The zstd representation has its own tag.
         let tag = format!("\"{}.zst\"", asset.md5());
         let (status, _, _) = get(&base, &path, &[zstd_only[0], ("if-none-match", &tag)]).await;
-        assert_eq!(status, 304, "embedded: {embedded}");
+        assert_eq!(status, 304, "{embedded}");
         let plain_tag = format!("\"{}\"", asset.md5());
         let (status, _, _) = get(&base, &path, &[zstd_only[0], ("if-none-match", &plain_tag)]).await;
-        assert_eq!(status, 200, "embedded: {embedded}");
+        assert_eq!(status, 200, "{embedded}");
         // Ranges are of the zstd bytes.
         let zst = on_disk(".zst");
         let (status, headers, body) = get(&base, &path, &[zstd_only[0], ("range", "bytes=0-9")]).await;
-        assert_eq!(status, 206, "embedded: {embedded}");
+        assert_eq!(status, 206, "{embedded}");
         assert_eq!(body, &zst[..10]);
         assert_eq!(h(&headers, "content-encoding"), "zstd");
         assert_eq!(h(&headers, "content-range"), format!("bytes 0-9/{}", zst.len()));
@@ -224,7 +274,12 @@ async fn zstd_is_negotiated_after_brotli_by_q_value() {
 
 #[tokio::test]
 async fn conditional_requests() {
-    let base = &start().await;
+    for base in &folders().await {
+        conditional_requests_at(base).await;
+    }
+}
+
+async fn conditional_requests_at(base: &str) {
     let path = format!("/static/{}", css().hashed_name());
     let etag = format!("\"{}\"", css().md5());
     for tag in [
@@ -268,7 +323,7 @@ async fn conditional_requests() {
 
 #[tokio::test]
 async fn ranges() {
-    for base in both().await {
+    for base in every().await {
         ranges_at(&base).await;
     }
 }
@@ -312,7 +367,7 @@ async fn ranges_at(base: &str) {
 
 #[tokio::test]
 async fn head_and_other_methods() {
-    for base in both().await {
+    for base in every().await {
         head_and_other_methods_at(&base).await;
     }
 }
@@ -364,7 +419,12 @@ async fn embedded_bytes_need_no_folder() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn only_names_in_the_table_are_served() {
-    let base = start().await;
+    for base in folders().await {
+        only_names_at(base).await;
+    }
+}
+
+async fn only_names_at(base: String) {
     let base2 = base.clone();
     let statuses = tokio::task::spawn_blocking(move || {
         [
@@ -380,6 +440,8 @@ async fn only_names_in_the_table_are_served() {
             "/static/css/site.css.br",
             "/static/css/",
             "/static/css/nope.css",
+            // Decoded once, this is `css/%73ite.css`, not `css/site.css`.
+            "/static/css/%2573ite.css",
         ]
         .map(|target| (target, raw_status(&base2, target)))
     })
@@ -388,39 +450,50 @@ async fn only_names_in_the_table_are_served() {
     for (target, status) in statuses {
         assert!(status == 404 || status == 400, "{target} answered {status}");
     }
-    let ok = tokio::task::spawn_blocking(move || raw_status(&base, "/static/css/site.css"))
-        .await
-        .unwrap();
-    assert_eq!(ok, 200);
+    // A name is decoded once: `%73` is `s`.
+    let ok = tokio::task::spawn_blocking(move || {
+        ["/static/css/site.css", "/static/css/%73ite.css"].map(|target| raw_status(&base, target))
+    })
+    .await
+    .unwrap();
+    assert_eq!(ok, [200, 200]);
 }
 
 #[tokio::test]
 async fn large_files_stream_from_disk_with_ranges() {
+    for framework in FRAMEWORKS {
+        let service = ServeAssets::new(&end_to_end_tests::bench_assets::ASSETS)
+            .prefer_embedded(false)
+            .stream_above(100_000);
+        large_files_at(&mount(framework, service).await).await;
+    }
+    large_variants_stream().await;
+}
+
+async fn large_files_at(base: &str) {
     let assets = &end_to_end_tests::bench_assets::ASSETS;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = ServeAssets::new(assets).prefer_embedded(false).stream_above(100_000);
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new().nest_service("/static", service)).await });
-    let base = format!("http://{addr}");
 
     let big = assets.get("media/big.bin").unwrap();
     let bytes = std::fs::read(assets.output_dir().join(big.hashed_name())).unwrap();
     assert_eq!(bytes.len(), 1 << 20);
     let path = format!("/static/{}", big.hashed_name());
-    let (status, headers, body) = get(&base, &path, &[]).await;
+    let (status, headers, body) = get(base, &path, &[]).await;
     assert_eq!(status, 200);
     assert_eq!(h(&headers, "content-length"), bytes.len().to_string());
     assert!(body == bytes, "the streamed body differs");
 
-    let (status, headers, body) = get(&base, &path, &[("range", "bytes=300000-700000")]).await;
+    let (status, headers, body) = get(base, &path, &[("range", "bytes=300000-700000")]).await;
     assert_eq!(status, 206);
     assert_eq!(
         h(&headers, "content-range"),
         format!("bytes 300000-700000/{}", bytes.len())
     );
     assert!(body == bytes[300_000..=700_000], "the streamed range differs");
+}
 
-    // A compressed variant streams too.
+/// A compressed variant streams too.
+async fn large_variants_stream() {
+    let assets = &end_to_end_tests::bench_assets::ASSETS;
     let css = assets.get("css/small.css").unwrap();
     let small = ServeAssets::new(assets).prefer_embedded(false).stream_above(100);
     let mut request_headers = http::HeaderMap::new();
@@ -439,18 +512,20 @@ async fn large_files_stream_from_disk_with_ranges() {
 
 #[tokio::test]
 async fn a_name_that_was_already_hashed_is_served_as_immutable() {
+    for framework in FRAMEWORKS {
+        let service = ServeAssets::new(&end_to_end_tests::vite_assets::ASSETS);
+        already_hashed_at(&mount(framework, service).await).await;
+    }
+}
+
+async fn already_hashed_at(base: &str) {
     use end_to_end_tests::vite_assets::{ASSETS, static_url};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().nest_service("/static", ServeAssets::new(&ASSETS));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
 
     let name = "assets/main-Bx9_k-2Q.js";
     assert_eq!(static_url(name).unwrap(), format!("/static/{name}"));
     let asset = ASSETS.get(name).unwrap();
     assert_eq!(asset.hashed_name(), name);
-    let (status, headers, body) = get(&base, &format!("/static/{name}"), &[("accept-encoding", "br")]).await;
+    let (status, headers, body) = get(base, &format!("/static/{name}"), &[("accept-encoding", "br")]).await;
     assert_eq!(status, 200);
     assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
     assert_eq!(h(&headers, "content-encoding"), "br");
@@ -458,11 +533,11 @@ async fn a_name_that_was_already_hashed_is_served_as_immutable() {
     let output = ASSETS.output_dir().to_owned();
     assert_eq!(body, std::fs::read(output.join(format!("{name}.br"))).unwrap());
     // Served as the bundler wrote it.
-    let (_, headers, body) = get(&base, "/static/assets/main-C4fE81aZ.css", &[]).await;
+    let (_, headers, body) = get(base, "/static/assets/main-C4fE81aZ.css", &[]).await;
     assert_eq!(h(&headers, "cache-control"), "public, max-age=31536000, immutable");
     assert_eq!(body, b"body{background:url(/static/favicon.ico)}\n");
     // A file the bundler did not hash keeps the usual two names.
-    let (_, headers, _) = get(&base, "/static/favicon.ico", &[]).await;
+    let (_, headers, _) = get(base, "/static/favicon.ico", &[]).await;
     assert_eq!(h(&headers, "cache-control"), "public, max-age=60");
 }
 
@@ -471,7 +546,7 @@ async fn a_name_that_was_already_hashed_is_served_as_immutable() {
 /// none; the builder changes or removes it.
 #[tokio::test]
 async fn nosniff_everywhere_and_a_policy_on_documents() {
-    for base in both().await {
+    for base in every().await {
         let svg = example_app::ASSETS.get("img/logo.svg").unwrap();
         let (status, headers, _) = get(&base, &format!("/static/{}", svg.hashed_name()), &[]).await;
         assert_eq!(status, 200);

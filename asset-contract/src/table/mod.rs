@@ -52,7 +52,7 @@
 //! from the overlay when it holds the record.
 //!
 //! This module is the one definition of the format, and holds its only
-//! writer and readers: [`write`] lays out a table or an overlay from
+//! writer and readers: [`write`](mod@write) lays out a table or an overlay from
 //! values (what `asset-build` gives it), [`Table`] is the app's reader of
 //! the table compiled into it (`asset-runtime`), and [`read::Reader`] is a
 //! build's reader of the last build's files, which checks what it reads.
