@@ -51,6 +51,7 @@
 //! | `livereload` | `livereload::layer`, live reload in dev mode | `notify`, `tower-livereload` |
 //! | `minijinja` | `static()`, `integrity()`, `vite()` and `importmap()` for minijinja | `minijinja` |
 //! | `tera` | `static()`, `integrity()`, `vite()` and `importmap()` for tera | `tera` |
+//! | `maud` | `maud::Render` for Vite entries and the import map | `maud` |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -6,6 +6,8 @@
 //!   [`minijinja::add_to`];
 //! - tera (feature `tera`): `{{ static(name="css/base.css") }}`, see
 //!   [`tera::add_to`];
+//! - maud (feature `maud`): `(entry)` and `(ASSETS.import_map())` in
+//!   `html!` write their tags, see [`maud`];
 //! - askama needs no feature: templates call Rust directly. Give the
 //!   template struct a method and call it with `?`:
 //!
@@ -26,6 +28,8 @@
 //! Vite entry (see [`crate::vite`]), and `importmap()`, the import map and
 //! its preload links (see [`crate::importmap`]).
 
+#[cfg(feature = "maud")]
+pub mod maud;
 #[cfg(feature = "minijinja")]
 pub mod minijinja;
 #[cfg(feature = "tera")]
