@@ -155,6 +155,16 @@ impl Assets {
             .map(|i| (Asset::new(self, i), Served::Hashed))
     }
 
+    /// The `integrity` attribute's value for a logical path (`sha384-…`;
+    /// empty for a file the build gave none, and in dev mode, where the
+    /// file served is the source as it is now); an error for a name that
+    /// is not an asset.
+    pub fn integrity(&'static self, name: &str) -> Result<&'static str, MissingAsset> {
+        self.get(name)
+            .map(|asset| asset.integrity_in_page())
+            .ok_or_else(|| MissingAsset::new(name))
+    }
+
     /// The URL to link for a logical path: the hashed file's (or, in dev
     /// mode, the unhashed one).
     ///

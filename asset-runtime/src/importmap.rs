@@ -163,6 +163,13 @@ impl ImportMap {
     }
 }
 
+/// The import map's [`tags`](ImportMap::tags), as a template writes it.
+impl fmt::Display for ImportMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.tags())
+    }
+}
+
 /// The members of a JSON object, one a line, indented under `"imports"`.
 fn push_members<'a>(json: &mut String, members: impl Iterator<Item = (&'a str, &'a str)>) {
     let mut any = false;

@@ -52,6 +52,7 @@
 //! | `minijinja` | `static()`, `integrity()`, `vite()` and `importmap()` for minijinja | `minijinja` |
 //! | `tera` | `static()`, `integrity()`, `vite()` and `importmap()` for tera | `tera` |
 //! | `maud` | `maud::Render` for Vite entries and the import map | `maud` |
+//! | `askama` | Vite entries and the import map written unescaped in askama | `askama` |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -132,6 +132,13 @@ impl ViteEntry {
     }
 }
 
+/// The entry's [`tags`](ViteEntry::tags), as a template writes it.
+impl std::fmt::Display for ViteEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.tags())
+    }
+}
+
 fn is_css(name: &str) -> bool {
     name.ends_with(".css")
 }

@@ -32,9 +32,9 @@ pub fn add_to(env: &mut Environment<'_>, assets: &'static Assets) {
     });
     env.add_function("integrity", move |name: &str| -> Result<Value, Error> {
         assets
-            .get(name)
-            .map(|asset| Value::from_safe_string(asset.integrity_in_page().to_owned()))
-            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, crate::MissingAsset::new(name).to_string()))
+            .integrity(name)
+            .map(|integrity| Value::from_safe_string(integrity.to_owned()))
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
     });
     env.add_function("importmap", move || Value::from_safe_string(assets.import_map().tags()));
     env.add_function("vite", move |entry: &str| -> Result<Value, Error> {

@@ -8,26 +8,16 @@
 //!   [`tera::add_to`];
 //! - maud (feature `maud`): `(entry)` and `(ASSETS.import_map())` in
 //!   `html!` write their tags, see [`maud`];
-//! - askama needs no feature: templates call Rust directly. Give the
-//!   template struct a method and call it with `?`:
+//! - askama (feature `askama`): `{{ ASSETS.url("css/base.css")? }}`, see
+//!   [`askama`].
 //!
-//! ```ignore
-//! #[derive(askama::Template)]
-//! #[template(source = r#"<link rel="stylesheet" href="{{ asset("css/site.css")? }}">"#, ext = "html")]
-//! struct Page;
-//!
-//! impl Page {
-//!     fn asset(&self, name: &str) -> askama::Result<std::borrow::Cow<'static, str>> {
-//!         static_url(name).map_err(|e| askama::Error::Custom(Box::new(e)))
-//!     }
-//! }
-//! ```
-//!
-//! Each helper also provides `integrity(name)`, the `sha384-...` value for
+//! The minijinja and tera helpers also provide `integrity(name)`, the `sha384-...` value for
 //! a `<script integrity>` attribute, `vite(entry)`, the tags that load a
 //! Vite entry (see [`crate::vite`]), and `importmap()`, the import map and
 //! its preload links (see [`crate::importmap`]).
 
+#[cfg(feature = "askama")]
+pub mod askama;
 #[cfg(feature = "maud")]
 pub mod maud;
 #[cfg(feature = "minijinja")]

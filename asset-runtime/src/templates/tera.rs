@@ -55,9 +55,9 @@ impl Function for Integrity {
     fn call(&self, args: &HashMap<String, Value>) -> ::tera::Result<Value> {
         let name = name_arg(args, "integrity")?;
         self.0
-            .get(name)
-            .map(|asset| Value::String(asset.integrity_in_page().to_owned()))
-            .ok_or_else(|| ::tera::Error::msg(crate::MissingAsset::new(name).to_string()))
+            .integrity(name)
+            .map(|integrity| Value::String(integrity.to_owned()))
+            .map_err(|e| ::tera::Error::msg(e.to_string()))
     }
 }
 
