@@ -208,7 +208,14 @@ impl Assets {
             .get_or_init(|| (0..self.table.len()).map(|_| OnceLock::new()).collect());
         urls[index as usize].get_or_init(|| {
             let base = settings.base_url_or(self.default_base_url());
-            if settings.is_dev() {
+            if let Some(server) = settings.vite_dev_server_url()
+                && let Some(source) = self.vite_source_of(index)
+            {
+                // Vite's dev server serves the source in the built file's place.
+                let mut url = server.to_owned();
+                push_encoded_path(&mut url, source);
+                url.into()
+            } else if settings.is_dev() {
                 let mut url = base.to_owned();
                 push_encoded_path(&mut url, Asset::new(self, index).name());
                 url.into()

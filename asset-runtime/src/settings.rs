@@ -20,6 +20,8 @@ pub struct Settings {
     base_url: Option<Box<str>>,
     strict: bool,
     dev: bool,
+    vite_dev_server: Option<Box<str>>,
+    vite_react_refresh: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +38,8 @@ impl Settings {
             base_url: None,
             strict: true,
             dev: false,
+            vite_dev_server: None,
+            vite_react_refresh: false,
         }
     }
 
@@ -59,7 +63,16 @@ impl Settings {
                  (call Settings::dev(true) to force dev mode)"
             ),
         }
-        settings
+        if let Ok(url) = std::env::var("ASSET_VITE_DEV_SERVER")
+            && !url.trim().is_empty()
+        {
+            settings = settings.vite_dev_server(url.trim());
+            if !settings.dev {
+                eprintln!("asset-runtime: ASSET_VITE_DEV_SERVER is used in dev mode only (ASSET_DEV=1)");
+            }
+        }
+        let react = std::env::var("ASSET_VITE_REACT_REFRESH").ok();
+        settings.vite_react_refresh(is_yes(react.as_deref()))
     }
 
     /// Prefix of every URL, for example `https://cdn.example.com/static/`.
@@ -97,6 +110,40 @@ impl Settings {
         self
     }
 
+    /// In dev mode, Vite's dev server (`npm run dev`) at this URL, which
+    /// includes Vite's `base` (`http://localhost:5173/static/`; a missing
+    /// trailing `/` is added): the tags of a Vite entry load Vite's client
+    /// and the entry's source module from it, so that edits apply by hot
+    /// module replacement, and the URL of a Vite entry's output file is
+    /// its source's on the dev server. Outside dev mode it is not used.
+    /// `from_env` reads it from `ASSET_VITE_DEV_SERVER`.
+    pub fn vite_dev_server(mut self, url: impl Into<String>) -> Self {
+        let mut url = url.into();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        self.vite_dev_server = Some(url.into());
+        self
+    }
+
+    /// With the Vite dev server, also the preamble of React's fast refresh
+    /// (`@vitejs/plugin-react`) before each entry's tags. `from_env` turns
+    /// it on with `ASSET_VITE_REACT_REFRESH=1`.
+    pub fn vite_react_refresh(mut self, on: bool) -> Self {
+        self.vite_react_refresh = on;
+        self
+    }
+
+    /// The Vite dev server in use: the configured one, in dev mode only.
+    pub fn vite_dev_server_url(&self) -> Option<&str> {
+        self.vite_dev_server.as_deref().filter(|_| self.dev)
+    }
+
+    /// Whether entries from the Vite dev server get React's preamble.
+    pub fn is_vite_react_refresh(&self) -> bool {
+        self.vite_react_refresh
+    }
+
     /// Whether dev mode is on.
     #[inline]
     pub fn is_dev(&self) -> bool {
@@ -128,8 +175,14 @@ enum DevFromEnv {
     RefusedInRelease,
 }
 
+/// Whether an environment variable's value says yes (`1`, `true`, `yes`,
+/// `on`).
+fn is_yes(value: Option<&str>) -> bool {
+    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+}
+
 fn dev_from_env(value: Option<&str>, debug_build: bool) -> DevFromEnv {
-    let asked = value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+    let asked = is_yes(value);
     match (asked, debug_build) {
         (false, _) => DevFromEnv::Off,
         (true, true) => DevFromEnv::On,
@@ -167,6 +220,16 @@ pub fn settings() -> &'static Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vite_dev_server_is_used_in_dev_mode_only() {
+        let settings = Settings::new().vite_dev_server("http://localhost:5173/static");
+        assert_eq!(settings.vite_dev_server_url(), None);
+        let dev = settings.dev(true);
+        assert_eq!(dev.vite_dev_server_url(), Some("http://localhost:5173/static/"));
+        assert!(!dev.is_vite_react_refresh() && dev.vite_react_refresh(true).is_vite_react_refresh());
+        assert!(is_yes(Some(" On ")) && !is_yes(Some("0")) && !is_yes(None));
+    }
 
     #[test]
     fn asset_dev_turns_dev_mode_on_in_debug_builds_only() {

@@ -31,6 +31,16 @@
 //! in dev mode, where the file served is the source as it is now. The
 //! tags are never sent as `Link` headers.
 //!
+//! In dev mode with [Vite's dev server](crate::Settings::vite_dev_server)
+//! (`ASSET_VITE_DEV_SERVER`), the tags load Vite's client and the entry's
+//! source from the dev server instead, so that edits apply by hot module
+//! replacement:
+//!
+//! ```html
+//! <script type="module" src="http://localhost:5173/static/@vite/client"></script>
+//! <script type="module" src="http://localhost:5173/static/src/main.ts"></script>
+//! ```
+//!
 //! Templates get the same tags from the `vite` function of
 //! [`templates::minijinja`](crate::templates) and
 //! [`templates::tera`](crate::templates), with features `minijinja` and
@@ -41,7 +51,7 @@ use asset_contract::vite::{Entries, Entry};
 use crate::asset::Asset;
 use crate::assets::Assets;
 use crate::error::MissingEntry;
-use crate::html::tag;
+use crate::html::{escape_attribute, push_json_string, tag};
 
 /// One entry of a Vite manifest, and what a page needs to load it.
 #[derive(Clone, Copy)]
@@ -71,6 +81,15 @@ impl Assets {
                 entries.iter().map(|e| e.key().to_owned()).collect(),
             )),
         }
+    }
+
+    /// The key of the Vite entry whose output file is record `index`: the
+    /// source the dev server serves in its place.
+    pub(crate) fn vite_source_of(&'static self, index: u32) -> Option<&'static str> {
+        Entries::new(self.vite_data())
+            .iter()
+            .find(|entry| entry.file() == index)
+            .map(|entry| entry.key())
     }
 
     /// Every Vite entry, by key.
@@ -116,8 +135,19 @@ impl ViteEntry {
     }
 
     /// The HTML tags that load the entry, one per line (see the
-    /// [module docs](self)).
+    /// [module docs](self)): the built files', or in dev mode with
+    /// [Vite's dev server](crate::Settings::vite_dev_server), the dev
+    /// server's.
     pub fn tags(&self) -> String {
+        let settings = crate::settings();
+        match settings.vite_dev_server_url() {
+            Some(server) => dev_server_tags(server, self.key(), settings.is_vite_react_refresh()),
+            None => self.built_tags(),
+        }
+    }
+
+    /// The tags of the built files.
+    fn built_tags(&self) -> String {
         let mut html = String::new();
         for css in self.stylesheets() {
             tag(&mut html, "<link rel=\"stylesheet\" href=\"", css, ">");
@@ -132,6 +162,37 @@ impl ViteEntry {
     }
 }
 
+/// The tags that load entry `key` from Vite's dev server at `server`, as
+/// Vite's backend-integration guide gives them: React's refresh preamble
+/// (when asked for), Vite's client, then the entry's source, a stylesheet
+/// link for a CSS entry and a module script otherwise. A page with several
+/// entries loads the client once: a module is run once per URL.
+fn dev_server_tags(server: &str, key: &str, react_refresh: bool) -> String {
+    let mut html = String::new();
+    if react_refresh {
+        html.push_str("<script type=\"module\">\nimport RefreshRuntime from ");
+        push_json_string(&mut html, &format!("{server}@react-refresh"));
+        html.push_str(
+            "\nRefreshRuntime.injectIntoGlobalHook(window)\nwindow.$RefreshReg$ = () => {}\n\
+             window.$RefreshSig$ = () => (type) => type\nwindow.__vite_plugin_react_preamble_installed__ = true\n\
+             </script>\n",
+        );
+    }
+    html.push_str("<script type=\"module\" src=\"");
+    escape_attribute(&mut html, &format!("{server}@vite/client"));
+    html.push_str("\"></script>\n");
+    let (open, close) = match is_css(key) {
+        true => ("<link rel=\"stylesheet\" href=\"", "\">"),
+        false => ("<script type=\"module\" src=\"", "\"></script>"),
+    };
+    let mut source = server.to_owned();
+    crate::push_encoded_path(&mut source, key);
+    html.push_str(open);
+    escape_attribute(&mut html, &source);
+    html.push_str(close);
+    html
+}
+
 /// The entry's [`tags`](ViteEntry::tags), as a template writes it.
 impl std::fmt::Display for ViteEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -141,4 +202,31 @@ impl std::fmt::Display for ViteEntry {
 
 fn is_css(name: &str) -> bool {
     name.ends_with(".css")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dev_server_tags;
+
+    #[test]
+    fn the_dev_server_gives_its_client_then_the_entry_source() {
+        let server = "http://localhost:5173/static/";
+        assert_eq!(
+            dev_server_tags(server, "src/main.ts", false),
+            "<script type=\"module\" src=\"http://localhost:5173/static/@vite/client\"></script>\n\
+             <script type=\"module\" src=\"http://localhost:5173/static/src/main.ts\"></script>"
+        );
+        assert!(
+            dev_server_tags(server, "src/my style.css", false)
+                .ends_with("<link rel=\"stylesheet\" href=\"http://localhost:5173/static/src/my%20style.css\">")
+        );
+        let react = dev_server_tags(server, "src/main.tsx", true);
+        assert!(
+            react.starts_with(
+                "<script type=\"module\">\nimport RefreshRuntime from \"http://localhost:5173/static/@react-refresh\"\n"
+            ),
+            "{react}"
+        );
+        assert!(react.contains("window.__vite_plugin_react_preamble_installed__ = true\n</script>\n<script type=\"module\" src=\"http://localhost:5173/static/@vite/client\">"), "{react}");
+    }
 }
