@@ -1,14 +1,23 @@
-//! Live reload for [dev mode](crate::Settings::dev): open pages reload when
-//! a file in an asset folder changes, with no cargo command. Behind the
+//! Live reload for [dev mode](crate::Settings::dev): open pages follow
+//! edits to the asset folders, with no cargo command. Behind the
 //! `livereload` feature.
 //!
 //! [`layer`] watches the source folders the build collected from (with
-//! `notify`) and returns a [`LiveReloadLayer`] (from `tower-livereload`)
-//! that injects a small script into every HTML response; the script listens
-//! on `/_tower-livereload` for server-sent events and reloads the page when
-//! one arrives. Together with dev mode, which serves every asset from its
-//! current source file, an edit to a stylesheet shows in the browser within
-//! a fraction of a second:
+//! `notify`) and returns a [`LiveReloadLayer`] that adds two small scripts
+//! to every HTML response:
+//!
+//! - when only stylesheets changed, the page's stylesheets are swapped in
+//!   place (each `<link rel="stylesheet">` of the page's origin gets a new
+//!   URL, with a cache-busting query), so form input, scroll position and
+//!   open menus survive a CSS edit. This is `swap.js`, one file, listening
+//!   on [`STYLESHEET_EVENTS`];
+//! - any other change (a script, an image, a template folder given to
+//!   [`watch`], a removed file) reloads the page, with `tower-livereload`'s
+//!   script and event stream (`/_tower-livereload`).
+//!
+//! Together with dev mode, which serves every asset from its current
+//! source file, an edit shows in the browser within a fraction of a
+//! second:
 //!
 //! ```ignore
 //! asset_runtime::include_assets!();
@@ -22,16 +31,21 @@
 //! ```
 //!
 //! Editors save in bursts (a temporary file, a rename, a metadata change);
-//! changes within [`SETTLE`] of each other cause one reload. Hidden files
-//! and names ending in `~` (swap and backup files) are ignored.
+//! changes within [`SETTLE`] of each other are one change, which swaps the
+//! stylesheets only if every file it touched is a stylesheet still there.
+//! Hidden files and names ending in `~` (swap and backup files) are
+//! ignored.
+
+mod swap;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher as _};
-pub use tower_livereload::LiveReloadLayer;
+pub use swap::{EVENTS as STYLESHEET_EVENTS, Swap, SwapBody};
+use tokio::sync::Notify;
 
 use crate::assets::Assets;
 
@@ -83,8 +97,12 @@ pub fn layer(assets: &'static Assets) -> Result<LiveReloadLayer, WatchError> {
 /// Like [`layer`], for any list of folders (templates, say, when the app
 /// reads them at run time).
 pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
-    let layer = LiveReloadLayer::new();
-    let reloader = layer.reloader();
+    let layer = LiveReloadLayer {
+        reload: tower_livereload::LiveReloadLayer::new(),
+        stylesheets: Arc::new(Notify::new()),
+    };
+    let reloader = layer.reload.reloader();
+    let stylesheets = layer.stylesheets.clone();
     let (sender, events) = mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = notify::recommended_watcher(sender).map_err(|source| WatchError {
         path: folders.first().cloned().unwrap_or_default(),
@@ -105,12 +123,17 @@ pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
             // when the watcher's channel closes.
             let _watcher = watcher;
             while let Ok(event) = events.recv() {
-                if !relevant(&event) {
+                let Some(mut refresh) = refresh_for(&event) else {
                     continue;
-                }
+                };
                 std::thread::sleep(SETTLE);
-                while events.try_recv().is_ok() {}
-                reloader.reload();
+                while let Ok(event) = events.try_recv() {
+                    refresh = refresh.max(refresh_for(&event).unwrap_or(Refresh::Stylesheets));
+                }
+                match refresh {
+                    Refresh::Stylesheets => stylesheets.notify_waiters(),
+                    Refresh::Reload => reloader.reload(),
+                }
             }
         })
         .map_err(|e| WatchError {
@@ -120,6 +143,50 @@ pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
     Ok(layer)
 }
 
+/// What a change asks of open pages; of a burst, the larger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Refresh {
+    /// Only stylesheets changed: swap them in place.
+    Stylesheets,
+    /// Anything else: reload the page.
+    Reload,
+}
+
+/// What an event asks of open pages; `None` for an event that changes no
+/// file a page may use.
+fn refresh_for(event: &notify::Result<notify::Event>) -> Option<Refresh> {
+    if !relevant(event) {
+        return None;
+    }
+    let event = event.as_ref().ok()?;
+    let kept = matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_));
+    let stylesheets = event
+        .paths
+        .iter()
+        .filter(|path| visible(path))
+        .all(|path| path.extension().is_some_and(|e| e.eq_ignore_ascii_case("css")) && path.is_file());
+    Some(match kept && stylesheets {
+        true => Refresh::Stylesheets,
+        false => Refresh::Reload,
+    })
+}
+
+/// The layer [`layer`] and [`watch`] give: tower-livereload's, which
+/// reloads pages, inside the one that swaps their stylesheets.
+#[derive(Clone, Debug)]
+pub struct LiveReloadLayer {
+    reload: tower_livereload::LiveReloadLayer,
+    stylesheets: Arc<Notify>,
+}
+
+impl<S> tower_layer::Layer<S> for LiveReloadLayer {
+    type Service = Swap<tower_livereload::LiveReload<S>>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Swap::new(self.reload.layer(inner), self.stylesheets.clone())
+    }
+}
+
 /// Whether an event is a change to a file a page may use.
 fn relevant(event: &notify::Result<notify::Event>) -> bool {
     let Ok(event) = event else { return false };
@@ -127,10 +194,12 @@ fn relevant(event: &notify::Result<notify::Event>) -> bool {
         event.kind,
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
     );
-    changed
-        && event.paths.iter().any(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| !name.starts_with('.') && !name.ends_with('~'))
-        })
+    changed && event.paths.iter().any(|path| visible(path))
+}
+
+/// Whether a path is not hidden, nor a swap or backup file.
+fn visible(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| !name.starts_with('.') && !name.ends_with('~'))
 }

@@ -1,6 +1,7 @@
 //! Dev mode over real HTTP: `ServeAssets` answers every name of the build
 //! with the current content of its source file, with no rebuild, and live
-//! reload pushes an event to open pages when a source file changes.
+//! reload pushes an event to open pages when a source file changes: a
+//! stylesheet swap when only stylesheets changed, a reload otherwise.
 //!
 //! Dev mode is process-wide, so these tests live in a test binary of their
 //! own. They edit the sources of the `dev_assets` table (in this crate's
@@ -37,7 +38,7 @@ async fn start() -> String {
             "/",
             axum::routing::get(|| async {
                 axum::response::Html(format!(
-                    r#"<!doctype html><title>page</title><link rel="stylesheet" href="{}"><p class="browser">hi</p>"#,
+                    r#"<!doctype html><title>page</title><link rel="stylesheet" href="{}"><p class="browser">hi</p><input id="name">"#,
                     static_url("css/browser.css").unwrap()
                 ))
             }),
@@ -188,42 +189,67 @@ async fn urls_are_unhashed_in_dev_mode() {
     assert!(static_url("css/typo.css").is_err());
 }
 
+/// The event stream a page's script named in `attribute` listens to,
+/// opened, its first chunk read.
+async fn listen(base: &str, page: &str, attribute: &str) -> reqwest::Response {
+    let pattern = format!(r#"{attribute}="([^"]+)""#);
+    let path = regex::Regex::new(&pattern)
+        .unwrap()
+        .captures(page)
+        .unwrap_or_else(|| panic!("no {attribute} script in {page}"))[1]
+        .to_owned();
+    let mut events = get(&format!("{base}{path}"), &[]).await;
+    assert_eq!(header(&events, "content-type"), "text/event-stream");
+    let first = events.chunk().await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    events
+}
+
+/// The next chunk of `events` within `wait`, as text; `None` if none came.
+async fn next_event(events: &mut reqwest::Response, wait: Duration) -> Option<String> {
+    let chunk = tokio::time::timeout(wait, events.chunk()).await.ok()?;
+    Some(String::from_utf8_lossy(&chunk.unwrap().unwrap()).into_owned())
+}
+
 #[tokio::test]
-async fn a_source_edit_pushes_a_reload_to_open_pages_within_a_second() {
+async fn a_stylesheet_edit_pushes_a_swap_and_any_other_edit_a_reload() {
     let _turn = EDITING.lock().await;
     let base = start().await;
-    // The page carries the live-reload script.
+    // The page carries both scripts: the swap's and the reload's.
     let page = get(&format!("{base}/"), &[]).await.text().await.unwrap();
-    let stream_path = regex::Regex::new(r#"data-event-stream="([^"]+)""#)
-        .unwrap()
-        .captures(&page)
-        .unwrap_or_else(|| panic!("no live-reload script in {page}"))[1]
-        .to_owned();
+    let mut swaps = listen(&base, &page, "data-asset-runtime-events").await;
+    let mut reloads = listen(&base, &page, "data-event-stream").await;
 
-    // What the script does: listen to the event stream.
-    let mut events = get(&format!("{base}{stream_path}"), &[]).await;
-    assert_eq!(header(&events, "content-type"), "text/event-stream");
-    let init = events.chunk().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&init).contains("event: init"), "{init:?}");
-
-    let file = Edited::new("css/reload.css");
+    let css = Edited::new("css/reload.css");
     // Nothing changes, nothing is sent.
-    let quiet = tokio::time::timeout(Duration::from_millis(300), events.chunk()).await;
-    assert!(quiet.is_err(), "an event with no edit: {quiet:?}");
+    assert_eq!(next_event(&mut swaps, Duration::from_millis(300)).await, None);
     let edited = Instant::now();
-    file.write(".reload { color: green }\n");
-    let reload = tokio::time::timeout(Duration::from_secs(1), events.chunk())
-        .await
-        .expect("a reload event within a second of the edit")
-        .unwrap()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&reload).contains("event: reload"), "{reload:?}");
+    css.write(".reload { color: green }\n");
+    let swap = next_event(&mut swaps, Duration::from_secs(1)).await;
+    assert!(
+        swap.as_deref().is_some_and(|e| e.contains("event: stylesheets")),
+        "{swap:?}"
+    );
     assert!(edited.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        next_event(&mut reloads, Duration::from_millis(300)).await,
+        None,
+        "a stylesheet edit reloaded the page"
+    );
+
+    let image = Edited::new("img/dot.png");
+    image.write("\u{89}PNG another dot");
+    let reload = next_event(&mut reloads, Duration::from_secs(1)).await;
+    assert!(
+        reload.as_deref().is_some_and(|e| e.contains("event: reload")),
+        "{reload:?}"
+    );
+    assert_eq!(next_event(&mut swaps, Duration::from_millis(300)).await, None);
 }
 
 #[tokio::test]
 #[ignore = "needs Chromium and chromedriver; .ci/run installs them and runs it"]
-async fn in_a_real_browser_a_css_edit_reloads_the_page_with_the_new_style() {
+async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
     let _turn = EDITING.lock().await;
     let base = start().await;
     let file = Edited::new("css/browser.css");
@@ -231,26 +257,40 @@ async fn in_a_real_browser_a_css_edit_reloads_the_page_with_the_new_style() {
     browser.open(&format!("{base}/")).await;
     let color = "return getComputedStyle(document.querySelector('.browser')).color";
     assert_eq!(browser.run(color).await, "rgb(0, 0, 0)");
-    // A mark that a reload wipes out, and time for the page's event
-    // stream to connect.
-    browser.run("window.notReloaded = true; return true").await;
+    // What a user typed, and a mark, both of which a reload wipes out;
+    // then time for the page's event streams to connect.
+    browser
+        .run("document.querySelector('#name').value = 'typed'; window.notReloaded = true; return true")
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let edited = Instant::now();
     file.write(".browser { color: rgb(0, 128, 0) }\n");
-    loop {
-        let reloaded = browser.run("return window.notReloaded !== true").await == true;
-        if reloaded && browser.run(color).await == "rgb(0, 128, 0)" {
-            break;
-        }
+    while browser.run(color).await != "rgb(0, 128, 0)" {
         assert!(
             edited.elapsed() < Duration::from_secs(2),
-            "the page did not reload with the new style within 2 s"
+            "the new style did not apply within 2 s"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let took = edited.elapsed();
     println!("edit to new style in the browser: {} ms", took.as_millis());
     assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(
+        browser.run("return window.notReloaded === true").await,
+        true,
+        "the page reloaded"
+    );
+    assert_eq!(
+        browser.run("return document.querySelector('#name').value").await,
+        "typed"
+    );
+    // One stylesheet: the old one went once the new one loaded.
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('link[rel=stylesheet]').length")
+            .await,
+        1
+    );
     browser.quit().await;
 }
