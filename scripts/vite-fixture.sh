@@ -12,7 +12,7 @@ vite_version=${ASSET_VITE_VERSION:-8.3.8}
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 project="$dest/project"
-rm -rf "${project:?}/src" "${project:?}/dist"
+rm -rf "${project:?}/src" "${project:?}/dist" "${project:?}/dist-chunkmap" "${project:?}/dist-chunkmap-edited"
 mkdir -p "$project/src/fonts" "$project/src/img"
 
 cat >"$project/package.json" <<EOF
@@ -101,7 +101,22 @@ head -c 600 /dev/zero | tr '\0' 'p' >>"$project/src/img/pattern.png"
 printf 'wOF2' >"$project/src/fonts/fixture.woff2"
 head -c 900 /dev/zero | tr '\0' 'f' >>"$project/src/fonts/fixture.woff2"
 
+# The same project built with `build.chunkImportMap`: chunks import each
+# other through stable specifiers, mapped by dist-chunkmap/importmap.json.
+# It is built twice, the second time with the shared chunk changed, so
+# that the tests can check that only that chunk is renamed.
+cat >"$project/vite.chunkmap.config.js" <<'EOF2'
+import config from './vite.config.js'
+
+export default { ...config, build: { ...config.build, chunkImportMap: true } }
+EOF2
+
 cd "$project"
 npm install --no-audit --no-fund --loglevel=error >/dev/null
 npx --no-install vite build --logLevel warn
-echo "Vite output: $project/dist"
+npx --no-install vite build --logLevel warn --config vite.chunkmap.config.js --outDir dist-chunkmap
+cp src/shared.js src/shared.js.orig
+sed -i.bak "s/hello, /hi, /" src/shared.js && rm -f src/shared.js.bak
+npx --no-install vite build --logLevel warn --config vite.chunkmap.config.js --outDir dist-chunkmap-edited
+mv src/shared.js.orig src/shared.js
+echo "Vite output: $project/dist, $project/dist-chunkmap and $project/dist-chunkmap-edited"

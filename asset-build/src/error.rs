@@ -111,6 +111,35 @@ pub enum Error {
         message: String,
     },
 
+    /// Vite's `importmap.json` (`build.chunkImportMap`) is malformed or
+    /// maps to a file its manifest does not list.
+    #[error(
+        "`{}` is not a valid Vite import map ({message}): run `vite build` again, or skip the \
+         folder with `.ignore(..)`",
+        .path.display()
+    )]
+    BadViteImportMap {
+        /// The import map file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// An import-map pin and a Vite chunk use the same specifier.
+    #[error(
+        "import-map specifier `{specifier}` is pinned to `{pin}` and is also Vite's chunk \
+         specifier for `{chunk}` (build.chunkImportMap): a page has one import map, so rename \
+         the pin"
+    )]
+    ImportMapConflict {
+        /// The specifier.
+        specifier: String,
+        /// The logical name pinned.
+        pin: String,
+        /// The logical name of Vite's chunk.
+        chunk: String,
+    },
+
     /// A Vite manifest lists a file that is not in its output folder.
     #[error(
         "`{}`: entry `{entry}` lists `{file}`, which is not in the Vite output folder (or is \

@@ -17,7 +17,8 @@
 //! - `<name>.vite` (when a Vite manifest was collected): per Vite entry,
 //!   the assets a page needs to load it, in the layout
 //!   `asset_contract::vite` defines;
-//! - `<name>.importmap` (when modules are pinned): the import map's pins,
+//! - `<name>.importmap` (when modules are pinned, or a Vite build maps
+//!   its chunks): the import map's pins and chunks,
 //!   in the layout `asset_contract::importmap` defines;
 //! - `<name>` (`assets.rs`): a few declarations that include them, the same
 //!   whatever the assets. `asset!("path")` finds the path by binary search
@@ -214,14 +215,15 @@ pub(crate) fn data_paths(rust_file: &Path) -> DataPaths {
     }
 }
 
-/// The import map's data ([`asset_contract::importmap`]): each pin's
-/// specifier and table index.
-pub(crate) fn importmap_data(pins: &[(String, String)], entries: &[Entry<'_>]) -> Vec<u8> {
-    let pins: Vec<(String, u32)> = pins
-        .iter()
-        .map(|(specifier, name)| (specifier.clone(), index_of(entries, name)))
-        .collect();
-    importmap::encode(&pins)
+/// The import map's data ([`asset_contract::importmap`]): each pin's and
+/// each bundler chunk's specifier and table index.
+pub(crate) fn importmap_data(pins: &[(String, String)], chunks: &[(String, String)], entries: &[Entry<'_>]) -> Vec<u8> {
+    let indexed = |list: &[(String, String)]| -> Vec<(String, u32)> {
+        list.iter()
+            .map(|(specifier, name)| (specifier.clone(), index_of(entries, name)))
+            .collect()
+    };
+    importmap::encode(&indexed(pins), &indexed(chunks))
 }
 
 /// The table index of a collected asset (`entries` are sorted by name).

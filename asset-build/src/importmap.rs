@@ -67,6 +67,23 @@ pub(crate) fn resolve<'a>(pins: &[Pin], names: impl Iterator<Item = &'a str> + C
     Ok(resolved.into_iter().collect())
 }
 
+/// Checks that no specifier is both pinned (`pins`) and one of a
+/// bundler's chunks (`chunks`): a page has one import map.
+pub(crate) fn check_chunks(pins: &[(String, String)], chunks: &[(String, String)]) -> Result<()> {
+    let pinned: BTreeMap<&str, &str> = pins.iter().map(|(s, n)| (s.as_str(), n.as_str())).collect();
+    match chunks
+        .iter()
+        .find_map(|(s, chunk)| Some((s, pinned.get(s.as_str())?, chunk)))
+    {
+        Some((specifier, pin, chunk)) => Err(Error::ImportMapConflict {
+            specifier: specifier.clone(),
+            pin: (*pin).to_owned(),
+            chunk: chunk.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The specifier `pin_all_from(folder, under)` gives `name`, if `name` is
 /// a module under `folder`.
 fn folder_specifier(folder: &str, under: &str, name: &str) -> Option<String> {
@@ -95,6 +112,23 @@ fn folder_specifier(folder: &str, under: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_specifier_pinned_and_mapped_by_vite_is_an_error_naming_both() {
+        let pair = |s: &str, n: &str| (s.to_owned(), n.to_owned());
+        let pins = [pair("app", "js/app.js"), pair("/static/assets/a-X.js", "js/a.js")];
+        let chunks = [pair("/static/assets/a-X.js", "assets/a-Y.js")];
+        assert!(check_chunks(&pins[..1], &chunks).is_ok());
+        let error = check_chunks(&pins, &chunks).unwrap_err().to_string();
+        for part in [
+            "`/static/assets/a-X.js`",
+            "`js/a.js`",
+            "`assets/a-Y.js`",
+            "rename the pin",
+        ] {
+            assert!(error.contains(part), "{error}");
+        }
+    }
 
     fn names() -> Vec<&'static str> {
         vec![

@@ -312,6 +312,7 @@ fn stages(
     let pages = Pages {
         vite: &vite,
         pins: &named.pins,
+        chunks: &named.chunks,
     };
     let last_generated = [Artifact::Table, Artifact::Embedded].map(|a| last.as_ref().and_then(|l| l.stamp(a)));
     let compressed = (&compressed, &variants);
@@ -372,6 +373,8 @@ struct NamedAssets {
     prehashed: prehashed::Prehashed,
     /// Import-map pins: specifier, logical name.
     pins: Vec<(String, String)>,
+    /// Vite's chunk import maps: specifier, logical name.
+    chunks: Vec<(String, String)>,
     /// Files read to hash them, and CSS/JS files rewritten.
     hashed: usize,
     rewritten: usize,
@@ -388,6 +391,8 @@ fn name(
 ) -> Result<NamedAssets> {
     let prehashed = prehashed::mark(&mut files, &settings.prehashed)?;
     let pins = importmap::resolve(&settings.config.pins, files.iter().map(|f| f.name.as_str()))?;
+    let chunks = prehashed.vite_chunk_map(warnings);
+    importmap::check_chunks(&pins, &chunks)?;
     // The rewrite stage reads the CSS/JS files that are read here.
     let rewritten = |f: &collect::SourceFile| rewrite::kind_of(f).is_some();
     let (hashed, files_hashed) = hash::hash_all(files, &memo.sources, &settings.integrity_for, &rewritten)?;
@@ -399,6 +404,7 @@ fn name(
         assets: named.assets,
         prehashed,
         pins,
+        chunks,
         hashed: files_hashed,
         rewritten: named.rewritten,
     })
@@ -782,7 +788,10 @@ fn generate(
     // Small, and cheap to compute: written whenever their bytes change,
     // and removed when empty.
     let vite = write_data(&paths.vite, &generate::vite_data(pages.vite, &entries))?;
-    let importmap = write_data(&paths.importmap, &generate::importmap_data(pages.pins, &entries))?;
+    let importmap = write_data(
+        &paths.importmap,
+        &generate::importmap_data(pages.pins, pages.chunks, &entries),
+    )?;
     let includes = generate::Includes {
         embed: config.embed,
         vite,
@@ -845,6 +854,8 @@ struct Pages<'a> {
     vite: &'a [prehashed::ViteEntry],
     /// Import-map pins: specifier, logical name.
     pins: &'a [(String, String)],
+    /// Vite's chunk import maps: specifier, logical name.
+    chunks: &'a [(String, String)],
 }
 
 /// Writes `data` to `path` (when it changed), or removes `path` when

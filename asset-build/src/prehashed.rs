@@ -15,6 +15,11 @@
 //!   where the digest is 7 to 128 letters, digits, `_` or `-`;
 //! - it matches a glob given to [`Config::prehashed`](crate::Config::prehashed).
 //!
+//! A Vite build with `build.chunkImportMap` also writes `importmap.json`
+//! beside `.vite/`: each chunk's stable specifier and the URL of its file.
+//! Its pairs are kept, as logical names, for the import map the runtime
+//! renders ([`Prehashed::vite_chunk_map`]).
+//!
 //! Such a file maps to itself in `staticfiles.json`, which is how the
 //! runtime and the sync know its name as a hashed one (served and uploaded
 //! as immutable). Its bytes are served as they are: the bundler already
@@ -52,6 +57,15 @@ pub(crate) struct ViteManifest {
     /// (empty at the top of a source folder).
     base: String,
     chunks: BTreeMap<String, ViteChunk>,
+    /// Its `importmap.json` (`build.chunkImportMap`): each specifier and
+    /// the logical name of the file it maps to.
+    chunk_map: Vec<(String, String)>,
+}
+
+/// What Vite's `importmap.json` holds.
+#[derive(Debug, Deserialize)]
+struct ViteImportMap {
+    imports: BTreeMap<String, String>,
 }
 
 /// What a Vite entry needs on a page, as logical names (see
@@ -91,6 +105,25 @@ impl Prehashed {
             }
         }
         entries.into_values().collect()
+    }
+
+    /// The chunk import maps of every Vite build (`build.chunkImportMap`),
+    /// sorted by specifier; for a specifier in two, the first build's, with
+    /// a warning.
+    pub(crate) fn vite_chunk_map(&self, warnings: &mut Vec<String>) -> Vec<(String, String)> {
+        let mut map: BTreeMap<&str, &str> = BTreeMap::new();
+        for (specifier, name) in self.vite.iter().flat_map(|m| &m.chunk_map) {
+            match map.get(specifier.as_str()) {
+                Some(first) if first != name => warnings.push(format!(
+                    "two Vite import maps map `{specifier}`: to `{first}`, which is used, and to `{name}`"
+                )),
+                Some(_) => {}
+                None => {
+                    map.insert(specifier, name);
+                }
+            }
+        }
+        map.into_iter().map(|(s, n)| (s.to_owned(), n.to_owned())).collect()
     }
 }
 
@@ -161,9 +194,14 @@ pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashe
                     marked.push(i);
                 }
             }
+            let chunk_map = match index.get(format!("{base}{VITE_IMPORT_MAP}").as_str()) {
+                Some(&i) => read_vite_import_map(&files[i].path, base, &chunks)?,
+                None => Vec::new(),
+            };
             found.vite.push(ViteManifest {
                 base: base.to_owned(),
                 chunks,
+                chunk_map,
             });
         }
     }
@@ -176,6 +214,43 @@ pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashe
         }
     }
     Ok(found)
+}
+
+/// Where a Vite build with `build.chunkImportMap` writes its map, beside
+/// `.vite/`.
+const VITE_IMPORT_MAP: &str = "importmap.json";
+
+/// Reads Vite's `importmap.json` at `path`: each specifier, and the
+/// logical name (under `base`) of the file of `chunks` its URL ends with.
+fn read_vite_import_map(
+    path: &Path,
+    base: &str,
+    chunks: &BTreeMap<String, ViteChunk>,
+) -> Result<Vec<(String, String)>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let bad = |message: String| Error::BadViteImportMap {
+        path: path.to_owned(),
+        message,
+    };
+    let map: ViteImportMap = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let files: Vec<&String> = chunks
+        .values()
+        .flat_map(|c| std::iter::once(&c.file).chain(&c.css))
+        .collect();
+    map.imports
+        .into_iter()
+        .map(|(specifier, url)| {
+            let file = files
+                .iter()
+                .find(|f| url == ***f || url.strip_suffix(f.as_str()).is_some_and(|u| u.ends_with('/')));
+            match file {
+                Some(file) => Ok((specifier, format!("{base}{file}"))),
+                None => Err(bad(format!(
+                    "`{specifier}` maps to `{url}`, which is not a file of the Vite manifest beside it"
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// Reads a Vite manifest, checking that every import names an entry.
@@ -265,6 +340,7 @@ mod tests {
             vite: vec![ViteManifest {
                 base: "app/".to_owned(),
                 chunks,
+                chunk_map: Vec::new(),
             }],
         };
         let mut warnings = Vec::new();
@@ -289,11 +365,52 @@ mod tests {
         twice.vite.push(ViteManifest {
             base: "other/".to_owned(),
             chunks: serde_json::from_str(r#"{"src/style.css": {"file": "s-2.css"}}"#).unwrap(),
+            chunk_map: Vec::new(),
         });
         let entries = twice.vite_entries(&mut warnings);
         assert_eq!(entries.len(), 5);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("`src/style.css`"), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_vite_import_map_maps_specifiers_to_the_manifest_files() {
+        let chunks: BTreeMap<String, ViteChunk> = serde_json::from_str(
+            r#"{"src/main.js": {"file": "assets/main-B.js", "css": ["assets/main-C.css"], "imports": ["_a"]},
+                "_a": {"file": "assets/a-B.js"}}"#,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("importmap.json");
+        std::fs::write(
+            &path,
+            r#"{"imports": {"/static/app/assets/main-S.js": "/static/app/assets/main-B.js",
+                            "/static/app/assets/a-S.js": "/static/app/assets/a-B.js",
+                            "/static/app/assets/main-S.css": "/static/app/assets/main-C.css"}}"#,
+        )
+        .unwrap();
+        let map = read_vite_import_map(&path, "app/", &chunks).unwrap();
+        assert_eq!(
+            map,
+            [
+                ("/static/app/assets/a-S.js".to_owned(), "app/assets/a-B.js".to_owned()),
+                (
+                    "/static/app/assets/main-S.css".to_owned(),
+                    "app/assets/main-C.css".to_owned()
+                ),
+                (
+                    "/static/app/assets/main-S.js".to_owned(),
+                    "app/assets/main-B.js".to_owned()
+                ),
+            ]
+        );
+        // A URL that is no file of the manifest, or a file that is not JSON.
+        std::fs::write(&path, r#"{"imports": {"x": "/static/app/assets/gone-B.js"}}"#).unwrap();
+        let error = read_vite_import_map(&path, "app/", &chunks).unwrap_err().to_string();
+        assert!(error.contains("`x` maps to `/static/app/assets/gone-B.js`"), "{error}");
+        assert!(error.contains("importmap.json"), "{error}");
+        std::fs::write(&path, "{").unwrap();
+        assert!(read_vite_import_map(&path, "app/", &chunks).is_err());
     }
 
     #[test]

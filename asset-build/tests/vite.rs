@@ -159,3 +159,56 @@ fn entry_tags(output: &asset_build::Output, dist: &Path) {
     let admin = assets.vite_entry("src/admin.js").unwrap();
     assert_eq!(admin.preloads().map(|a| a.name()).collect::<Vec<_>>(), [shared]);
 }
+
+/// The import map of `tags`: the JSON inside its one
+/// `<script type="importmap">`, which comes before every module tag.
+fn import_map_of(tags: &str) -> serde_json::Value {
+    let open = "<script type=\"importmap\">\n";
+    assert_eq!(tags.matches(open).count(), 1, "one import map in:\n{tags}");
+    let start = tags.find(open).unwrap() + open.len();
+    for module in ["<script type=\"module\"", "rel=\"modulepreload\""] {
+        assert!(
+            tags.find(module).is_none_or(|at| at > start),
+            "{module} before the map:\n{tags}"
+        );
+    }
+    let end = start + tags[start..].find("\n</script>").unwrap();
+    serde_json::from_str(&tags[start..end]).unwrap()
+}
+
+#[test]
+#[ignore = "needs a Vite build: set ASSET_VITE_DIST (see scripts/vite-fixture.sh)"]
+fn a_chunk_import_map_is_merged_into_the_page_and_one_chunk_edit_renames_one_chunk() {
+    let builds = ["dist-chunkmap", "dist-chunkmap-edited"].map(|name| dist().with_file_name(name));
+    let mut names: Vec<BTreeSet<String>> = Vec::new();
+    for dist in &builds {
+        let project = Project::new(&[("assets/app.css", "body { margin: 0 }\n")]);
+        let output = project.config().source(dist).build().unwrap();
+        let manifest = project.manifest();
+        names.push(manifest.keys().filter(|n| n.starts_with("assets/")).cloned().collect());
+
+        // One map for both entries, with each of Vite's specifiers sent to
+        // its file's URL, and that file's integrity.
+        let assets = assets_of(&output);
+        let tags = assets.vite_tags(&["src/main.js", "src/admin.js"]).unwrap();
+        let map = import_map_of(&tags);
+        let vite: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dist.join("importmap.json")).unwrap()).unwrap();
+        let pairs = vite["imports"].as_object().unwrap();
+        assert!(pairs.len() >= 4, "{pairs:?}");
+        for (specifier, url) in pairs {
+            assert_eq!(&map["imports"][specifier], url, "{specifier}");
+            let integrity = map["integrity"][url.as_str().unwrap()].as_str().unwrap_or("");
+            assert!(integrity.starts_with("sha384-"), "{url}: {map}");
+        }
+        // One entry alone has the map too, and a second entry adds no second map.
+        import_map_of(&assets.vite_entry("src/admin.js").unwrap().tags());
+        assert_eq!(tags.matches("@vite/client").count(), 0);
+    }
+    // Only the shared chunk's file changed name.
+    let gone: Vec<&String> = names[0].difference(&names[1]).collect();
+    let new: Vec<&String> = names[1].difference(&names[0]).collect();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(gone[0].starts_with("assets/shared-") && new[0].starts_with("assets/shared-"));
+}

@@ -44,6 +44,14 @@
 //!   at once. They are tags in the page, never `Link` headers: browsers
 //!   that see a module preloaded before the import map ignore the map.
 //!
+//! A Vite build made with `build.chunkImportMap` maps its chunks in the
+//! same map: its chunks import each other through stable specifiers,
+//! which the map sends to the chunks' files, so that a change to one chunk
+//! renames that chunk only. The map then holds those too (with their
+//! `integrity`), but preloads only the pinned modules: an entry's tags
+//! preload the chunks it imports, and begin with the map (see
+//! [`crate::vite`]).
+//!
 //! Templates get the same tags from the `importmap` function of
 //! [`templates::minijinja`](crate::templates) and
 //! [`templates::tera`](crate::templates).
@@ -89,9 +97,23 @@ impl ImportMap {
         self.pins.len()
     }
 
-    /// Whether no module is pinned.
+    /// Whether the map is empty: no module pinned, no bundler chunk.
     pub fn is_empty(&self) -> bool {
-        self.pins.is_empty()
+        self.pins.is_empty() && !self.has_chunks()
+    }
+
+    /// Whether a bundler's chunks are in the map (Vite's
+    /// `build.chunkImportMap`): then a Vite entry's tags need it.
+    pub(crate) fn has_chunks(&self) -> bool {
+        self.pins.chunks().next().is_some()
+    }
+
+    /// Each bundler chunk's specifier and file.
+    fn chunks(&self) -> impl Iterator<Item = (&'static str, Asset)> + use<> {
+        let assets = self.assets;
+        self.pins
+            .chunks()
+            .map(move |(specifier, index)| (specifier, Asset::new(assets, index)))
     }
 
     /// Each specifier and its module, by specifier.
@@ -131,11 +153,14 @@ impl ImportMap {
                 imports.push((unhashed, asset.url()));
             }
         }
+        let chunks: Vec<(&str, Asset)> = self.chunks().collect();
+        imports.extend(chunks.iter().map(|(s, a)| ((*s).to_owned(), a.url())));
         let mut json = String::from("{\n  \"imports\": {");
         push_members(&mut json, imports.iter().map(|(k, v)| (k.as_str(), *v)));
         json.push('}');
         let integrity: Vec<(&str, &str)> = modules
             .iter()
+            .chain(chunks.iter().map(|(_, a)| a))
             .map(|a| (a.url(), a.integrity_in_page()))
             .filter(|(_, integrity)| !integrity.is_empty())
             .collect();

@@ -92,6 +92,22 @@ impl Assets {
             .map(|entry| entry.key())
     }
 
+    /// The tags of several Vite entries on one page: each entry's
+    /// [`tags`](ViteEntry::tags) in order, each tag once, so that the page
+    /// has one import map (a page may have only one) and, with the dev
+    /// server, Vite's client once. An unknown key is an error.
+    pub fn vite_tags(&'static self, keys: &[&str]) -> Result<String, MissingEntry> {
+        let mut tags: Vec<String> = Vec::new();
+        for key in keys {
+            for tag in self.vite_entry(key)?.tag_list() {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+        }
+        Ok(tags.join("\n"))
+    }
+
     /// Every Vite entry, by key.
     pub fn vite_entries(&'static self) -> impl Iterator<Item = ViteEntry> + use<> {
         Entries::new(self.vite_data())
@@ -139,6 +155,11 @@ impl ViteEntry {
     /// [Vite's dev server](crate::Settings::vite_dev_server), the dev
     /// server's.
     pub fn tags(&self) -> String {
+        self.tag_list().join("\n")
+    }
+
+    /// The tags of [`tags`](Self::tags), each on its own.
+    fn tag_list(&self) -> Vec<String> {
         let settings = crate::settings();
         match settings.vite_dev_server_url() {
             Some(server) => dev_server_tags(server, self.key(), settings.is_vite_react_refresh()),
@@ -146,19 +167,32 @@ impl ViteEntry {
         }
     }
 
-    /// The tags of the built files.
-    fn built_tags(&self) -> String {
-        let mut html = String::new();
-        for css in self.stylesheets() {
-            tag(&mut html, "<link rel=\"stylesheet\" href=\"", css, ">");
+    /// The tags of the built files: the import map first when the build
+    /// maps Vite's chunks (`build.chunkImportMap`), since modules resolve
+    /// through it.
+    fn built_tags(&self) -> Vec<String> {
+        let one = |open: &str, asset: Asset, close: &str| {
+            let mut html = String::new();
+            tag(&mut html, open, asset, close);
+            html
+        };
+        let map = self.assets.import_map();
+        let mut tags: Vec<String> = Vec::new();
+        if map.has_chunks() {
+            tags.push(map.tags());
         }
+        tags.extend(
+            self.stylesheets()
+                .map(|css| one("<link rel=\"stylesheet\" href=\"", css, ">")),
+        );
         if let Some(script) = self.script() {
-            tag(&mut html, "<script type=\"module\" src=\"", script, "></script>");
+            tags.push(one("<script type=\"module\" src=\"", script, "></script>"));
         }
-        for chunk in self.preloads() {
-            tag(&mut html, "<link rel=\"modulepreload\" href=\"", chunk, ">");
-        }
-        html
+        tags.extend(
+            self.preloads()
+                .map(|chunk| one("<link rel=\"modulepreload\" href=\"", chunk, ">")),
+        );
+        tags
     }
 }
 
@@ -167,30 +201,33 @@ impl ViteEntry {
 /// (when asked for), Vite's client, then the entry's source, a stylesheet
 /// link for a CSS entry and a module script otherwise. A page with several
 /// entries loads the client once: a module is run once per URL.
-fn dev_server_tags(server: &str, key: &str, react_refresh: bool) -> String {
-    let mut html = String::new();
+fn dev_server_tags(server: &str, key: &str, react_refresh: bool) -> Vec<String> {
+    let mut tags = Vec::new();
     if react_refresh {
-        html.push_str("<script type=\"module\">\nimport RefreshRuntime from ");
-        push_json_string(&mut html, &format!("{server}@react-refresh"));
-        html.push_str(
+        let mut preamble = String::from("<script type=\"module\">\nimport RefreshRuntime from ");
+        push_json_string(&mut preamble, &format!("{server}@react-refresh"));
+        preamble.push_str(
             "\nRefreshRuntime.injectIntoGlobalHook(window)\nwindow.$RefreshReg$ = () => {}\n\
              window.$RefreshSig$ = () => (type) => type\nwindow.__vite_plugin_react_preamble_installed__ = true\n\
-             </script>\n",
+             </script>",
         );
+        tags.push(preamble);
     }
-    html.push_str("<script type=\"module\" src=\"");
-    escape_attribute(&mut html, &format!("{server}@vite/client"));
-    html.push_str("\"></script>\n");
+    let mut client = String::from("<script type=\"module\" src=\"");
+    escape_attribute(&mut client, &format!("{server}@vite/client"));
+    client.push_str("\"></script>");
+    tags.push(client);
     let (open, close) = match is_css(key) {
         true => ("<link rel=\"stylesheet\" href=\"", "\">"),
         false => ("<script type=\"module\" src=\"", "\"></script>"),
     };
     let mut source = server.to_owned();
     crate::push_encoded_path(&mut source, key);
-    html.push_str(open);
-    escape_attribute(&mut html, &source);
-    html.push_str(close);
-    html
+    let mut entry = String::from(open);
+    escape_attribute(&mut entry, &source);
+    entry.push_str(close);
+    tags.push(entry);
+    tags
 }
 
 /// The entry's [`tags`](ViteEntry::tags), as a template writes it.
@@ -211,16 +248,17 @@ mod tests {
     #[test]
     fn the_dev_server_gives_its_client_then_the_entry_source() {
         let server = "http://localhost:5173/static/";
+        let tags = |key: &str, react: bool| dev_server_tags(server, key, react).join("\n");
         assert_eq!(
-            dev_server_tags(server, "src/main.ts", false),
+            tags("src/main.ts", false),
             "<script type=\"module\" src=\"http://localhost:5173/static/@vite/client\"></script>\n\
              <script type=\"module\" src=\"http://localhost:5173/static/src/main.ts\"></script>"
         );
         assert!(
-            dev_server_tags(server, "src/my style.css", false)
+            tags("src/my style.css", false)
                 .ends_with("<link rel=\"stylesheet\" href=\"http://localhost:5173/static/src/my%20style.css\">")
         );
-        let react = dev_server_tags(server, "src/main.tsx", true);
+        let react = tags("src/main.tsx", true);
         assert!(
             react.starts_with(
                 "<script type=\"module\">\nimport RefreshRuntime from \"http://localhost:5173/static/@react-refresh\"\n"

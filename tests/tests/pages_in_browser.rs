@@ -83,3 +83,84 @@ async fn a_vite_entry_loads_from_its_tags() {
     assert_eq!(sheets, 2);
     browser.quit().await;
 }
+
+/// The assets of a folder collected by asset-build at test time, as an
+/// app reads them from its generated files.
+fn collect(source: &std::path::Path) -> &'static Assets {
+    let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    let output = asset_build::Config::new()
+        .source(source)
+        .dependency_assets(false)
+        .package_dir(dir.path())
+        .out_dir(dir.path().join("out"))
+        .output_dir(dir.path().join("static"))
+        .compression_cache(None)
+        .cargo_directives(false)
+        .build()
+        .unwrap();
+    let read = |path: std::path::PathBuf| -> &'static [u8] {
+        Box::leak(std::fs::read(path).unwrap_or_default().into_boxed_slice())
+    };
+    let beside = |suffix: &str| {
+        let mut path = output.generated_file.as_os_str().to_owned();
+        path.push(suffix);
+        std::path::PathBuf::from(path)
+    };
+    Box::leak(Box::new(Assets::__new(
+        read(output.table_file.clone()),
+        read(beside(".overlay")),
+        &[],
+        read(beside(".vite")),
+        read(beside(".importmap")),
+    )))
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and a Vite build (ASSET_VITE_DIST); .ci/run runs it"]
+async fn every_entry_of_a_vite_build_with_a_chunk_import_map_runs() {
+    let dist = std::path::PathBuf::from(
+        std::env::var("ASSET_VITE_DIST").expect("ASSET_VITE_DIST: DEST/project/dist of scripts/vite-fixture.sh"),
+    );
+    let assets = collect(&dist.with_file_name("dist-chunkmap"));
+    let head = assets.vite_tags(&["src/main.js", "src/admin.js"]).unwrap();
+    assert_eq!(head.matches("<script type=\"importmap\">").count(), 1, "{head}");
+    let page = format!(
+        "<!doctype html><html><head><link rel=\"icon\" href=\"data:,\">{head}</head>\
+         <body><p id=\"app\"></p><img id=\"logo\"><button id=\"more\">more</button></body></html>"
+    );
+    let base = serve(assets, page).await;
+    let browser = Browser::start().await;
+    browser.open(&format!("{base}/")).await;
+    // `main` sets the logo, then `admin` the text: both import the shared
+    // chunk through the map.
+    let ran = "return [document.querySelector('#app').textContent, document.querySelector('#logo').src]";
+    let started = Instant::now();
+    loop {
+        let state = browser.run(ran).await;
+        if state[0] == "hello, admin"
+            && state[1]
+                .as_str()
+                .is_some_and(|src| src.contains("/static/assets/logo-"))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the entries did not both run: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The dynamic import goes through the map as well.
+    browser
+        .run("document.querySelector('#more').click(); return true")
+        .await;
+    let started = Instant::now();
+    while browser.run("return document.querySelector('#app').textContent").await != "loaded on demand" {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the lazy chunk did not load"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.quit().await;
+}
