@@ -417,6 +417,22 @@ async fn embedded_bytes_need_no_folder() {
     assert_eq!(response.status(), 404, "the folder is not there");
 }
 
+#[tokio::test]
+async fn a_service_given_the_whole_path_serves_under_its_mount_path() {
+    let service = ServeAssets::new(&example_app::ASSETS).mounted_at("/static/");
+    let none = http::HeaderMap::new();
+    for (path, status) in [
+        ("/static/css/site.css", 200),
+        ("/css/site.css", 404),
+        ("/staticcss/site.css", 404),
+        ("/other/css/site.css", 404),
+        ("/static", 404),
+    ] {
+        let response = service.respond(&http::Method::GET, path, &none).await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn only_names_in_the_table_are_served() {
     for base in folders().await {

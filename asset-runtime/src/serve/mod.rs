@@ -96,6 +96,7 @@ pub struct ServeAssets {
     prefer_embedded: bool,
     stream_above: u64,
     document_policy: Option<HeaderValue>,
+    mount: Option<Arc<str>>,
 }
 
 impl ServeAssets {
@@ -109,7 +110,19 @@ impl ServeAssets {
             prefer_embedded: true,
             stream_above: 1024 * 1024,
             document_policy: Some(HeaderValue::from_static(DOCUMENT_POLICY)),
+            mount: None,
         }
+    }
+
+    /// The path the service is mounted at (`/static`), for servers that
+    /// hand it the whole request path: salvo's tower compatibility, or a
+    /// bare hyper service. A request path must then start with it, as a
+    /// whole segment, and the rest names the asset; any other is 404. Not
+    /// needed under axum's `nest_service`, poem's `nest` or
+    /// [`actix`](Self::actix), which remove the mount path themselves.
+    pub fn mounted_at(mut self, path: &str) -> Self {
+        self.mount = Some(Arc::from(path.trim_end_matches('/')));
+        self
     }
 
     /// The `Content-Security-Policy` of SVG and HTML assets
@@ -260,6 +273,10 @@ impl ServeAssets {
     /// The asset a request path names: percent-decoded, without the leading
     /// `/`, looked up in the table, nothing else.
     fn resolve(&self, path: &str) -> Option<(Asset, Served)> {
+        let path = match &self.mount {
+            Some(mount) => path.strip_prefix(&**mount).filter(|rest| rest.starts_with('/'))?,
+            None => path,
+        };
         let raw = path.strip_prefix('/').unwrap_or(path);
         let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
         self.assets.by_path(&decoded)
