@@ -55,6 +55,9 @@ fn main() {
         );
     }
     put(&dev.join("img/dot.png"), b"\x89PNG dot");
+    // An image a script names: not one only stylesheets refer to.
+    put(&dev.join("img/logo.png"), b"\x89PNG logo");
+    put(&dev.join("js/app.js"), b"export const logo = \"../img/logo.png\";\n");
     asset_build::Config::new()
         .source(&dev)
         .dependency_assets(false)

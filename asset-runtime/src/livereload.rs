@@ -6,13 +6,16 @@
 //! `notify`) and returns a [`LiveReloadLayer`] that adds two small scripts
 //! to every HTML response:
 //!
-//! - when only stylesheets changed, the page's stylesheets are swapped in
-//!   place (each `<link rel="stylesheet">` of the page's origin gets a new
-//!   URL, with a cache-busting query), so form input, scroll position and
-//!   open menus survive a CSS edit. This is `swap.js`, one file, listening
-//!   on [`STYLESHEET_EVENTS`];
-//! - any other change (a script, an image, a template folder given to
-//!   [`watch`], a removed file) reloads the page, with `tower-livereload`'s
+//! - when only stylesheets changed, or files that only stylesheets name
+//!   (an image or a font whose file name a stylesheet holds and no other
+//!   text file in the watched folders does), the page's stylesheets are
+//!   swapped in place (each `<link rel="stylesheet">` of the page's origin
+//!   gets a new URL, with a cache-busting query, and the browser fetches
+//!   again what it names), so form input, scroll position and open menus
+//!   survive a CSS edit. This is `swap.js`, one file, listening on
+//!   [`STYLESHEET_EVENTS`];
+//! - any other change (a script, an image a template or script names, a
+//!   template folder given to [`watch`], a removed file) reloads the page, with `tower-livereload`'s
 //!   script and event stream (`/_tower-livereload`).
 //!
 //! Together with dev mode, which serves every asset from its current
@@ -118,21 +121,24 @@ pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
     }
     std::thread::Builder::new()
         .name("asset-livereload".into())
-        .spawn(move || {
-            // The watcher lives as long as this thread, which ends only
-            // when the watcher's channel closes.
-            let _watcher = watcher;
-            while let Ok(event) = events.recv() {
-                let Some(mut refresh) = refresh_for(&event) else {
-                    continue;
-                };
-                std::thread::sleep(SETTLE);
-                while let Ok(event) = events.try_recv() {
-                    refresh = refresh.max(refresh_for(&event).unwrap_or(Refresh::Stylesheets));
-                }
-                match refresh {
-                    Refresh::Stylesheets => stylesheets.notify_waiters(),
-                    Refresh::Reload => reloader.reload(),
+        .spawn({
+            let folders = folders.to_vec();
+            move || {
+                // The watcher lives as long as this thread, which ends only
+                // when the watcher's channel closes.
+                let _watcher = watcher;
+                while let Ok(event) = events.recv() {
+                    let Some(mut refresh) = refresh_for(&event, &folders) else {
+                        continue;
+                    };
+                    std::thread::sleep(SETTLE);
+                    while let Ok(event) = events.try_recv() {
+                        refresh = refresh.max(refresh_for(&event, &folders).unwrap_or(Refresh::Stylesheets));
+                    }
+                    match refresh {
+                        Refresh::Stylesheets => stylesheets.notify_waiters(),
+                        Refresh::Reload => reloader.reload(),
+                    }
                 }
             }
         })
@@ -152,9 +158,9 @@ enum Refresh {
     Reload,
 }
 
-/// What an event asks of open pages; `None` for an event that changes no
-/// file a page may use.
-fn refresh_for(event: &notify::Result<notify::Event>) -> Option<Refresh> {
+/// What an event asks of open pages, given the watched `folders`; `None`
+/// for an event that changes no file a page may use.
+fn refresh_for(event: &notify::Result<notify::Event>, folders: &[PathBuf]) -> Option<Refresh> {
     if !relevant(event) {
         return None;
     }
@@ -164,11 +170,47 @@ fn refresh_for(event: &notify::Result<notify::Event>) -> Option<Refresh> {
         .paths
         .iter()
         .filter(|path| visible(path))
-        .all(|path| path.extension().is_some_and(|e| e.eq_ignore_ascii_case("css")) && path.is_file());
+        .all(|path| path.is_file() && (is_stylesheet(path) || only_stylesheets_refer_to(path, folders)));
     Some(match kept && stylesheets {
         true => Refresh::Stylesheets,
         false => Refresh::Reload,
     })
+}
+
+fn is_stylesheet(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"))
+}
+
+/// Whether the file at `path` (an image, a font) is named by some
+/// stylesheet in `folders` and by no other text file there (a script, a
+/// template in a folder given to [`watch`]): then swapping the
+/// stylesheets fetches it again. A file is taken to name it when its text
+/// holds its file name.
+fn only_stylesheets_refer_to(path: &Path, folders: &[PathBuf]) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let mut by_stylesheet = false;
+    let files = folders
+        .iter()
+        .flat_map(|folder| walkdir::WalkDir::new(folder).into_iter().filter_map(Result::ok))
+        .filter(|entry| entry.file_type().is_file() && entry.path() != path && visible(entry.path()));
+    for entry in files {
+        // Text files only, and not huge ones.
+        if entry.metadata().map_or(true, |m| m.len() > 1 << 20) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        if text.contains(name) {
+            if !is_stylesheet(entry.path()) {
+                return false;
+            }
+            by_stylesheet = true;
+        }
+    }
+    by_stylesheet
 }
 
 /// The layer [`layer`] and [`watch`] give: tower-livereload's, which

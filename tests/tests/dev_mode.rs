@@ -208,7 +208,7 @@ async fn listen(base: &str, page: &str, attribute: &str) -> reqwest::Response {
 /// The next chunk of `events` within `wait`, as text; `None` if none came.
 async fn next_event(events: &mut reqwest::Response, wait: Duration) -> Option<String> {
     let chunk = tokio::time::timeout(wait, events.chunk()).await.ok()?;
-    Some(String::from_utf8_lossy(&chunk.unwrap().unwrap()).into_owned())
+    Some(String::from_utf8_lossy(&chunk.unwrap().expect("the stream is open")).into_owned())
 }
 
 #[tokio::test]
@@ -219,32 +219,51 @@ async fn a_stylesheet_edit_pushes_a_swap_and_any_other_edit_a_reload() {
     let page = get(&format!("{base}/"), &[]).await.text().await.unwrap();
     let mut swaps = listen(&base, &page, "data-asset-runtime-events").await;
     let mut reloads = listen(&base, &page, "data-event-stream").await;
-
-    let css = Edited::new("css/reload.css");
     // Nothing changes, nothing is sent.
     assert_eq!(next_event(&mut swaps, Duration::from_millis(300)).await, None);
-    let edited = Instant::now();
-    css.write(".reload { color: green }\n");
-    let swap = next_event(&mut swaps, Duration::from_secs(1)).await;
-    assert!(
-        swap.as_deref().is_some_and(|e| e.contains("event: stylesheets")),
-        "{swap:?}"
-    );
-    assert!(edited.elapsed() < Duration::from_secs(1));
-    assert_eq!(
-        next_event(&mut reloads, Duration::from_millis(300)).await,
-        None,
-        "a stylesheet edit reloaded the page"
-    );
 
-    let image = Edited::new("img/dot.png");
-    image.write("\u{89}PNG another dot");
-    let reload = next_event(&mut reloads, Duration::from_secs(1)).await;
-    assert!(
-        reload.as_deref().is_some_and(|e| e.contains("event: reload")),
-        "{reload:?}"
-    );
-    assert_eq!(next_event(&mut swaps, Duration::from_millis(300)).await, None);
+    // A stylesheet, and an image only stylesheets name: a swap, within a
+    // second, and no reload. An image a script names, or a script: a
+    // reload, and no swap.
+    for (name, text, swapped) in [
+        ("css/reload.css", ".reload { color: green }\n", true),
+        ("img/dot.png", "\u{89}PNG another dot", true),
+        ("img/logo.png", "\u{89}PNG another logo", false),
+        (
+            "js/app.js",
+            "export const logo = \"../img/logo.png\";\n// edited\n",
+            false,
+        ),
+    ] {
+        let file = Edited::new(name);
+        let edited = Instant::now();
+        file.write(text);
+        let (expected, other, event) = match swapped {
+            true => (&mut swaps, &mut reloads, "event: stylesheets"),
+            false => (&mut reloads, &mut swaps, "event: reload"),
+        };
+        let pushed = next_event(expected, Duration::from_secs(1)).await;
+        assert!(
+            pushed.as_deref().is_some_and(|e| e.contains(event)),
+            "{name}: {pushed:?}"
+        );
+        assert!(edited.elapsed() < Duration::from_secs(1), "{name}");
+        assert_eq!(next_event(other, Duration::from_millis(300)).await, None, "{name}");
+        if !swapped {
+            // The reload ends the stream: a reloaded page opens another.
+            reloads = listen(&base, &page, "data-event-stream").await;
+        }
+        // Putting the file back pushes the same event again.
+        drop(file);
+        let back = match swapped {
+            true => next_event(&mut swaps, Duration::from_secs(1)).await,
+            false => next_event(&mut reloads, Duration::from_secs(1)).await,
+        };
+        assert!(back.as_deref().is_some_and(|e| e.contains(event)), "{name}: {back:?}");
+        if !swapped {
+            reloads = listen(&base, &page, "data-event-stream").await;
+        }
+    }
 }
 
 #[tokio::test]
@@ -265,7 +284,7 @@ async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let edited = Instant::now();
-    file.write(".browser { color: rgb(0, 128, 0) }\n");
+    file.write(".browser { color: rgb(0, 128, 0); background: url(../img/dot.png) }\n");
     while browser.run(color).await != "rgb(0, 128, 0)" {
         assert!(
             edited.elapsed() < Duration::from_secs(2),
@@ -292,5 +311,30 @@ async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
             .await,
         1
     );
+
+    // An image only the stylesheet names: fetched again, with no reload.
+    let fetched = "return performance.getEntriesByType('resource').filter((e) => e.name.includes('dot.png')).length";
+    let before = browser.run(fetched).await.as_u64().unwrap();
+    assert!(before >= 1, "the background image was not fetched");
+    let image = Edited::new("img/dot.png");
+    image.write("\u{89}PNG a new dot");
+    let edited = Instant::now();
+    while browser.run(fetched).await.as_u64().unwrap() == before {
+        assert!(
+            edited.elapsed() < Duration::from_secs(2),
+            "the image was not fetched again"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        browser.run("return window.notReloaded === true").await,
+        true,
+        "the page reloaded"
+    );
+    assert_eq!(
+        browser.run("return document.querySelector('#name').value").await,
+        "typed"
+    );
+    drop(image);
     browser.quit().await;
 }
