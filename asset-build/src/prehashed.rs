@@ -220,8 +220,11 @@ pub(crate) fn mark(files: &mut [SourceFile], globs: &GlobSet) -> Result<Prehashe
 /// `.vite/`.
 const VITE_IMPORT_MAP: &str = "importmap.json";
 
-/// Reads Vite's `importmap.json` at `path`: each specifier, and the
-/// logical name (under `base`) of the file of `chunks` its URL ends with.
+/// Reads Vite's `importmap.json` at `path`: for each pair, the specifier
+/// and the file of `chunks` its URL ends with, both as logical names
+/// (under `base`). Vite writes both under its own `base` URL; kept
+/// relative, the runtime writes both under the table's base URL, so that
+/// a chunk served from a CDN imports a specifier the map holds.
 fn read_vite_import_map(
     path: &Path,
     base: &str,
@@ -243,10 +246,17 @@ fn read_vite_import_map(
             let file = files
                 .iter()
                 .find(|f| url == ***f || url.strip_suffix(f.as_str()).is_some_and(|u| u.ends_with('/')));
-            match file {
-                Some(file) => Ok((specifier, format!("{base}{file}"))),
-                None => Err(bad(format!(
+            let Some(file) = file else {
+                return Err(bad(format!(
                     "`{specifier}` maps to `{url}`, which is not a file of the Vite manifest beside it"
+                )));
+            };
+            // Vite's base URL: what comes before the file.
+            let prefix = &url[..url.len() - file.len()];
+            match specifier.strip_prefix(prefix) {
+                Some(relative) => Ok((format!("{base}{relative}"), format!("{base}{file}"))),
+                None => Err(bad(format!(
+                    "`{specifier}` is not under `{prefix}`, the base URL of the file it maps to"
                 ))),
             }
         })
@@ -390,19 +400,27 @@ mod tests {
         )
         .unwrap();
         let map = read_vite_import_map(&path, "app/", &chunks).unwrap();
+        // Both sides relative to Vite's base URL (`/static/app/`), under
+        // the folder's logical name.
+        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
         assert_eq!(
             map,
             [
-                ("/static/app/assets/a-S.js".to_owned(), "app/assets/a-B.js".to_owned()),
-                (
-                    "/static/app/assets/main-S.css".to_owned(),
-                    "app/assets/main-C.css".to_owned()
-                ),
-                (
-                    "/static/app/assets/main-S.js".to_owned(),
-                    "app/assets/main-B.js".to_owned()
-                ),
+                pair("app/assets/a-S.js", "app/assets/a-B.js"),
+                pair("app/assets/main-S.css", "app/assets/main-C.css"),
+                pair("app/assets/main-S.js", "app/assets/main-B.js"),
             ]
+        );
+        // A specifier under another base URL than its file's.
+        std::fs::write(
+            &path,
+            r#"{"imports": {"/elsewhere/a-S.js": "/static/app/assets/a-B.js"}}"#,
+        )
+        .unwrap();
+        let error = read_vite_import_map(&path, "app/", &chunks).unwrap_err().to_string();
+        assert!(
+            error.contains("`/elsewhere/a-S.js` is not under `/static/app/`"),
+            "{error}"
         );
         // A URL that is no file of the manifest, or a file that is not JSON.
         std::fs::write(&path, r#"{"imports": {"x": "/static/app/assets/gone-B.js"}}"#).unwrap();

@@ -19,8 +19,10 @@
 //! The build stores the pins and the chunks, each sorted by specifier, as
 //! indices into the asset [`table`](crate::table); the runtime builds the
 //! map's URLs and `integrity` values from the table, so they follow its
-//! settings (base URL, dev mode). The layout, integers little-endian
-//! `u32`:
+//! settings (base URL, dev mode). A chunk's specifier is stored relative
+//! to the base URL, as a file's name is (`assets/shared-DTcYZfOE.js`),
+//! and written under the same base URL as its file's. The layout,
+//! integers little-endian `u32`:
 //!
 //! ```text
 //! "ASTIMAP2"  pin count
@@ -31,10 +33,10 @@
 //!
 //! ```
 //! use asset_contract::importmap::{Pins, encode};
-//! let bytes = encode(&[("app".to_owned(), 0)], &[("/static/assets/shared-DTcYZfOE.js".to_owned(), 2)]);
+//! let bytes = encode(&[("app".to_owned(), 0)], &[("assets/shared-DTcYZfOE.js".to_owned(), 2)]);
 //! let pins = Pins::new(&bytes);
 //! assert_eq!(pins.iter().collect::<Vec<_>>(), [("app", 0)]);
-//! assert_eq!(pins.chunks().collect::<Vec<_>>(), [("/static/assets/shared-DTcYZfOE.js", 2)]);
+//! assert_eq!(pins.chunks().collect::<Vec<_>>(), [("assets/shared-DTcYZfOE.js", 2)]);
 //! ```
 
 use crate::data::{header, put, put_str, str_at, u32_at};
@@ -117,7 +119,7 @@ mod tests {
     #[test]
     fn round_trip_and_damaged_data() {
         let pins = vec![("app".to_owned(), 7), ("lib/é".to_owned(), 0)];
-        let chunks = vec![("/static/assets/a-1.js".to_owned(), 3)];
+        let chunks = vec![("assets/a-1.js".to_owned(), 3)];
         let bytes = encode(&pins, &chunks);
         let read = Pins::new(&bytes);
         let back: Vec<(String, u32)> = read.iter().map(|(s, i)| (s.to_owned(), i)).collect();

@@ -153,8 +153,13 @@ impl ImportMap {
                 imports.push((unhashed, asset.url()));
             }
         }
+        // A chunk's specifier is under the base URL, as its file is.
         let chunks: Vec<(&str, Asset)> = self.chunks().collect();
-        imports.extend(chunks.iter().map(|(s, a)| ((*s).to_owned(), a.url())));
+        imports.extend(chunks.iter().map(|(relative, asset)| {
+            let mut specifier = base.clone();
+            push_encoded_path(&mut specifier, relative);
+            (specifier, asset.url())
+        }));
         let mut json = String::from("{\n  \"imports\": {");
         push_members(&mut json, imports.iter().map(|(k, v)| (k.as_str(), *v)));
         json.push('}');

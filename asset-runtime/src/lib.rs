@@ -48,7 +48,7 @@
 //! | (none) | `include_assets!`, `static_url`, `asset!`, [`Assets`], [`Settings`], [`vite`] entries, [`importmap`] | `asset-contract`, `phf_shared`, `percent-encoding` |
 //! | `serve` | `serve::ServeAssets`, a tower service | `http`, `tokio`, `bytes` |
 //! | `actix` | `ServeAssets::actix`, the same service for actix-web | `serve`, `actix-web` |
-//! | `livereload` | `livereload::layer`: stylesheets swapped in place, pages reloaded for other changes, in dev mode | `serve`, `notify`, `tower-livereload` |
+//! | `livereload` | `livereload::layer`: stylesheets swapped in place, pages reloaded for other changes, in dev mode | `serve`, `notify`, `tower-layer`, `walkdir` |
 //! | `minijinja` | `static()`, `integrity()`, `vite()` and `importmap()` for minijinja | `minijinja` |
 //! | `tera` | `static()`, `integrity()`, `vite()` and `importmap()` for tera | `tera` |
 //! | `maud` | `maud::Render` for Vite entries and the import map | `maud` |

@@ -3,20 +3,20 @@
 //! `livereload` feature.
 //!
 //! [`layer`] watches the source folders the build collected from (with
-//! `notify`) and returns a [`LiveReloadLayer`] that adds two small scripts
-//! to every HTML response:
+//! `notify`) and returns a [`LiveReloadLayer`], which adds a small script
+//! (`livereload/client.js`, one file) to every HTML page and tells it of
+//! each change over server-sent events ([`EVENTS`], one stream per page):
 //!
 //! - when only stylesheets changed, or files that only stylesheets name
 //!   (an image or a font whose file name a stylesheet holds and no other
 //!   text file in the watched folders does), the page's stylesheets are
-//!   swapped in place (each `<link rel="stylesheet">` of the page's origin
+//!   swapped in place: each `<link rel="stylesheet">` of the page's origin
 //!   gets a new URL, with a cache-busting query, and the browser fetches
-//!   again what it names), so form input, scroll position and open menus
-//!   survive a CSS edit. This is `swap.js`, one file, listening on
-//!   [`STYLESHEET_EVENTS`];
+//!   again what it names. Form input, scroll position and open menus
+//!   survive a CSS edit;
 //! - any other change (a script, an image a template or script names, a
-//!   template folder given to [`watch`], a removed file) reloads the page, with `tower-livereload`'s
-//!   script and event stream (`/_tower-livereload`).
+//!   template folder given to [`watch`], a removed file) reloads the page,
+//!   and so does the server's coming back after a restart.
 //!
 //! Together with dev mode, which serves every asset from its current
 //! source file, an edit shows in the browser within a fraction of a
@@ -35,11 +35,12 @@
 //!
 //! Editors save in bursts (a temporary file, a rename, a metadata change);
 //! changes within [`SETTLE`] of each other are one change, which swaps the
-//! stylesheets only if every file it touched is a stylesheet still there.
+//! stylesheets only if every file it touched is a stylesheet still there
+//! (or a file only stylesheets name).
 //! Hidden files and names ending in `~` (swap and backup files) are
 //! ignored.
 
-mod swap;
+mod service;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -47,8 +48,8 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher as _};
-pub use swap::{EVENTS as STYLESHEET_EVENTS, Swap, SwapBody};
-use tokio::sync::Notify;
+use service::Changes;
+pub use service::{EVENTS, LiveReload, LiveReloadBody};
 
 use crate::assets::Assets;
 
@@ -101,11 +102,9 @@ pub fn layer(assets: &'static Assets) -> Result<LiveReloadLayer, WatchError> {
 /// reads them at run time).
 pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
     let layer = LiveReloadLayer {
-        reload: tower_livereload::LiveReloadLayer::new(),
-        stylesheets: Arc::new(Notify::new()),
+        changes: Arc::new(Changes::default()),
     };
-    let reloader = layer.reload.reloader();
-    let stylesheets = layer.stylesheets.clone();
+    let changes = layer.changes.clone();
     let (sender, events) = mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = notify::recommended_watcher(sender).map_err(|source| WatchError {
         path: folders.first().cloned().unwrap_or_default(),
@@ -136,8 +135,8 @@ pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
                         refresh = refresh.max(refresh_for(&event, &folders).unwrap_or(Refresh::Stylesheets));
                     }
                     match refresh {
-                        Refresh::Stylesheets => stylesheets.notify_waiters(),
-                        Refresh::Reload => reloader.reload(),
+                        Refresh::Stylesheets => changes.stylesheets.notify_waiters(),
+                        Refresh::Reload => changes.reload.notify_waiters(),
                     }
                 }
             }
@@ -213,19 +212,18 @@ fn only_stylesheets_refer_to(path: &Path, folders: &[PathBuf]) -> bool {
     by_stylesheet
 }
 
-/// The layer [`layer`] and [`watch`] give: tower-livereload's, which
-/// reloads pages, inside the one that swaps their stylesheets.
+/// The layer [`layer`] and [`watch`] give: it adds the live-reload script
+/// to HTML pages and serves the event stream it listens to ([`EVENTS`]).
 #[derive(Clone, Debug)]
 pub struct LiveReloadLayer {
-    reload: tower_livereload::LiveReloadLayer,
-    stylesheets: Arc<Notify>,
+    changes: Arc<Changes>,
 }
 
 impl<S> tower_layer::Layer<S> for LiveReloadLayer {
-    type Service = Swap<tower_livereload::LiveReload<S>>;
+    type Service = LiveReload<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Swap::new(self.reload.layer(inner), self.stylesheets.clone())
+        LiveReload::new(inner, self.changes.clone())
     }
 }
 

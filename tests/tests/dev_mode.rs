@@ -215,54 +215,47 @@ async fn next_event(events: &mut reqwest::Response, wait: Duration) -> Option<St
 async fn a_stylesheet_edit_pushes_a_swap_and_any_other_edit_a_reload() {
     let _turn = EDITING.lock().await;
     let base = start().await;
-    // The page carries both scripts: the swap's and the reload's.
+    // The page carries the script, which listens to one stream.
     let page = get(&format!("{base}/"), &[]).await.text().await.unwrap();
-    let mut swaps = listen(&base, &page, "data-asset-runtime-events").await;
-    let mut reloads = listen(&base, &page, "data-event-stream").await;
+    assert_eq!(page.matches("<script").count(), 1, "{page}");
+    let mut events = listen(&base, &page, "data-asset-runtime-events").await;
     // Nothing changes, nothing is sent.
-    assert_eq!(next_event(&mut swaps, Duration::from_millis(300)).await, None);
+    assert_eq!(next_event(&mut events, Duration::from_millis(300)).await, None);
 
     // A stylesheet, and an image only stylesheets name: a swap, within a
-    // second, and no reload. An image a script names, or a script: a
-    // reload, and no swap.
-    for (name, text, swapped) in [
-        ("css/reload.css", ".reload { color: green }\n", true),
-        ("img/dot.png", "\u{89}PNG another dot", true),
-        ("img/logo.png", "\u{89}PNG another logo", false),
+    // second. An image a script names, or a script: a reload.
+    for (name, text, expected) in [
+        ("css/reload.css", ".reload { color: green }\n", "event: stylesheets"),
+        ("img/dot.png", "\u{89}PNG another dot", "event: stylesheets"),
+        ("img/logo.png", "\u{89}PNG another logo", "event: reload"),
         (
             "js/app.js",
             "export const logo = \"../img/logo.png\";\n// edited\n",
-            false,
+            "event: reload",
         ),
     ] {
         let file = Edited::new(name);
         let edited = Instant::now();
         file.write(text);
-        let (expected, other, event) = match swapped {
-            true => (&mut swaps, &mut reloads, "event: stylesheets"),
-            false => (&mut reloads, &mut swaps, "event: reload"),
-        };
-        let pushed = next_event(expected, Duration::from_secs(1)).await;
-        assert!(
-            pushed.as_deref().is_some_and(|e| e.contains(event)),
-            "{name}: {pushed:?}"
+        let pushed = next_event(&mut events, Duration::from_secs(1)).await;
+        assert_eq!(
+            pushed.as_deref().map(|e| e.trim_end()),
+            Some(format!("{expected}\ndata:").as_str()),
+            "{name}"
         );
         assert!(edited.elapsed() < Duration::from_secs(1), "{name}");
-        assert_eq!(next_event(other, Duration::from_millis(300)).await, None, "{name}");
-        if !swapped {
-            // The reload ends the stream: a reloaded page opens another.
-            reloads = listen(&base, &page, "data-event-stream").await;
-        }
+        assert_eq!(
+            next_event(&mut events, Duration::from_millis(300)).await,
+            None,
+            "{name}"
+        );
         // Putting the file back pushes the same event again.
         drop(file);
-        let back = match swapped {
-            true => next_event(&mut swaps, Duration::from_secs(1)).await,
-            false => next_event(&mut reloads, Duration::from_secs(1)).await,
-        };
-        assert!(back.as_deref().is_some_and(|e| e.contains(event)), "{name}: {back:?}");
-        if !swapped {
-            reloads = listen(&base, &page, "data-event-stream").await;
-        }
+        let back = next_event(&mut events, Duration::from_secs(1)).await;
+        assert!(
+            back.as_deref().is_some_and(|e| e.contains(expected)),
+            "{name}: {back:?}"
+        );
     }
 }
 
@@ -336,5 +329,16 @@ async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
         "typed"
     );
     drop(image);
+
+    // A script: the page reloads.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let script = Edited::new("js/app.js");
+    script.write("export const logo = \"../img/logo.png\";\n// reloaded\n");
+    let edited = Instant::now();
+    while browser.run("return window.notReloaded === true").await == true {
+        assert!(edited.elapsed() < Duration::from_secs(2), "the page did not reload");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    drop(script);
     browser.quit().await;
 }

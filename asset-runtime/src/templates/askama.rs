@@ -15,6 +15,10 @@
 //! "#)]
 //! struct Page;
 //! ```
+//!
+//! A page has one import map: when the build maps a Vite build's chunks
+//! (`build.chunkImportMap`), an entry's tags begin with it, so write the
+//! entries' tags alone, several with `ASSETS.vite_tags(&[..])?`.
 
 use crate::importmap::ImportMap;
 use crate::vite::ViteEntry;

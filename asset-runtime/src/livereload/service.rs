@@ -1,9 +1,12 @@
-//! Stylesheets swapped in place: the service that injects `swap.js` into
-//! HTML pages and serves the event stream it listens to.
+//! The service [`LiveReloadLayer`](super::LiveReloadLayer) wraps around the
+//! app's: it adds `client.js` to the app's HTML pages and serves the event
+//! stream that script listens to.
 //!
-//! A page gets one more `<script>` after its last byte (as tower-livereload
-//! adds its own); the script opens [`EVENTS`] and, on each `stylesheets`
-//! event, gives every same-origin `<link rel="stylesheet">` a new URL.
+//! A page gets one more `<script>` after its last byte; the script opens
+//! [`EVENTS`] and, on a `stylesheets` event, gives every same-origin
+//! `<link rel="stylesheet">` a new URL, and on a `reload` event reloads the
+//! page. One stream per page: a browser opens few connections per host
+//! over HTTP/1.1.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,39 +19,48 @@ use http_body::{Body, Frame, SizeHint};
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
 
-/// Where pages listen for stylesheet changes.
-pub const EVENTS: &str = "/_asset-runtime/stylesheets";
+/// Where pages listen for changes.
+pub const EVENTS: &str = "/_asset-runtime/livereload";
 
 /// The script a page gets, with the event stream's path.
 fn script() -> Bytes {
     Bytes::from(format!(
         "<script data-asset-runtime-events=\"{EVENTS}\">{}</script>",
-        include_str!("swap.js")
+        include_str!("client.js")
     ))
 }
 
-/// Wraps a service: answers [`EVENTS`], and adds the swap script to the
-/// HTML pages the service answers.
-#[derive(Clone, Debug)]
-pub struct Swap<S> {
-    inner: S,
-    changed: Arc<Notify>,
+/// What the watcher tells open pages.
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    /// Only stylesheets (or files only they name) changed.
+    pub(super) stylesheets: Arc<Notify>,
+    /// Anything else changed.
+    pub(super) reload: Arc<Notify>,
 }
 
-impl<S> Swap<S> {
-    pub(super) fn new(inner: S, changed: Arc<Notify>) -> Self {
-        Swap { inner, changed }
+/// Wraps a service: answers [`EVENTS`], and adds the live-reload script to
+/// the HTML pages the service answers.
+#[derive(Clone, Debug)]
+pub struct LiveReload<S> {
+    inner: S,
+    changes: Arc<Changes>,
+}
+
+impl<S> LiveReload<S> {
+    pub(super) fn new(inner: S, changes: Arc<Changes>) -> Self {
+        LiveReload { inner, changes }
     }
 }
 
-impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for Swap<S>
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for LiveReload<S>
 where
     S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
     ResBody: Body<Data = Bytes> + Unpin + Send + 'static,
 {
-    type Response = Response<SwapBody<ResBody>>;
+    type Response = Response<LiveReloadBody<ResBody>>;
     type Error = S::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
 
@@ -58,8 +70,8 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         if request.uri().path() == EVENTS {
-            let events = Events::new(self.changed.clone());
-            let mut response = Response::new(SwapBody(Kind::Events(events)));
+            let events = Events::new(self.changes.clone());
+            let mut response = Response::new(LiveReloadBody(Kind::Events(events)));
             let h = response.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -70,15 +82,16 @@ where
     }
 }
 
-/// `response`, with the swap script after its body if it is an HTML page
-/// whose bytes can be added to (not compressed).
-fn with_script<B>(response: Response<B>) -> Response<SwapBody<B>> {
+/// `response`, with the script after its body if it is a whole HTML page
+/// (200) whose bytes can be added to (not compressed).
+fn with_script<B>(response: Response<B>) -> Response<LiveReloadBody<B>> {
     let headers = response.headers();
     let html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
-    let tail = (html && !headers.contains_key(header::CONTENT_ENCODING)).then(script);
+    let whole = response.status() == http::StatusCode::OK && !headers.contains_key(header::CONTENT_ENCODING);
+    let tail = (html && whole).then(script);
     let (mut parts, body) = response.into_parts();
     if let Some(tail) = &tail
         && let Some(len) = parts
@@ -90,12 +103,12 @@ fn with_script<B>(response: Response<B>) -> Response<SwapBody<B>> {
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len + tail.len() as u64));
     }
-    Response::from_parts(parts, SwapBody(Kind::Page { inner: body, tail }))
+    Response::from_parts(parts, LiveReloadBody(Kind::Page { inner: body, tail }))
 }
 
 /// A page's body with the script after it, or the event stream.
 #[derive(Debug)]
-pub struct SwapBody<B>(Kind<B>);
+pub struct LiveReloadBody<B>(Kind<B>);
 
 #[derive(Debug)]
 enum Kind<B> {
@@ -103,7 +116,7 @@ enum Kind<B> {
     Events(Events),
 }
 
-impl<B: Body<Data = Bytes> + Unpin> Body for SwapBody<B> {
+impl<B: Body<Data = Bytes> + Unpin> Body for LiveReloadBody<B> {
     type Data = Bytes;
     type Error = B::Error;
 
@@ -127,12 +140,14 @@ impl<B: Body<Data = Bytes> + Unpin> Body for SwapBody<B> {
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
             Kind::Page { inner, tail } => {
-                let mut hint = inner.size_hint();
+                let inner = inner.size_hint();
                 let more = tail.as_ref().map_or(0, |t| t.len() as u64);
-                hint.set_lower(hint.lower() + more);
-                if let Some(upper) = hint.upper() {
+                let mut hint = SizeHint::new();
+                // The upper bound first: `set_lower` asserts it is not above.
+                if let Some(upper) = inner.upper() {
                     hint.set_upper(upper + more);
                 }
+                hint.set_lower(inner.lower() + more);
                 hint
             }
             Kind::Events(_) => SizeHint::default(),
@@ -140,30 +155,24 @@ impl<B: Body<Data = Bytes> + Unpin> Body for SwapBody<B> {
     }
 }
 
-/// The event stream of one page: a `retry` line, then a `stylesheets`
-/// event for each change.
+/// The event stream of one page: a `retry` line, then a `stylesheets` or
+/// `reload` event for each change.
 #[derive(Debug)]
 struct Events {
-    changed: Arc<Notify>,
+    changes: Arc<Changes>,
     started: bool,
-    next: Pin<Box<OwnedNotified>>,
+    stylesheets: Pin<Box<OwnedNotified>>,
+    reload: Pin<Box<OwnedNotified>>,
 }
 
 impl Events {
-    fn new(changed: Arc<Notify>) -> Events {
-        let next = Events::listen(&changed);
+    fn new(changes: Arc<Changes>) -> Events {
         Events {
-            changed,
+            stylesheets: listen(&changes.stylesheets),
+            reload: listen(&changes.reload),
+            changes,
             started: false,
-            next,
         }
-    }
-
-    /// The next change, listened for from now on.
-    fn listen(changed: &Arc<Notify>) -> Pin<Box<OwnedNotified>> {
-        let mut next = Box::pin(changed.clone().notified_owned());
-        next.as_mut().enable();
-        next
     }
 
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Bytes> {
@@ -171,12 +180,22 @@ impl Events {
             self.started = true;
             return Poll::Ready(Bytes::from_static(b"retry: 1000\n\n"));
         }
-        match self.next.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => {
-                self.next = Events::listen(&self.changed);
-                Poll::Ready(Bytes::from_static(b"event: stylesheets\ndata:\n\n"))
-            }
+        // A reload first: it makes a swap pointless.
+        if self.reload.as_mut().poll(cx).is_ready() {
+            self.reload = listen(&self.changes.reload);
+            return Poll::Ready(Bytes::from_static(b"event: reload\ndata:\n\n"));
         }
+        if self.stylesheets.as_mut().poll(cx).is_ready() {
+            self.stylesheets = listen(&self.changes.stylesheets);
+            return Poll::Ready(Bytes::from_static(b"event: stylesheets\ndata:\n\n"));
+        }
+        Poll::Pending
     }
+}
+
+/// The next notification of `notify`, listened for from now on.
+fn listen(notify: &Arc<Notify>) -> Pin<Box<OwnedNotified>> {
+    let mut next = Box::pin(notify.clone().notified_owned());
+    next.as_mut().enable();
+    next
 }
