@@ -259,6 +259,16 @@ async fn a_stylesheet_edit_pushes_a_swap_and_any_other_edit_a_reload() {
     }
 }
 
+/// What a reload would lose is still there: the mark and what was typed.
+async fn assert_page_kept(browser: &Browser) {
+    let kept = "return [window.notReloaded === true, document.querySelector('#name').value]";
+    assert_eq!(
+        browser.run(kept).await,
+        serde_json::json!([true, "typed"]),
+        "the page reloaded"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs Chromium and chromedriver; .ci/run installs them and runs it"]
 async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
@@ -276,27 +286,12 @@ async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let edited = Instant::now();
     file.write(".browser { color: rgb(0, 128, 0); background: url(../img/dot.png) }\n");
-    while browser.run(color).await != "rgb(0, 128, 0)" {
-        assert!(
-            edited.elapsed() < Duration::from_secs(2),
-            "the new style did not apply within 2 s"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let took = edited.elapsed();
+    let within = Duration::from_secs(2);
+    let took = browser.wait_for(color, "rgb(0, 128, 0)", within, "the new style").await;
     println!("edit to new style in the browser: {} ms", took.as_millis());
     assert!(took < Duration::from_secs(1), "{took:?}");
-    assert_eq!(
-        browser.run("return window.notReloaded === true").await,
-        true,
-        "the page reloaded"
-    );
-    assert_eq!(
-        browser.run("return document.querySelector('#name').value").await,
-        "typed"
-    );
+    assert_page_kept(&browser).await;
     // One stylesheet: the old one went once the new one loaded.
     assert_eq!(
         browser
@@ -311,34 +306,19 @@ async fn in_a_real_browser_a_css_edit_swaps_the_style_and_keeps_the_page() {
     assert!(before >= 1, "the background image was not fetched");
     let image = Edited::new("img/dot.png");
     image.write("\u{89}PNG a new dot");
-    let edited = Instant::now();
-    while browser.run(fetched).await.as_u64().unwrap() == before {
-        assert!(
-            edited.elapsed() < Duration::from_secs(2),
-            "the image was not fetched again"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(
-        browser.run("return window.notReloaded === true").await,
-        true,
-        "the page reloaded"
-    );
-    assert_eq!(
-        browser.run("return document.querySelector('#name').value").await,
-        "typed"
-    );
+    let within = Duration::from_secs(2);
+    browser.wait_for(fetched, before + 1, within, "the image fetches").await;
+    assert_page_kept(&browser).await;
     drop(image);
 
     // A script: the page reloads.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let script = Edited::new("js/app.js");
     script.write("export const logo = \"../img/logo.png\";\n// reloaded\n");
-    let edited = Instant::now();
-    while browser.run("return window.notReloaded === true").await == true {
-        assert!(edited.elapsed() < Duration::from_secs(2), "the page did not reload");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let reloaded = "return window.notReloaded === undefined";
+    browser
+        .wait_for(reloaded, true, Duration::from_secs(2), "the page reloaded")
+        .await;
     drop(script);
     browser.quit().await;
 }

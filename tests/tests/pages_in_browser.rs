@@ -26,20 +26,17 @@ async fn serve(assets: &'static Assets, page: String) -> String {
     format!("http://{addr}")
 }
 
-/// Waits up to 5 s for the page's title to be `title`.
+/// Waits up to 5 s for the page's title to be `title`: the modules ran.
 async fn wait_for_title(browser: &Browser, title: &str) {
-    let started = Instant::now();
-    loop {
-        let now = browser.run("return document.title").await;
-        if now == title {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "title is {now}, not {title}: the modules did not run"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let within = Duration::from_secs(5);
+    browser
+        .wait_for(
+            "return document.title",
+            title,
+            within,
+            "the modules did not run; the title",
+        )
+        .await;
 }
 
 #[tokio::test]

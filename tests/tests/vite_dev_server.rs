@@ -94,18 +94,10 @@ fn project(fixture: &std::path::Path, port: u16) -> tempfile::TempDir {
 
 /// Waits up to 10 s for the page's title to be `title`.
 async fn wait_for_title(browser: &Browser, title: &str) {
-    let started = Instant::now();
-    loop {
-        let now = browser.run("return document.title").await;
-        if now == title {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "title is {now}, not {title}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let within = Duration::from_secs(10);
+    browser
+        .wait_for("return document.title", title, within, "the title")
+        .await;
 }
 
 #[tokio::test]

@@ -85,6 +85,27 @@ impl Browser {
         self.call("POST", &path, serde_json::json!({ "script": script, "args": [] }))
             .await
     }
+
+    /// Runs `script` until it returns `expected`, for at most `within`;
+    /// fails with `what` and the last value otherwise. How long it took.
+    pub async fn wait_for(
+        &self,
+        script: &str,
+        expected: impl Into<serde_json::Value>,
+        within: Duration,
+        what: &str,
+    ) -> Duration {
+        let expected = expected.into();
+        let started = Instant::now();
+        loop {
+            let now = self.run(script).await;
+            if now == expected {
+                return started.elapsed();
+            }
+            assert!(started.elapsed() < within, "{what}: {now}, not {expected}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
 }
 
 impl Browser {
