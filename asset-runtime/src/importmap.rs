@@ -144,22 +144,26 @@ impl ImportMap {
         let mut imports: Vec<(String, &'static str)> = self.iter().map(|(s, a)| (s.to_owned(), a.url())).collect();
         // A specifier spelled like a URL keeps its own entry.
         let specifiers: HashSet<&str> = self.pins.iter().map(|(s, _)| s).collect();
-        let base = settings().base_url_or(self.assets.default_base_url()).to_owned();
+        let base = settings().base_url_or(self.assets.default_base_url());
+        let under_base = |name: &str| {
+            let mut url = base.to_owned();
+            push_encoded_path(&mut url, name);
+            url
+        };
         let modules = self.modules();
         for asset in &modules {
-            let mut unhashed = base.clone();
-            push_encoded_path(&mut unhashed, asset.name());
+            let unhashed = under_base(asset.name());
             if unhashed != asset.url() && !specifiers.contains(unhashed.as_str()) {
                 imports.push((unhashed, asset.url()));
             }
         }
         // A chunk's specifier is under the base URL, as its file is.
         let chunks: Vec<(&str, Asset)> = self.chunks().collect();
-        imports.extend(chunks.iter().map(|(relative, asset)| {
-            let mut specifier = base.clone();
-            push_encoded_path(&mut specifier, relative);
-            (specifier, asset.url())
-        }));
+        imports.extend(
+            chunks
+                .iter()
+                .map(|(relative, asset)| (under_base(relative), asset.url())),
+        );
         let mut json = String::from("{\n  \"imports\": {");
         push_members(&mut json, imports.iter().map(|(k, v)| (k.as_str(), *v)));
         json.push('}');

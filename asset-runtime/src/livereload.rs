@@ -127,14 +127,15 @@ pub fn watch(folders: &[PathBuf]) -> Result<LiveReloadLayer, WatchError> {
                 // when the watcher's channel closes.
                 let _watcher = watcher;
                 while let Ok(event) = events.recv() {
-                    let Some(mut refresh) = refresh_for(&event, &folders) else {
+                    let mut burst = Burst::default();
+                    if !burst.add(&event) {
                         continue;
-                    };
+                    }
                     std::thread::sleep(SETTLE);
                     while let Ok(event) = events.try_recv() {
-                        refresh = refresh.max(refresh_for(&event, &folders).unwrap_or(Refresh::Stylesheets));
+                        burst.add(&event);
                     }
-                    match refresh {
+                    match burst.refresh(&folders) {
                         Refresh::Stylesheets => changes.stylesheets.notify_waiters(),
                         Refresh::Reload => changes.reload.notify_waiters(),
                     }
@@ -157,23 +158,42 @@ enum Refresh {
     Reload,
 }
 
-/// What an event asks of open pages, given the watched `folders`; `None`
-/// for an event that changes no file a page may use.
-fn refresh_for(event: &notify::Result<notify::Event>, folders: &[PathBuf]) -> Option<Refresh> {
-    if !relevant(event) {
-        return None;
+/// The changes of one burst: each file touched once, however many events
+/// an editor's save made for it.
+#[derive(Debug, Default)]
+struct Burst {
+    /// The visible files created or modified.
+    kept: std::collections::BTreeSet<PathBuf>,
+    /// Whether a file was removed.
+    removed: bool,
+}
+
+impl Burst {
+    /// Adds `event`; whether it changes a file a page may use.
+    fn add(&mut self, event: &notify::Result<notify::Event>) -> bool {
+        let Ok(event) = event.as_ref() else { return false };
+        if !relevant(event) {
+            return false;
+        }
+        match event.kind {
+            EventKind::Remove(_) => self.removed = true,
+            _ => self.kept.extend(event.paths.iter().filter(|p| visible(p)).cloned()),
+        }
+        true
     }
-    let event = event.as_ref().ok()?;
-    let kept = matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_));
-    let stylesheets = event
-        .paths
-        .iter()
-        .filter(|path| visible(path))
-        .all(|path| path.is_file() && (is_stylesheet(path) || only_stylesheets_refer_to(path, folders)));
-    Some(match kept && stylesheets {
-        true => Refresh::Stylesheets,
-        false => Refresh::Reload,
-    })
+
+    /// What the burst asks of open pages, given the watched `folders`.
+    fn refresh(&self, folders: &[PathBuf]) -> Refresh {
+        let stylesheets = !self.removed
+            && self
+                .kept
+                .iter()
+                .all(|path| path.is_file() && (is_stylesheet(path) || only_stylesheets_refer_to(path, folders)));
+        match stylesheets {
+            true => Refresh::Stylesheets,
+            false => Refresh::Reload,
+        }
+    }
 }
 
 fn is_stylesheet(path: &Path) -> bool {
@@ -228,8 +248,7 @@ impl<S> tower_layer::Layer<S> for LiveReloadLayer {
 }
 
 /// Whether an event is a change to a file a page may use.
-fn relevant(event: &notify::Result<notify::Event>) -> bool {
-    let Ok(event) = event else { return false };
+fn relevant(event: &notify::Event) -> bool {
     let changed = matches!(
         event.kind,
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)

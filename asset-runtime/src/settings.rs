@@ -78,11 +78,7 @@ impl Settings {
     /// Prefix of every URL, for example `https://cdn.example.com/static/`.
     /// A missing trailing `/` is added.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        let mut url = url.into();
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        self.base_url = Some(url.into());
+        self.base_url = Some(with_slash(url.into()));
         self
     }
 
@@ -118,11 +114,7 @@ impl Settings {
     /// its source's on the dev server. Outside dev mode it is not used.
     /// `from_env` reads it from `ASSET_VITE_DEV_SERVER`.
     pub fn vite_dev_server(mut self, url: impl Into<String>) -> Self {
-        let mut url = url.into();
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        self.vite_dev_server = Some(url.into());
+        self.vite_dev_server = Some(with_slash(url.into()));
         self
     }
 
@@ -173,6 +165,14 @@ enum DevFromEnv {
     On,
     Off,
     RefusedInRelease,
+}
+
+/// `url`, ending with `/`.
+fn with_slash(mut url: String) -> Box<str> {
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    url.into()
 }
 
 /// Whether an environment variable's value says yes (`1`, `true`, `yes`,
