@@ -26,6 +26,12 @@
 //! `ASSET_BENCH_COMPARE_BIN` adds another `asset-sync` binary to each
 //! round.
 //!
+//! `ASSET_BENCH_NO_CHANGE=N` (CLI mode) measures only the no-change
+//! deploy: one first deploy, then N rounds of a no-change deploy by each
+//! binary (this one, and `ASSET_BENCH_COMPARE_BIN` if set) to the same
+//! prefix of the same server, and prints each one's median wall time,
+//! peak RSS and requests.
+//!
 //! `ASSET_BENCH_MIXED=1` generates sources of every size from 1 KB to 2 MB
 //! instead (a third stylesheets, a third scripts, precompressed), as a real
 //! tree has: `ASSET_BENCH_CLI=1 ASSET_BENCH_FIRST_DEPLOYS=3
@@ -217,8 +223,14 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let no_change: usize = std::env::var("ASSET_BENCH_NO_CHANGE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         if cli && first_deploys > 0 {
             cli::first_deploys(&server, &tree, first_deploys).await;
+        } else if cli && no_change > 0 {
+            cli::no_change(&server, &tree, no_change).await;
         } else if cli {
             cli::run_cases(&server, &tree, &files).await;
         } else {
@@ -605,6 +617,54 @@ mod cli {
                 "first deploy ({label}) vs rclone sync --checksum, median of {rounds} rounds: {median:.2}x \
                  (target <= 0.5x: {verdict})"
             );
+        }
+    }
+
+    /// `ASSET_BENCH_NO_CHANGE=N`: a first deploy, then N rounds of a
+    /// no-change deploy by each binary, in turn, to the same prefix.
+    pub async fn no_change(server: &S3Server, tree: &Tree, rounds: usize) {
+        let scratch = tempfile::tempdir().unwrap();
+        let source: PathBuf = tree.collected();
+        let mut programs = vec![("ours", PathBuf::from(env!("CARGO_BIN_EXE_asset-sync")))];
+        if let Some(other) = std::env::var_os("ASSET_BENCH_COMPARE_BIN") {
+            println!("other: {}", PathBuf::from(&other).display());
+            programs.push(("other", PathBuf::from(other)));
+        }
+        let first = run(server, ours(server, &source, "nc/", &[]), scratch.path()).await;
+        println!(
+            "first deploy: {} requests, {:.1} s",
+            first.requests,
+            first.wall.as_secs_f64()
+        );
+        let mut runs: Vec<Vec<Run>> = programs.iter().map(|_| Vec::new()).collect();
+        for _ in 0..rounds {
+            for (i, (_, program)) in programs.iter().enumerate() {
+                let command = sync_command(program, server, &source, "nc/", &[]);
+                runs[i].push(run(server, command, scratch.path()).await);
+            }
+        }
+        let mut medians = Vec::new();
+        for ((label, _), mut runs) in programs.iter().zip(runs) {
+            let peak_mb = runs.iter().map(|r| r.peak_rss_kb).max().unwrap_or(0) as f64 / 1024.0;
+            let requests = runs.iter().map(|r| r.requests).max().unwrap_or(0);
+            runs.sort_by_key(|r| r.wall);
+            let median = &runs[runs.len() / 2];
+            medians.push(median.wall.as_secs_f64());
+            let met = |ok: bool| if ok { "met" } else { "MISSED" };
+            println!(
+                "no-change deploy ({label}), {rounds} rounds: median {:.3} s (fastest {:.3} s, CPU {:.3} s), \
+                 peak RSS {peak_mb:.1} MB, at most {requests} request(s) \
+                 (targets <= 0.15 s: {}, <= 64 MB: {}, 1 request: {})",
+                median.wall.as_secs_f64(),
+                runs[0].wall.as_secs_f64(),
+                median.cpu.as_secs_f64(),
+                met(median.wall.as_secs_f64() <= 0.15),
+                met(peak_mb <= 64.0),
+                met(requests == 1)
+            );
+        }
+        if let [ours, other] = medians[..] {
+            println!("ours / other: {:.2}x", ours / other);
         }
     }
 

@@ -31,13 +31,20 @@ pub struct LocalTree {
     pub manifest: Manifest,
     /// The manifest's bytes, uploaded as they are.
     pub manifest_bytes: Vec<u8>,
+    /// The hex MD5 of those bytes.
+    pub md5: String,
     /// The encodings of the precompressed siblings the folder holds for
     /// the names its manifest lists.
     pub encodings: Vec<Encoding>,
 }
 
 impl LocalTree {
-    /// Opens `dir` and checks that every file its manifest names exists.
+    /// Opens `dir`: reads and parses its manifest and finds the encodings
+    /// of its precompressed siblings (one walk of the folder's names, on a
+    /// thread of its own while the manifest is parsed). Nothing else is
+    /// looked at on disk: [`check_files`](Self::check_files) checks that
+    /// every file the manifest names exists, which a sync does only once
+    /// it knows it has something to upload.
     pub fn open(dir: &Path) -> Result<LocalTree> {
         if !dir.is_dir() {
             return Err(Error::NoSource {
@@ -56,28 +63,39 @@ impl LocalTree {
             }
             Err(e) => return Err(Error::io("read", manifest_path, e)),
         };
-        let manifest = Manifest::parse(&manifest_bytes).map_err(|reason| Error::BadManifest {
-            path: manifest_path.clone(),
-            reason,
-        })?;
+        let (manifest, encodings) = std::thread::scope(|scope| {
+            let walk = scope.spawn(|| sibling_encodings(dir));
+            let manifest = Manifest::parse(&manifest_bytes).map_err(|reason| Error::BadManifest {
+                path: manifest_path.clone(),
+                reason,
+            });
+            (manifest, walk.join().unwrap_or_default())
+        });
+        let manifest = manifest?;
         crate::history::check_names(&manifest, &manifest_path)?;
-        for name in manifest.names() {
-            let path = dir.join(name);
+        Ok(LocalTree {
+            dir: dir.to_owned(),
+            md5: md5_hex(&manifest_bytes),
+            manifest,
+            manifest_bytes,
+            encodings,
+        })
+    }
+
+    /// Checks that every file the manifest names exists: one `stat` per
+    /// name.
+    pub fn check_files(&self) -> Result<()> {
+        for name in self.manifest.names() {
+            let path = self.dir.join(name);
             if !path.is_file() {
                 return Err(Error::MissingLocalFile {
-                    manifest: manifest_path,
+                    manifest: self.dir.join(MANIFEST_NAME),
                     name: name.to_owned(),
                     path,
                 });
             }
         }
-        let encodings = sibling_encodings(dir, &manifest);
-        Ok(LocalTree {
-            dir: dir.to_owned(),
-            manifest,
-            manifest_bytes,
-            encodings,
-        })
+        Ok(())
     }
 
     /// How many files the manifest names: an original and a hashed copy
@@ -120,25 +138,34 @@ impl LocalTree {
     }
 }
 
-/// The encodings of the siblings in `dir` of names `manifest` lists: one
-/// walk of the folder, reading names only.
-fn sibling_encodings(dir: &Path, manifest: &Manifest) -> Vec<Encoding> {
+/// The encodings of the precompressed siblings in `dir`: the files named
+/// like another file of the same folder plus an encoding's suffix
+/// (`css/site.css.br` beside `css/site.css`). One walk of the folder,
+/// reading names only; a name is looked at further only when it ends in a
+/// suffix not found yet, and the walk ends once every encoding is found.
+fn sibling_encodings(dir: &Path) -> Vec<Encoding> {
     let mut found: Vec<Encoding> = Vec::new();
-    let names: std::collections::HashSet<&str> = manifest.names().collect();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().flatten() {
-        if found.len() == Encoding::ALL.len() {
-            break;
-        }
-        let Ok(rel) = entry.path().strip_prefix(dir) else {
+        let name = entry.file_name().as_encoded_bytes();
+        let Some(encoding) = Encoding::ALL
+            .into_iter()
+            .find(|e| !found.contains(e) && name.ends_with(e.suffix().as_bytes()))
+        else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if let Some((base, encoding)) = Encoding::of_sibling(&rel)
-            && !found.contains(&encoding)
-            && names.contains(base)
-        {
+        let base = entry.path().to_str().and_then(|p| p.strip_suffix(encoding.suffix()));
+        if entry.file_type().is_file() && base.is_some_and(|base| Path::new(base).is_file()) {
             found.push(encoding);
+            if found.len() == Encoding::ALL.len() {
+                break;
+            }
         }
     }
     Encoding::ALL.into_iter().filter(|e| found.contains(e)).collect()
+}
+
+/// The hex MD5 of `bytes`.
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    md5::Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

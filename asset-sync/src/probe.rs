@@ -77,7 +77,7 @@ pub(crate) async fn probe<S: ObjectStore>(store: &S, prefix: &str) -> Result<Pro
         cache_control: "no-store",
         content_encoding: None,
         condition: Condition::IfMatch(version),
-        variants: None,
+        stamp: None,
     };
     let conditions = match store.put(&put).await? {
         PutOutcome::PreconditionFailed => Conditions::Checked,

@@ -21,7 +21,7 @@ use crate::local::{LocalFile, LocalTree};
 use crate::plan::{Plan, Remote};
 use crate::probe::{self, Conditions};
 use crate::prune::{self, PruneOptions};
-use crate::store::{Body, Condition, ObjectStore, Put, PutOutcome};
+use crate::store::{Body, Condition, ObjectStore, Put, PutOutcome, Stamp};
 use crate::summary::Summary;
 use crate::variants;
 
@@ -119,29 +119,35 @@ pub async fn sync<S: ObjectStore>(
     };
     let manifest_key = format!("{prefix}{MANIFEST_NAME}");
 
-    // One GET decides almost everything.
-    let fetched = store.get(&manifest_key, options.max_manifest_bytes).await?;
+    let signature = variants::signature(&local.encodings);
+    let stamp = Stamp {
+        md5: &local.md5,
+        variants: &signature,
+    };
+    let fetched = match look(store, &manifest_key, &stamp, options).await? {
+        Look::Published => {
+            // The release is already published: nothing else to read or write.
+            return Ok(Summary {
+                target: target.to_owned(),
+                dry_run: options.dry_run,
+                skipped: local.objects() + 1,
+                manifest_hash: local.manifest.hash.clone(),
+                requests: store.requests() - requests_before,
+                seconds: started.elapsed().as_secs_f64(),
+                warnings,
+                ..Summary::default()
+            });
+        }
+        Look::Absent => None,
+        Look::Read => store.get(&manifest_key, options.max_manifest_bytes).await?,
+    };
+    local.check_files()?;
     let condition = match &fetched {
         Some(f) => f.etag.clone().map_or(Condition::None, Condition::IfMatch),
         None => Condition::IfNoneMatch,
     };
     let remote_bytes = fetched.as_ref().map(|f| f.bytes.as_slice());
     let remote_signature = fetched.as_ref().and_then(|f| f.variants.as_deref());
-    let published = remote_bytes == Some(local.manifest_bytes.as_slice())
-        && remote_signature == Some(variants::signature(&local.encodings).as_str());
-    if published && !options.force && !options.verify && options.prune.is_none() {
-        // The release is already published: nothing else to read or write.
-        return Ok(Summary {
-            target: target.to_owned(),
-            dry_run: options.dry_run,
-            skipped: local.objects() + 1,
-            manifest_hash: local.manifest.hash.clone(),
-            requests: store.requests() - requests_before,
-            seconds: started.elapsed().as_secs_f64(),
-            warnings,
-            ..Summary::default()
-        });
-    }
     let parsed = remote_bytes.map(Manifest::parse);
     let remote = match parsed {
         Some(Ok(manifest)) => Remote::Manifest(manifest),
@@ -244,6 +250,35 @@ pub async fn sync<S: ObjectStore>(
             summary: Box::new(summary),
         }),
     }
+}
+
+/// What reading the store's manifest's headers decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// It is this release's manifest, stamped with this release's
+    /// variants: the store holds the release.
+    Published,
+    /// There is no manifest: nothing to read.
+    Absent,
+    /// There is another manifest (or a different stamp), or the options
+    /// need the manifest whatever it is (`--force`, `--verify`,
+    /// `--prune`): it is read whole.
+    Read,
+}
+
+/// Decides, with one bodiless request (a `HEAD`), whether the store's
+/// manifest is this release's, stamped with `stamp`, or must be read.
+/// With `--force`, `--verify` or `--prune` it must be, and nothing is
+/// asked.
+async fn look<S: ObjectStore>(store: &S, key: &str, stamp: &Stamp<'_>, options: &SyncOptions) -> Result<Look> {
+    if options.force || options.verify || options.prune.is_some() {
+        return Ok(Look::Read);
+    }
+    Ok(match store.head(key).await? {
+        None => Look::Absent,
+        Some(head) if head.is(stamp) => Look::Published,
+        Some(_) => Look::Read,
+    })
 }
 
 /// Deletes (or, in a dry run, only reports) what pruning finds.
@@ -356,7 +391,7 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control,
             content_encoding: file.encoding,
             condition: Condition::None,
-            variants: None,
+            stamp: None,
         };
         self.store.put(&put).await?;
         self.progress.uploaded(&key, file.size);
@@ -376,7 +411,7 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control: IMMUTABLE,
             content_encoding: None,
             condition: Condition::None,
-            variants: None,
+            stamp: None,
         };
         self.store.put(&history).await?;
         self.progress.uploaded(&key, manifest.len() as u64);
@@ -405,7 +440,10 @@ impl<S: ObjectStore> Publish<'_, S> {
             cache_control,
             content_encoding: None,
             condition,
-            variants: Some(signature),
+            stamp: Some(Stamp {
+                md5: &self.local.md5,
+                variants: signature,
+            }),
         };
         let unconditional = |why: &str| {
             format!(

@@ -25,9 +25,17 @@ async fn first_deploy_then_unchanged_redeploy_is_one_request() {
     let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
     assert_eq!(
-        count(&log, format!("GET {}", server.path("static/staticfiles.json")).as_str()),
+        count(
+            &log,
+            format!("HEAD {}", server.path("static/staticfiles.json")).as_str()
+        ),
         1,
         "{log:#?}"
+    );
+    assert_eq!(
+        count(&log, "GET "),
+        1,
+        "the listing, and no manifest GET after a 404: {log:#?}"
     );
     assert_eq!(
         count(&log, format!("GET /{}/?list-type=2", server.bucket).as_str()),
@@ -58,13 +66,17 @@ async fn first_deploy_then_unchanged_redeploy_is_one_request() {
             .await
             .is_some()
     );
+    // The manifest's stamp: the MD5 of its bytes and its variants.
+    let head = server.head("static/staticfiles.json").await;
+    let stamp = head.metadata().unwrap();
+    assert_eq!(stamp["asset-md5"], tree.local().md5);
+    assert_eq!(stamp["asset-variants"], "v1:");
+    server.take_log();
 
     let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
-    assert_eq!(
-        log,
-        [format!("GET {}?x-id=GetObject", server.path("static/staticfiles.json"))]
-    );
+    // One bodiless request: the manifest's headers say it is this release.
+    assert_eq!(log, [format!("HEAD {}", server.path("static/staticfiles.json"))]);
     assert_eq!((again.uploaded, again.requests), (0, 1));
 }
 
@@ -86,16 +98,18 @@ async fn ten_changed_files_cost_their_uploads_plus_three_requests() {
     let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
     // The changed objects are the 20 files, the two history copies and the
-    // manifest; the rest is the manifest GET and the probe's refused PUT
-    // (this is a new run of the sync, which proves conditions again).
+    // manifest; the rest is the manifest's HEAD (another release) and GET,
+    // and the probe's refused PUT (this is a new run of the sync, which
+    // proves conditions again).
     assert_eq!(
         count(&log, "PUT "),
         24,
         "10 hashed + 10 originals + 2 history copies + manifest + the probe: {log:#?}"
     );
     assert_eq!(count(&log, "GET "), 1, "{log:#?}");
-    assert_eq!(log.len(), 23 + 2);
-    assert_eq!(summary.requests, 25);
+    assert_eq!(count(&log, "HEAD "), 1, "{log:#?}");
+    assert_eq!(log.len(), 23 + 3);
+    assert_eq!(summary.requests, 26);
     assert_eq!(summary.uploaded, 23);
     assert!(summary.requests <= summary.uploaded + 3, "the issue's budget");
     assert_eq!(summary.skipped, 180);
@@ -157,9 +171,9 @@ async fn conditional_writes_are_proven_and_the_probe_leaves_nothing() {
             .any(|l| l.starts_with(&manifest_put) && l.ends_with(" [if-match]")),
         "{log:#?}"
     );
-    // GET, upload record, hashed copy, original, probe, published copy,
-    // manifest.
-    assert_eq!(update.requests, 7, "{log:#?}");
+    // HEAD, GET, upload record, hashed copy, original, probe, published
+    // copy, manifest.
+    assert_eq!(update.requests, 8, "{log:#?}");
 
     let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     assert_eq!(again.requests, 1);
@@ -555,10 +569,11 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
     server.take_log();
     let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
-    // The manifest GET, one PUT per sibling, the probe (the manifest is
-    // written, conditionally), the manifest PUT.
+    // The manifest's HEAD (stamped without siblings) and GET, one PUT per
+    // sibling, the probe (the manifest is written, conditionally), the
+    // manifest PUT.
     assert_eq!(count(&log, "PUT "), siblings.len() + 2, "{log:#?}");
-    assert_eq!(summary.requests, siblings.len() + 3, "{log:#?}");
+    assert_eq!(summary.requests, siblings.len() + 4, "{log:#?}");
     for name in &siblings {
         let object = server.object(&format!("static/{name}")).await;
         assert_eq!(
@@ -588,8 +603,8 @@ async fn siblings_that_appear_after_publishing_are_uploaded_once() {
     );
     assert_eq!(
         summary.requests,
-        1 + 3 + 3 + 1 + 2 + 1,
-        "GET, a.css and its hashed copy with 2 siblings each, the probe, the history copies, manifest: {log:#?}"
+        2 + 3 + 3 + 1 + 2 + 1,
+        "HEAD and GET, a.css and its hashed copy with 2 siblings each, the probe, the history copies, manifest: {log:#?}"
     );
 }
 
@@ -615,8 +630,8 @@ async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd
     server.take_log();
     let summary = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
     let log = server.take_log();
-    // The manifest GET, one PUT per new sibling, the probe, the manifest
-    // PUT: no Brotli or gzip sibling, nor any file, is sent again.
+    // The manifest's HEAD and GET, one PUT per new sibling, the probe, the
+    // manifest PUT: no Brotli or gzip sibling, nor any file, is sent again.
     let puts: Vec<&String> = log.iter().filter(|l| l.starts_with("PUT ")).collect();
     assert_eq!(puts.len(), zst.len() + 2, "{log:#?}");
     assert_eq!(
@@ -624,7 +639,7 @@ async fn zstd_siblings_added_later_are_uploaded_alone_with_content_encoding_zstd
         zst.len(),
         "{log:#?}"
     );
-    assert_eq!(summary.requests, zst.len() + 3, "{log:#?}");
+    assert_eq!(summary.requests, zst.len() + 4, "{log:#?}");
 
     let local = tree.local();
     for name in ["a.css", "app.js"] {
@@ -775,12 +790,13 @@ async fn multipart_upload_above_the_threshold() {
 }
 
 #[tokio::test]
-async fn missing_local_file_fails_before_any_request() {
+async fn missing_local_file_fails_before_any_upload() {
     let server = S3Server::start().await;
+    let store = server.store().await;
     let tree = Tree::new(&[("a.txt", b"a"), ("b.txt", b"b")]);
     let hashed = tree.local().manifest.paths["b.txt"].clone();
     std::fs::remove_file(tree.collected().join(&hashed)).unwrap();
-    let err = asset_sync::LocalTree::open(&tree.collected()).unwrap_err();
+    let err = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::MissingLocalFile { .. }));
     assert!(
@@ -788,7 +804,9 @@ async fn missing_local_file_fails_before_any_request() {
         "{message}"
     );
     assert_eq!(err.exit_code(), 2);
-    assert!(server.take_log().is_empty());
+    // Only the manifest's HEAD, which found no release to compare with.
+    let log = server.take_log();
+    assert_eq!(log, [format!("HEAD {}", server.path("static/staticfiles.json"))]);
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 
-use super::{Body, Condition, DELETE_BATCH, Fetched, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
+use super::{Body, Condition, DELETE_BATCH, Fetched, Head, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
 use crate::error::{Error, Result};
 
 /// What names a temporary file while it is written; listings skip them.
@@ -41,6 +41,16 @@ impl FolderStore {
 impl ObjectStore for FolderStore {
     fn requests(&self) -> usize {
         self.requests.get()
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<Head>> {
+        self.requests.count();
+        let path = self.dir.join(key);
+        Ok(read_object(&path)?.map(|fetched| Head {
+            etag: fetched.etag,
+            md5: None,
+            variants: std::fs::read_to_string(variants_path(&path)).ok(),
+        }))
     }
 
     async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
@@ -148,8 +158,8 @@ fn write_object(dir: &Path, put: &Put<'_>) -> Result<PutOutcome> {
     }
     // The signature first: it only ever names variants already uploaded.
     let sidecar = variants_path(&dest);
-    match put.variants {
-        Some(variants) => write_atomically(&sidecar, Body::Bytes(variants.as_bytes()))?,
+    match put.stamp {
+        Some(stamp) => write_atomically(&sidecar, Body::Bytes(stamp.variants.as_bytes()))?,
         None => match std::fs::remove_file(&sidecar) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

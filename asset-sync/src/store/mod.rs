@@ -6,8 +6,13 @@
 //!
 //! # What a store does
 //!
-//! A sync needs four operations, and nothing else (no copy, no `HEAD`):
+//! A sync needs five operations, and nothing else (no copy):
 //!
+//! - [`head`](ObjectStore::head) reads an object's ETag and the
+//!   [`Stamp`] it was written with, without its body, or says there is
+//!   none. A deploy reads the manifest's this way first: when the stamp
+//!   says the store already holds this release, that one bodiless request
+//!   is the whole deploy.
 //! - [`get`](ObjectStore::get) reads an object whole, with its ETag, or
 //!   says there is none; an object larger than the limit given is refused
 //!   before its body is read ([`Error::TooLarge`](crate::Error::TooLarge)).
@@ -74,7 +79,7 @@
 //! failed one counts too; the SDK's retries of a request do not count
 //! again.
 //!
-//! - A bucket counts each call of the S3 API: a `GET`, a `PUT`, each page of
+//! - A bucket counts each call of the S3 API: a `HEAD`, a `GET`, a `PUT`, each page of
 //!   a listing (1,000 keys), each batch of deletes, and for an upload in
 //!   parts its start, each part, and its completion or abort.
 //! - A folder counts one request per operation, and one per batch of
@@ -105,6 +110,10 @@ const DELETE_BATCH: usize = 1000;
 pub trait ObjectStore {
     /// Requests made so far, by every call on this store.
     fn requests(&self) -> usize;
+
+    /// Reads an object's ETag and stamp, not its body; `None` if there is
+    /// none.
+    fn head(&self, key: &str) -> impl Future<Output = Result<Option<Head>>> + Send;
 
     /// Reads an object whole, with its ETag; `None` if there is none. One
     /// of more than `limit` bytes is an error, its body never read.
@@ -157,10 +166,46 @@ pub struct Put<'a> {
     pub content_encoding: Option<&'a str>,
     /// When the write may happen.
     pub condition: Condition,
-    /// The manifest's variants signature (see [`crate::variants`]), kept
-    /// with the object and given back by [`ObjectStore::get`]: S3 user
-    /// metadata `asset-variants`; for a folder, a hidden file beside it.
-    pub variants: Option<&'a str>,
+    /// What the manifest is written with, to be read back by
+    /// [`ObjectStore::head`]; `None` for every other object.
+    pub stamp: Option<Stamp<'a>>,
+}
+
+/// What a manifest is written with besides its bytes: the hex MD5 of those
+/// bytes and the release's variants signature (see [`crate::variants`]).
+/// A bucket keeps them as user metadata (`asset-md5`, `asset-variants`); a
+/// folder keeps the signature in a hidden file beside the manifest, and
+/// needs no MD5 (a file's ETag is its MD5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp<'a> {
+    /// The hex MD5 of the manifest's bytes.
+    pub md5: &'a str,
+    /// The variants signature.
+    pub variants: &'a str,
+}
+
+/// An object's headers, read without its body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    /// Its ETag as the store gives it.
+    pub etag: Option<String>,
+    /// The MD5 it was stamped with ([`Stamp::md5`]), if any.
+    pub md5: Option<String>,
+    /// The variants signature it was stamped with, if any.
+    pub variants: Option<String>,
+}
+
+impl Head {
+    /// Whether this is the head of a manifest with this MD5, stamped with
+    /// these variants. The MD5 is the stamp's or, for a manifest written
+    /// without one (by an earlier version), the ETag when the store's
+    /// ETag is the MD5 of the content (S3's for a single-part upload, a
+    /// folder's).
+    pub fn is(&self, stamp: &Stamp<'_>) -> bool {
+        let etag = self.etag.as_deref().map(|e| e.trim_matches('"'));
+        let same_bytes = self.md5.as_deref() == Some(stamp.md5) || etag == Some(stamp.md5);
+        same_bytes && self.variants.as_deref() == Some(stamp.variants)
+    }
 }
 
 /// How a write ended.
@@ -193,7 +238,7 @@ pub struct Fetched {
     /// Its ETag as the store gives it, to pass back in
     /// [`Condition::IfMatch`]; `None` if the store gave none.
     pub etag: Option<String>,
-    /// The variants signature written with it, if any ([`Put::variants`]).
+    /// The variants signature written with it, if any ([`Stamp::variants`]).
     pub variants: Option<String>,
 }
 
@@ -243,6 +288,13 @@ impl ObjectStore for Store {
         }
     }
 
+    async fn head(&self, key: &str) -> Result<Option<Head>> {
+        match self {
+            Store::S3(s3) => s3.head(key).await,
+            Store::Folder(folder) => folder.head(key).await,
+        }
+    }
+
     async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         match self {
             Store::S3(s3) => s3.get(key, limit).await,
@@ -269,5 +321,43 @@ impl ObjectStore for Store {
             Store::S3(s3) => s3.delete(keys).await,
             Store::Folder(folder) => folder.delete(keys).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_is_a_release_by_its_stamp_or_an_etag_that_is_its_md5() {
+        let md5 = "0cc175b9c0f1b6a831c399e269772661";
+        let stamp = Stamp {
+            md5,
+            variants: "v1:br,gz",
+        };
+        let head = |etag: Option<&str>, md5: Option<&str>, variants: Option<&str>| Head {
+            etag: etag.map(str::to_owned),
+            md5: md5.map(str::to_owned),
+            variants: variants.map(str::to_owned),
+        };
+        assert!(head(Some("\"0x8DC\""), Some(md5), Some("v1:br,gz")).is(&stamp));
+        // Written without an MD5 by an earlier version: S3's ETag of a
+        // single-part upload is the MD5, quoted; a folder's, bare.
+        assert!(head(Some(&format!("\"{md5}\"")), None, Some("v1:br,gz")).is(&stamp));
+        assert!(head(Some(md5), None, Some("v1:br,gz")).is(&stamp));
+        // Another release, other variants, or nothing to go by.
+        assert!(
+            !head(
+                Some("\"0x8DC\""),
+                Some("92eb5ffee6ae2fec3ad71c777531578f"),
+                Some("v1:br,gz")
+            )
+            .is(&stamp)
+        );
+        assert!(!head(Some(md5), Some(md5), Some("v1:br")).is(&stamp));
+        assert!(!head(Some(md5), Some(md5), None).is(&stamp));
+        assert!(!head(None, None, Some("v1:br,gz")).is(&stamp));
+        // A multipart ETag is never an MD5 of the content.
+        assert!(!head(Some(&format!("\"{md5}-2\"")), None, Some("v1:br,gz")).is(&stamp));
     }
 }

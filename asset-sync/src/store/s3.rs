@@ -21,12 +21,15 @@ use self::checksum::{md5_base64, md5_file};
 pub(crate) use self::conditions::Dialect;
 use self::conditions::{GenerationReader, Header, IF_GENERATION_MATCH};
 pub(crate) use self::unsigned::UnsignedMd5Puts;
-use super::{Body, Condition, DELETE_BATCH, Fetched, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
+use super::{Body, Condition, DELETE_BATCH, Fetched, Head, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
 use crate::error::{Error, Result};
 
 /// The user metadata key (`x-amz-meta-asset-variants`) of the manifest's
 /// variants signature.
 const VARIANTS_METADATA: &str = "asset-variants";
+/// The user metadata key (`x-amz-meta-asset-md5`) of the hex MD5 of the
+/// manifest's bytes.
+const MD5_METADATA: &str = "asset-md5";
 
 /// Settings of S3 writes.
 #[derive(Debug, Clone, Default)]
@@ -132,6 +135,22 @@ impl ObjectStore for S3Store {
         self.requests.get()
     }
 
+    async fn head(&self, key: &str) -> Result<Option<Head>> {
+        self.requests.count();
+        let sent = self.client.head_object().bucket(&self.bucket).key(key).send().await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(None),
+            Err(err) => return Err(self.error("read the headers of", key, err)),
+        };
+        let metadata = |name: &str| response.metadata().and_then(|m| m.get(name)).cloned();
+        Ok(Some(Head {
+            etag: response.e_tag().map(str::to_owned),
+            md5: metadata(MD5_METADATA),
+            variants: metadata(VARIANTS_METADATA),
+        }))
+    }
+
     async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         self.requests.count();
         let generation = GenerationReader::default();
@@ -205,10 +224,10 @@ impl ObjectStore for S3Store {
         self.requests.count();
         let (body, md5) = body_and_md5(put).await?;
         let (acl, storage_class, mut metadata) = self.object_settings();
-        if let Some(variants) = put.variants {
-            metadata
-                .get_or_insert_with(Default::default)
-                .insert(VARIANTS_METADATA.to_owned(), variants.to_owned());
+        if let Some(stamp) = put.stamp {
+            let metadata = metadata.get_or_insert_with(Default::default);
+            metadata.insert(MD5_METADATA.to_owned(), stamp.md5.to_owned());
+            metadata.insert(VARIANTS_METADATA.to_owned(), stamp.variants.to_owned());
         }
         let request = self
             .client
