@@ -27,7 +27,8 @@ use crate::target::Target;
 /// `storage-class`, `after-publish`, `after-publish-format`, `max-manifest-size`), then to the defaults shown.
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
-    /// Where to upload: s3://bucket/prefix/, file:///path or a folder path.
+    /// Where to upload: s3://bucket/prefix/, az://container/prefix/, file:///path or a
+    /// folder path.
     /// Default: the package's `target` setting, else a local folder under
     /// target/ (printed).
     pub target: Option<String>,
@@ -101,7 +102,8 @@ pub struct SyncArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_manifest_size: Option<u64>,
 
-    /// Endpoint of an S3-compatible store (MinIO, R2, Ceph); also AWS_ENDPOINT_URL.
+    /// Endpoint of an S3-compatible store (MinIO, R2, Ceph; also AWS_ENDPOINT_URL), of Azure
+    /// (Azurite, a sovereign cloud).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
@@ -278,12 +280,59 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
                 target.to_string(),
             )
         }
+        Target::Azure { container, prefix } => {
+            if let Some(option) = s3_only(args) {
+                return Err(Error::BadOption {
+                    option,
+                    reason: format!("it applies to s3:// targets only, not to {target}"),
+                });
+            }
+            let endpoint = args.endpoint_url.clone().or_else(|| settings.str("endpoint-url"));
+            let shown = target.to_string();
+            (azure_store(container, &shown, endpoint)?, prefix.clone(), shown)
+        }
     };
 
     let progress = CliProgress::new(args.verbose, args.dry_run);
     let summary = sync(&local, &store, &shown, &prefix, &options, &progress).await;
     progress.finish();
     summary
+}
+
+/// The first S3-only option given, if any.
+fn s3_only(args: &SyncArgs) -> Option<&'static str> {
+    [
+        ("--path-style", args.path_style),
+        ("--region", args.region.is_some()),
+        ("--aws-profile", args.aws_profile.is_some()),
+        ("--no-sdk-checksums", args.no_sdk_checksums),
+        ("--sign-payload", args.sign_payload),
+        ("--acl", args.acl.is_some()),
+        ("--storage-class", args.storage_class.is_some()),
+        ("--metadata", !args.metadata.is_empty()),
+    ]
+    .into_iter()
+    .find_map(|(option, given)| given.then_some(option))
+}
+
+/// The Azure container `container`, reached at `endpoint` if given; or,
+/// from a binary built without the `azure` feature, an error saying so.
+#[cfg(feature = "azure")]
+fn azure_store(container: &str, target: &str, endpoint: Option<String>) -> Result<Store> {
+    let options = crate::store::CloudOptions {
+        endpoint_url: endpoint,
+        ..crate::store::CloudOptions::default()
+    };
+    Ok(Store::Cloud(crate::store::connect_azure(container, target, &options)?))
+}
+
+/// See the other `azure_store`.
+#[cfg(not(feature = "azure"))]
+fn azure_store(_: &str, target: &str, _: Option<String>) -> Result<Store> {
+    Err(Error::BadTarget {
+        target: target.to_owned(),
+        reason: "this asset-sync was built without the `azure` feature (on by default)".to_owned(),
+    })
 }
 
 /// Progress on stderr: a bar with bytes and files on a terminal, plain

@@ -48,8 +48,8 @@ pub enum Error {
 
     /// The target is not a URL or folder this tool understands.
     #[error(
-        "invalid target `{target}`: {reason}. Use `s3://bucket/prefix/`, `file:///path` or a \
-         local folder path"
+        "invalid target `{target}`: {reason}. Use `s3://bucket/prefix/`, \
+         `az://container/prefix/`, `file:///path` or a local folder path"
     )]
     BadTarget {
         /// The target as given.
@@ -67,23 +67,40 @@ pub enum Error {
         reason: String,
     },
 
-    /// The bucket does not exist.
-    #[error("bucket `{bucket}` does not exist at {endpoint}: check the bucket name, region and endpoint")]
+    /// The bucket (or Azure container) does not exist.
+    #[error(
+        "{} `{bucket}` does not exist at {endpoint}: check the {} name, and the {}",
+        .store.bucket, .store.bucket, .store.reached
+    )]
     NoSuchBucket {
-        /// The bucket.
+        /// The store's words for it.
+        store: &'static StoreWords,
+        /// Its name.
         bucket: String,
         /// The endpoint used.
         endpoint: String,
     },
 
+    /// The target's credentials (or the account they belong to) are not
+    /// set, or cannot be read.
+    #[error("cannot reach {target}: {what}")]
+    NoCredentials {
+        /// The target, as given.
+        target: String,
+        /// What is missing, and what to set.
+        what: String,
+    },
+
     /// The store refused the credentials.
     #[error(
-        "access to bucket `{bucket}` at {endpoint} was denied ({code}) for credentials from \
-         {credentials}: check the credentials and the bucket policy (s3:GetObject, s3:PutObject, \
-         s3:ListBucket, and s3:DeleteObject for --prune)"
+        "access to {} `{bucket}` at {endpoint} was denied ({code}) for credentials from \
+         {credentials}: check the credentials, and that they grant {}",
+        .store.bucket, .store.permissions
     )]
     AccessDenied {
-        /// The bucket.
+        /// The store's words for it.
+        store: &'static StoreWords,
+        /// Its name.
         bucket: String,
         /// The endpoint used.
         endpoint: String,
@@ -173,6 +190,25 @@ pub enum Error {
     },
 }
 
+/// How a store names its buckets, what reaching one depends on, and what
+/// a sync needs to be allowed: the words of errors about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreWords {
+    /// What the store calls a bucket: `bucket`, `container`.
+    pub bucket: &'static str,
+    /// What else reaching one depends on, to check.
+    pub reached: &'static str,
+    /// The permissions a sync needs.
+    pub permissions: &'static str,
+}
+
+/// An S3 bucket's words.
+pub(crate) const S3_WORDS: StoreWords = StoreWords {
+    bucket: "bucket",
+    reached: "region and endpoint",
+    permissions: "the bucket policy's s3:GetObject, s3:PutObject, s3:ListBucket (and s3:DeleteObject for --prune)",
+};
+
 impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -196,7 +232,7 @@ impl Error {
             | Error::BadTarget { .. }
             | Error::BadOption { .. }
             | Error::TooLarge { .. } => 2,
-            Error::NoSuchBucket { .. } | Error::AccessDenied { .. } => 3,
+            Error::NoSuchBucket { .. } | Error::AccessDenied { .. } | Error::NoCredentials { .. } => 3,
             Error::ManifestChanged { .. } => 4,
             Error::AfterPublishFailed { .. } => 5,
             Error::Store { .. } | Error::Io { .. } | Error::UploadsFailed { .. } => 1,

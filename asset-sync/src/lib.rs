@@ -1,5 +1,6 @@
-//! Upload content-hashed static assets to S3 (or any S3-compatible store,
-//! or a local folder), fast and safe for rolling deploys.
+//! Upload content-hashed static assets to S3 (or any S3-compatible store),
+//! Azure Blob Storage, or a local folder, fast and safe for rolling
+//! deploys.
 //!
 //! The input is a folder written by `asset-build` (or Django's
 //! `collectstatic`): originals, hashed copies and `staticfiles.json`. A
@@ -40,7 +41,7 @@ pub mod variants;
 
 pub use asset_contract::{MANIFEST_NAME, Manifest};
 pub use connect::{S3Options, connect};
-pub use error::{Error, Result};
+pub use error::{Error, Result, StoreWords};
 pub use hook::KeyFormat;
 pub use local::{LocalFile, LocalTree};
 pub use locate::{PackageAssets, locate};

@@ -1,8 +1,9 @@
 //! Where a sync writes: what it needs of a store, [`ObjectStore`], and the
-//! two backends that provide it, an S3 bucket ([`S3Store`], any
-//! S3-compatible store through `aws-sdk-s3`) and a local folder
-//! ([`FolderStore`]). [`Store`] is either one, chosen at run time from the
-//! target, as the command line does.
+//! backends that provide it: an S3 bucket ([`S3Store`], any S3-compatible
+//! store through `aws-sdk-s3`), an Azure container (`CloudStore`, through
+//! `object_store`; feature `azure`) and a local folder ([`FolderStore`]).
+//! [`Store`] is any one, chosen at run time from the target, as the
+//! command line does.
 //!
 //! # What a store does
 //!
@@ -84,10 +85,16 @@
 //!   parts its start, each part, and its completion or abort.
 //! - A folder counts one request per operation, and one per batch of
 //!   deletes, whatever the number of files.
+//! - An Azure container counts each HTTP request its client sends, so a
+//!   retry counts too.
 //!
 //! A sync that writes the manifest conditionally counts the probe too: one
 //! request, or two when the store wrote the scratch key and it was deleted.
 
+#[cfg(feature = "azure")]
+mod azure;
+#[cfg(feature = "cloud")]
+mod cloud;
 mod folder;
 mod s3;
 
@@ -95,7 +102,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
+#[cfg(feature = "azure")]
+pub use azure::connect_azure;
+#[cfg(feature = "cloud")]
+pub use cloud::{CloudOptions, CloudStore};
 pub use folder::FolderStore;
+
 pub(crate) use s3::{Dialect, UnsignedMd5Puts};
 pub use s3::{S3Settings, S3Store};
 
@@ -258,12 +270,15 @@ impl RequestCounter {
     }
 }
 
-/// A store chosen at run time: a bucket or a folder. Each counts its own
-/// requests; this only passes calls on.
+/// A store chosen at run time: a bucket, a container or a folder. Each
+/// counts its own requests; this only passes calls on.
 #[derive(Debug)]
 pub enum Store {
     /// An S3 bucket.
     S3(S3Store),
+    /// An Azure container.
+    #[cfg(feature = "cloud")]
+    Cloud(CloudStore),
     /// A local folder.
     Folder(FolderStore),
 }
@@ -284,6 +299,8 @@ impl ObjectStore for Store {
     fn requests(&self) -> usize {
         match self {
             Store::S3(s3) => s3.requests(),
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.requests(),
             Store::Folder(folder) => folder.requests(),
         }
     }
@@ -291,6 +308,8 @@ impl ObjectStore for Store {
     async fn head(&self, key: &str) -> Result<Option<Head>> {
         match self {
             Store::S3(s3) => s3.head(key).await,
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.head(key).await,
             Store::Folder(folder) => folder.head(key).await,
         }
     }
@@ -298,6 +317,8 @@ impl ObjectStore for Store {
     async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
         match self {
             Store::S3(s3) => s3.get(key, limit).await,
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.get(key, limit).await,
             Store::Folder(folder) => folder.get(key, limit).await,
         }
     }
@@ -305,6 +326,8 @@ impl ObjectStore for Store {
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         match self {
             Store::S3(s3) => s3.list(prefix).await,
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.list(prefix).await,
             Store::Folder(folder) => folder.list(prefix).await,
         }
     }
@@ -312,6 +335,8 @@ impl ObjectStore for Store {
     async fn put(&self, put: &Put<'_>) -> Result<PutOutcome> {
         match self {
             Store::S3(s3) => s3.put(put).await,
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.put(put).await,
             Store::Folder(folder) => folder.put(put).await,
         }
     }
@@ -319,6 +344,8 @@ impl ObjectStore for Store {
     async fn delete(&self, keys: &[String]) -> Result<()> {
         match self {
             Store::S3(s3) => s3.delete(keys).await,
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.delete(keys).await,
             Store::Folder(folder) => folder.delete(keys).await,
         }
     }

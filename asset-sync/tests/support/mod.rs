@@ -15,6 +15,8 @@
 
 #![allow(dead_code)]
 
+pub mod place;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};

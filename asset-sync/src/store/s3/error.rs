@@ -8,7 +8,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use super::S3Store;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, S3_WORDS};
 use crate::store::{Condition, Put, PutOutcome};
 
 /// Error codes of refused credentials or permissions.
@@ -30,6 +30,7 @@ impl S3Store {
         let status = err.raw_response().map(|r| r.status().as_u16());
         match err.code().unwrap_or_default() {
             "NoSuchBucket" => Error::NoSuchBucket {
+                store: &S3_WORDS,
                 bucket: self.bucket.clone(),
                 endpoint: self.endpoint.clone(),
             },
@@ -63,6 +64,7 @@ impl S3Store {
     /// Access denied, with the bucket, endpoint and credential source.
     fn access_denied(&self, code: String) -> Error {
         Error::AccessDenied {
+            store: &S3_WORDS,
             bucket: self.bucket.clone(),
             endpoint: self.endpoint.clone(),
             code,
