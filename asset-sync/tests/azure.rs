@@ -192,3 +192,29 @@ async fn an_upload_the_store_received_damaged_or_did_not_confirm_is_an_error() {
         assert_eq!(store.requests(), 1, "{digest:?}: counted, and not retried");
     }
 }
+
+#[test]
+fn the_command_deploys_to_azurite_and_a_redeploy_is_one_request() {
+    let Some(endpoint) = azurite() else { return };
+    let tree = Tree::new(&[("a.css", b"a {}"), ("b.png", b"png")]);
+    let source = path(&tree.collected());
+    let target = format!("az://asset-sync-tests/cli-{}/", std::process::id());
+    let account = [
+        ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT),
+        ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY),
+    ];
+    let args = ["--source", &source, &target, "--endpoint-url", &endpoint, "--json"];
+    let first = asset_sync(&args, &account);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(summary["uploaded"], 7, "{summary}");
+    assert_eq!(summary["target"], target.as_str());
+    let again = asset_sync(&args, &account);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let summary: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (summary["uploaded"].as_u64(), summary["requests"].as_u64()),
+        (Some(0), Some(1)),
+        "{summary}"
+    );
+}

@@ -235,3 +235,33 @@ async fn prune_deletes_an_old_release_and_leaves_what_is_not_ours() {
         assert_eq!(summary.not_ours, Some(1), "{what}: {summary}");
     }
 }
+
+#[tokio::test]
+async fn names_with_spaces_plus_percent_and_accents_round_trip_and_list_back() {
+    for place in Place::all().await {
+        let names: [(&str, &[u8]); 4] = [
+            ("img/my photo.png", b"space"),
+            ("img/a+b.png", b"plus"),
+            ("img/100%.png", b"percent"),
+            ("img/café ñ.png", b"accents"),
+        ];
+        let tree = Tree::new(&names);
+        place.sync(&tree, &SyncOptions::default()).await.unwrap();
+        let what = place.name();
+        let local = tree.local();
+        for (name, bytes) in names {
+            for key in [name, local.manifest.paths[name].as_str()] {
+                assert_eq!(place.object(key).await.as_deref(), Some(bytes), "{what}: {key}");
+            }
+        }
+        // A listing gives the same names back: nothing to repair.
+        let options = SyncOptions {
+            verify: true,
+            ..SyncOptions::default()
+        };
+        let verified = place.sync(&tree, &options).await.unwrap();
+        assert_eq!(verified.uploaded, 0, "{what}: {verified}");
+        let listed = place.names().await;
+        assert!(listed.iter().any(|n| n == "img/café ñ.png"), "{what}: {listed:?}");
+    }
+}
