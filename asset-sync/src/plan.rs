@@ -178,4 +178,14 @@ impl Plan {
     pub fn bytes(&self) -> u64 {
         self.assets.iter().chain(&self.originals).map(|f| f.size).sum()
     }
+
+    /// The size of the largest file to upload (0 if none).
+    pub fn largest(&self) -> u64 {
+        self.assets
+            .iter()
+            .chain(&self.originals)
+            .map(|f| f.size)
+            .max()
+            .unwrap_or(0)
+    }
 }

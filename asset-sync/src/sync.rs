@@ -177,6 +177,9 @@ pub async fn sync<S: ObjectStore>(
         None
     };
     progress.planned(&plan);
+    if let Some(caveat) = store.caveat(plan.largest()) {
+        warn(caveat);
+    }
     let mut summary = Summary {
         target: target.to_owned(),
         dry_run: options.dry_run,

@@ -218,3 +218,29 @@ fn the_command_deploys_to_azurite_and_a_redeploy_is_one_request() {
         "{summary}"
     );
 }
+
+#[tokio::test]
+async fn a_file_past_64_mb_goes_up_whole_and_the_sync_says_so_once() {
+    let Some(place) = support::place::Place::azure() else {
+        return;
+    };
+    let big: Vec<u8> = (0..64 * 1024 * 1024 + 1).map(|i| (i * 7 % 251) as u8).collect();
+    let tree = Tree::new(&[("video/big.bin", &big), ("a.txt", b"a")]);
+    let summary = place.sync(&tree, &asset_sync::SyncOptions::default()).await.unwrap();
+    let caveats: Vec<&String> = summary
+        .warnings
+        .iter()
+        .filter(|w| w.contains("whole into memory"))
+        .collect();
+    assert_eq!(caveats.len(), 1, "{:?}", summary.warnings);
+    assert!(
+        caveats[0].contains("67 MB") && caveats[0].contains("asset-sync-tests"),
+        "{}",
+        caveats[0]
+    );
+    let hashed = tree.local().manifest.paths["video/big.bin"].clone();
+    assert_eq!(place.object(&hashed).await.as_deref(), Some(big.as_slice()));
+    // Nothing to upload, nothing to say.
+    let again = place.sync(&tree, &asset_sync::SyncOptions::default()).await.unwrap();
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+}

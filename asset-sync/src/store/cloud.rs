@@ -121,7 +121,24 @@ pub struct CloudStore {
     pub(crate) seen: Arc<Seen>,
 }
 
+/// From this size on, the S3 path uploads a file in parts; here it goes
+/// whole.
+const WHOLE_UPLOAD_CAVEAT: u64 = 64 * 1024 * 1024;
+
 impl ObjectStore for CloudStore {
+    fn caveat(&self, largest: u64) -> Option<String> {
+        (largest >= WHOLE_UPLOAD_CAVEAT).then(|| {
+            format!(
+                "{} `{}`: each file goes up in one request, read whole into memory (an S3 bucket \
+                 gets files of 64 MB and more in parts); the largest here is {:.0} MB, and up to \
+                 --concurrency files are held at once",
+                self.backend.words.bucket,
+                self.bucket,
+                largest as f64 / 1e6
+            )
+        })
+    }
+
     fn requests(&self) -> usize {
         self.seen.requests.load(Ordering::Relaxed)
     }

@@ -140,6 +140,14 @@ pub trait ObjectStore {
     /// Deletes objects, in batches of at most 1,000 keys per request; keys
     /// already gone are no error.
     fn delete(&self, keys: &[String]) -> impl Future<Output = Result<()>> + Send;
+
+    /// What this store does not do that the S3 path does, for uploads as
+    /// large as `largest` bytes, if anything: a sync says it once, as a
+    /// warning.
+    fn caveat(&self, largest: u64) -> Option<String> {
+        let _ = largest;
+        None
+    }
 }
 
 /// Where an object's bytes come from.
@@ -338,6 +346,15 @@ impl ObjectStore for Store {
             #[cfg(feature = "cloud")]
             Store::Cloud(cloud) => cloud.put(put).await,
             Store::Folder(folder) => folder.put(put).await,
+        }
+    }
+
+    fn caveat(&self, largest: u64) -> Option<String> {
+        match self {
+            Store::S3(s3) => s3.caveat(largest),
+            #[cfg(feature = "cloud")]
+            Store::Cloud(cloud) => cloud.caveat(largest),
+            Store::Folder(folder) => folder.caveat(largest),
         }
     }
 

@@ -331,4 +331,8 @@ impl<S: ObjectStore + Sync> ObjectStore for Switched<S> {
     async fn delete(&self, keys: &[String]) -> asset_sync::Result<()> {
         self.inner.delete(keys).await
     }
+
+    fn caveat(&self, largest: u64) -> Option<String> {
+        self.inner.caveat(largest)
+    }
 }
