@@ -164,6 +164,21 @@ impl Manifest {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.paths.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()])
     }
+
+    /// Whether `name` is one of [`names`](Self::names): a logical name, or
+    /// the hashed name one maps to. Two lookups, no walk of the entries.
+    ///
+    /// ```
+    /// use asset_contract::Manifest;
+    /// let manifest = Manifest::new([("css/a.css".into(), "css/a.0123456789ab.css".into())].into());
+    /// assert!(manifest.lists("css/a.css") && manifest.lists("css/a.0123456789ab.css"));
+    /// assert!(!manifest.lists("css/a.ffffffffffff.css") && !manifest.lists("css/b.css"));
+    /// ```
+    pub fn lists(&self, name: &str) -> bool {
+        self.paths.contains_key(name)
+            || names::unhashed(name)
+                .any(|(stem, ext)| self.paths.get(&format!("{stem}{ext}")).is_some_and(|h| h == name))
+    }
 }
 
 /// Django's manifest `hash`: the MD5 of `json.dumps(sorted(paths.items()))`,

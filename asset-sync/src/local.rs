@@ -2,6 +2,7 @@
 //! for completeness before anything is uploaded.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use asset_contract::{Encoding, MANIFEST_NAME, Manifest, names};
@@ -63,15 +64,20 @@ impl LocalTree {
             }
             Err(e) => return Err(Error::io("read", manifest_path, e)),
         };
-        let (manifest, encodings) = std::thread::scope(|scope| {
-            let walk = scope.spawn(|| sibling_encodings(dir));
-            let manifest = Manifest::parse(&manifest_bytes).map_err(|reason| Error::BadManifest {
-                path: manifest_path.clone(),
-                reason,
-            });
-            (manifest, walk.join().unwrap_or_default())
+        // The walk runs while the manifest is parsed; it checks names
+        // against the manifest once there is one.
+        let parsed = OnceLock::new();
+        let walked = std::thread::scope(|scope| {
+            let walk = scope.spawn(|| walk_siblings(dir, &parsed));
+            parsed.get_or_init(|| Manifest::parse(&manifest_bytes));
+            walk.join()
         });
-        let manifest = manifest?;
+        let parsed = parsed.into_inner().unwrap_or_else(|| Manifest::parse(&manifest_bytes));
+        let manifest = parsed.map_err(|reason| Error::BadManifest {
+            path: manifest_path.clone(),
+            reason,
+        })?;
+        let encodings = walked.map(|w| w.encodings(&manifest)).unwrap_or_default();
         crate::history::check_names(&manifest, &manifest_path)?;
         Ok(LocalTree {
             dir: dir.to_owned(),
@@ -138,34 +144,127 @@ impl LocalTree {
     }
 }
 
-/// The encodings of the precompressed siblings in `dir`: the files named
-/// like another file of the same folder plus an encoding's suffix
-/// (`css/site.css.br` beside `css/site.css`). One walk of the folder,
-/// reading names only; a name is looked at further only when it ends in a
-/// suffix not found yet, and the walk ends once every encoding is found.
-fn sibling_encodings(dir: &Path) -> Vec<Encoding> {
-    let mut found: Vec<Encoding> = Vec::new();
+/// What a walk of a folder found of precompressed siblings: the
+/// encodings it has a sibling in of a name the manifest lists, and the
+/// candidates it met before the manifest was parsed.
+#[derive(Debug, Default)]
+struct Walked {
+    found: Vec<Encoding>,
+    /// (the name a sibling is of, its encoding), not looked up yet.
+    pending: Vec<(String, Encoding)>,
+}
+
+impl Walked {
+    /// The encodings of the siblings of names `manifest` lists, in
+    /// [`Encoding::ALL`]'s order.
+    fn encodings(mut self, manifest: &Manifest) -> Vec<Encoding> {
+        self.resolve(manifest);
+        Encoding::ALL.into_iter().filter(|e| self.found.contains(e)).collect()
+    }
+
+    /// Looks up the pending candidates.
+    fn resolve(&mut self, manifest: &Manifest) {
+        for (base, encoding) in std::mem::take(&mut self.pending) {
+            if !self.found.contains(&encoding) && manifest.lists(&base) {
+                self.found.push(encoding);
+            }
+        }
+    }
+}
+
+/// Candidates held before the walk waits for the manifest.
+const PENDING_MAX: usize = 256;
+
+/// One walk of `dir`, reading names only, for the precompressed siblings
+/// of names the manifest lists (`css/site.css.br` beside `css/site.css`,
+/// a file or a link to one). A name is looked at further only when it
+/// ends in the suffix of an encoding not found yet; the walk ends once
+/// every encoding is found. It runs while `parsed` is being filled, and
+/// keeps what it cannot look up yet.
+fn walk_siblings(dir: &Path, parsed: &OnceLock<std::result::Result<Manifest, String>>) -> Walked {
+    let mut walked = Walked::default();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().flatten() {
         let name = entry.file_name().as_encoded_bytes();
         let Some(encoding) = Encoding::ALL
             .into_iter()
-            .find(|e| !found.contains(e) && name.ends_with(e.suffix().as_bytes()))
+            .find(|e| !walked.found.contains(e) && name.ends_with(e.suffix().as_bytes()))
         else {
             continue;
         };
-        let base = entry.path().to_str().and_then(|p| p.strip_suffix(encoding.suffix()));
-        if entry.file_type().is_file() && base.is_some_and(|base| Path::new(base).is_file()) {
-            found.push(encoding);
-            if found.len() == Encoding::ALL.len() {
-                break;
-            }
+        let relative = entry.path().strip_prefix(dir).ok().and_then(Path::to_str);
+        let Some(base) = relative.and_then(|p| p.strip_suffix(encoding.suffix())) else {
+            continue;
+        };
+        if !entry.path().is_file() {
+            continue;
+        }
+        walked.pending.push((base.replace('\\', "/"), encoding));
+        let manifest = match parsed.get() {
+            Some(parsed) => parsed.as_ref().ok(),
+            None if walked.pending.len() >= PENDING_MAX => parsed.wait().as_ref().ok(),
+            None => continue,
+        };
+        let Some(manifest) = manifest else {
+            return walked; // not a manifest: the open fails
+        };
+        walked.resolve(manifest);
+        if walked.found.len() == Encoding::ALL.len() {
+            break;
         }
     }
-    Encoding::ALL.into_iter().filter(|e| found.contains(e)).collect()
+    walked
 }
 
 /// The hex MD5 of `bytes`.
 fn md5_hex(bytes: &[u8]) -> String {
     use md5::Digest;
     md5::Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder with `files` and a manifest of `entries`.
+    fn folder(entries: &[(&str, &str)], files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        std::fs::write(dir.path().join(MANIFEST_NAME), Manifest::new(paths).to_json()).unwrap();
+        for name in entries.iter().flat_map(|(k, v)| [*k, *v]).chain(files.iter().copied()) {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, name).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn siblings_count_only_for_names_the_manifest_lists() {
+        let entries = [("a.css", "a.0123456789ab.css")];
+        // A sibling of the hashed name, and one of a file no manifest names.
+        let dir = folder(&entries, &["a.0123456789ab.css.br", "stray.txt", "stray.txt.gz"]);
+        assert_eq!(LocalTree::open(dir.path()).unwrap().encodings, [Encoding::Br]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_sibling_that_is_a_link_to_a_file_counts() {
+        let entries = [("a.css", "a.0123456789ab.css")];
+        let dir = folder(&entries, &["elsewhere/a.css.gz"]);
+        std::os::unix::fs::symlink(dir.path().join("elsewhere/a.css.gz"), dir.path().join("a.css.gz")).unwrap();
+        assert_eq!(LocalTree::open(dir.path()).unwrap().encodings, [Encoding::Gzip]);
+    }
+
+    #[test]
+    fn more_candidates_than_are_held_before_the_manifest_are_all_looked_up() {
+        // Stray siblings past the bound, then (in walk order, or not) one
+        // sibling of a listed name.
+        let strays: Vec<String> = (0..PENDING_MAX + 10).map(|i| format!("s/{i:04}.txt.br")).collect();
+        let mut files: Vec<&str> = strays.iter().map(String::as_str).collect();
+        files.push("z/b.js.br");
+        let dir = folder(&[("z/b.js", "z/b.0123456789ab.js")], &files);
+        assert_eq!(LocalTree::open(dir.path()).unwrap().encodings, [Encoding::Br]);
+        let none = folder(&[("z/b.js", "z/b.0123456789ab.js")], &files[..PENDING_MAX + 10]);
+        assert_eq!(LocalTree::open(none.path()).unwrap().encodings, []);
+    }
 }

@@ -124,7 +124,8 @@ pub async fn sync<S: ObjectStore>(
         md5: &local.md5,
         variants: &signature,
     };
-    let fetched = match look(store, &manifest_key, &stamp, options).await? {
+    let looked = look(store, &manifest_key, &stamp, options).await?;
+    let fetched = match looked {
         Look::Published => {
             // The release is already published: nothing else to read or write.
             return Ok(Summary {
@@ -139,7 +140,7 @@ pub async fn sync<S: ObjectStore>(
             });
         }
         Look::Absent => None,
-        Look::Read => store.get(&manifest_key, options.max_manifest_bytes).await?,
+        Look::Other | Look::Required => store.get(&manifest_key, options.max_manifest_bytes).await?,
     };
     local.check_files()?;
     let condition = match &fetched {
@@ -170,6 +171,12 @@ pub async fn sync<S: ObjectStore>(
     };
 
     let mut plan = Plan::new(local, &remote, remote_bytes, remote_signature, options.force)?;
+    if looked == Look::Other && !plan.manifest {
+        // This very release, under a manifest whose stamp did not say so
+        // (written without one, and an ETag that is not its MD5): it is
+        // written again, stamped, so that the next deploy is one request.
+        plan.manifest = true;
+    }
     let verified = if options.verify {
         let listing = store.list(prefix).await?;
         Some(plan.verify(local, prefix, &listing)?)
@@ -263,10 +270,12 @@ enum Look {
     Published,
     /// There is no manifest: nothing to read.
     Absent,
-    /// There is another manifest (or a different stamp), or the options
-    /// need the manifest whatever it is (`--force`, `--verify`,
-    /// `--prune`): it is read whole.
-    Read,
+    /// There is a manifest its stamp does not say is this release's: it
+    /// is read whole.
+    Other,
+    /// The options need the manifest whatever it is (`--force`,
+    /// `--verify`, `--prune`): it is read whole, no `HEAD` asked.
+    Required,
 }
 
 /// Decides, with one bodiless request (a `HEAD`), whether the store's
@@ -275,12 +284,12 @@ enum Look {
 /// asked.
 async fn look<S: ObjectStore>(store: &S, key: &str, stamp: &Stamp<'_>, options: &SyncOptions) -> Result<Look> {
     if options.force || options.verify || options.prune.is_some() {
-        return Ok(Look::Read);
+        return Ok(Look::Required);
     }
     Ok(match store.head(key).await? {
         None => Look::Absent,
         Some(head) if head.is(stamp) => Look::Published,
-        Some(_) => Look::Read,
+        Some(_) => Look::Other,
     })
 }
 

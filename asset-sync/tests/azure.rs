@@ -176,7 +176,7 @@ async fn an_upload_the_store_received_damaged_or_did_not_confirm_is_an_error() {
     ] {
         let options = CloudOptions {
             endpoint_url: Some(lying_store(digest).await),
-            max_attempts: 1,
+            initial_backoff: std::time::Duration::from_millis(1),
             account_key: Some((AZURITE_ACCOUNT.to_owned(), AZURITE_KEY.to_owned())),
             ..CloudOptions::default()
         };
@@ -189,6 +189,8 @@ async fn an_upload_the_store_received_damaged_or_did_not_confirm_is_an_error() {
                 assert!(message.contains(words) && message.contains("static/a.txt"), "{message}");
             }
         }
+        // Not retried, although retries are allowed: a retry of a
+        // conditional write would meet the damaged write's condition.
         assert_eq!(store.requests(), 1, "{digest:?}: counted, and not retried");
     }
 }
@@ -243,4 +245,33 @@ async fn a_file_past_64_mb_goes_up_whole_and_the_sync_says_so_once() {
     // Nothing to upload, nothing to say.
     let again = place.sync(&tree, &asset_sync::SyncOptions::default()).await.unwrap();
     assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+}
+
+#[tokio::test]
+async fn a_manifest_whose_bytes_are_not_the_release_s_is_not_taken_for_it() {
+    let Some(place) = support::place::Place::azure() else {
+        return;
+    };
+    let tree = Tree::new(&[("a.txt", b"v1")]);
+    place.sync(&tree, &asset_sync::SyncOptions::default()).await.unwrap();
+    // Other bytes, written with this release's stamp (its variants): only
+    // the MD5 Azure computed of the bytes it holds tells them apart.
+    let local = tree.local();
+    let other = br#"{"paths": {}, "version": "1.1", "hash": "0123456789ab"}"#;
+    let put = Put {
+        key: &place.key("staticfiles.json"),
+        body: Body::Bytes(other),
+        content_type: "application/json",
+        cache_control: "no-cache",
+        content_encoding: None,
+        condition: Condition::None,
+        stamp: Some(asset_sync::store::Stamp {
+            md5: &local.md5,
+            variants: "v1:",
+        }),
+    };
+    place.store.inner.put(&put).await.unwrap();
+    let summary = place.sync(&tree, &asset_sync::SyncOptions::default()).await.unwrap();
+    assert!(summary.requests > 1, "{summary}");
+    assert_eq!(place.object("staticfiles.json").await.unwrap(), local.manifest_bytes);
 }

@@ -869,3 +869,60 @@ async fn wrong_bucket_and_bad_credentials_name_bucket_endpoint_and_credentials()
     );
     assert!(server.object("static/staticfiles.json").await.is_none());
 }
+
+/// A manifest of this very release whose headers cannot say so (uploaded
+/// in parts by another tool: no stamp, and an ETag that is not its MD5)
+/// is read once and written again, stamped; the next deploy is one
+/// request.
+#[tokio::test]
+async fn this_release_under_an_unstamped_manifest_is_stamped_once() {
+    let server = S3Server::start().await;
+    let store = server.store().await;
+    let tree = Tree::new(&[("a.txt", b"a")]);
+    server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let client = server.client().await;
+    let key = "static/staticfiles.json";
+    let upload = client
+        .create_multipart_upload()
+        .bucket(&server.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let id = upload.upload_id().unwrap();
+    let bytes = tree.local().manifest_bytes;
+    let part = client
+        .upload_part()
+        .bucket(&server.bucket)
+        .key(key)
+        .upload_id(id)
+        .part_number(1)
+        .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+        .send()
+        .await
+        .unwrap();
+    let completed = aws_sdk_s3::types::CompletedPart::builder()
+        .part_number(1)
+        .set_e_tag(part.e_tag().map(str::to_owned))
+        .build();
+    let parts = aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .parts(completed)
+        .build();
+    client
+        .complete_multipart_upload()
+        .bucket(&server.bucket)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(parts)
+        .send()
+        .await
+        .unwrap();
+    server.take_log();
+
+    let restamped = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    let log = server.take_log();
+    // HEAD, GET, the probe, the manifest: no file, no history copy.
+    assert_eq!((restamped.uploaded, restamped.requests), (1, 4), "{log:#?}");
+    let again = server.sync(&store, &tree, &SyncOptions::default()).await.unwrap();
+    assert_eq!((again.uploaded, again.requests), (0, 1));
+}

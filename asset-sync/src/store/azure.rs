@@ -21,8 +21,8 @@ use object_store::azure::MicrosoftAzureBuilder;
 use super::cloud::{Backend, CheckedConnector, CloudOptions, CloudStore, Seen};
 use crate::error::{Error, Result, StoreWords};
 
-/// Azure's part: containers, accounts, its roles, and metadata names that
-/// must be C# identifiers (no `-`).
+/// Azure's part: containers, accounts, its roles, its error codes, and
+/// metadata names that must be C# identifiers (no `-`).
 static AZURE: Backend = Backend {
     words: StoreWords {
         bucket: "container",
@@ -30,7 +30,7 @@ static AZURE: Backend = Backend {
         permissions: "the role Storage Blob Data Contributor on the container, or a SAS with read, add, \
                       create, write and list (and delete for --prune)",
     },
-    stamp_metadata: ("asset_md5", "asset_variants"),
+    variants_metadata: "asset_variants",
     missing_code: "ContainerNotFound",
     denied_codes: &[
         "AuthenticationFailed",

@@ -33,6 +33,7 @@ use object_store::{
 
 use self::http::ExpectedMd5;
 pub(crate) use self::http::{CheckedConnector, Seen};
+use self::http::{Refusal, StoreMd5};
 use super::{Body, Condition, Fetched, Head, Listed, ObjectStore, Put, PutOutcome};
 use crate::error::{Error, Result, StoreWords};
 
@@ -98,8 +99,10 @@ impl CloudOptions {
 pub(crate) struct Backend {
     /// The store's words, for messages.
     pub words: StoreWords,
-    /// The metadata names of a manifest's stamp: its MD5, its variants.
-    pub stamp_metadata: (&'static str, &'static str),
+    /// The metadata name of a manifest's variants signature. (The MD5 of
+    /// its stamp is the store's own: the `Content-MD5` it computed of the
+    /// bytes it received, which no client can set apart from them.)
+    pub variants_metadata: &'static str,
     /// The error code of a missing bucket.
     pub missing_code: &'static str,
     /// The error codes of refused credentials or permissions.
@@ -144,34 +147,36 @@ impl ObjectStore for CloudStore {
     }
 
     async fn head(&self, key: &str) -> Result<Option<Head>> {
+        let refusal = Refusal::default();
         let options = GetOptions {
             head: true,
+            extensions: Self::carrying(&refusal),
             ..GetOptions::default()
         };
         let answer = match self.store.get_opts(&self.path(key)?, options).await {
             Ok(answer) => answer,
-            Err(object_store::Error::NotFound { .. }) if !self.bucket_missing() => return Ok(None),
-            Err(err) => return Err(self.error("read the headers of", key, err)),
+            Err(err) => return self.missing_or(err, "read the headers of", key, &refusal),
         };
-        let (md5, variants) = self.backend.stamp_metadata;
-        let metadata = |name: &'static str| {
-            answer
-                .attributes
-                .get(&Attribute::Metadata(name.into()))
-                .map(|v| v.to_string())
-        };
+        let md5 = answer
+            .extensions
+            .get::<StoreMd5>()
+            .and_then(|md5| hex_of_base64(&md5.0));
         Ok(Some(Head {
             etag: answer.meta.e_tag.clone(),
-            md5: metadata(md5),
-            variants: metadata(variants),
+            md5,
+            variants: self.variants(&answer.attributes),
         }))
     }
 
     async fn get(&self, key: &str, limit: u64) -> Result<Option<Fetched>> {
-        let answer = match self.store.get_opts(&self.path(key)?, GetOptions::default()).await {
+        let refusal = Refusal::default();
+        let options = GetOptions {
+            extensions: Self::carrying(&refusal),
+            ..GetOptions::default()
+        };
+        let answer = match self.store.get_opts(&self.path(key)?, options).await {
             Ok(answer) => answer,
-            Err(object_store::Error::NotFound { .. }) if !self.bucket_missing() => return Ok(None),
-            Err(err) => return Err(self.error("download", key, err)),
+            Err(err) => return self.missing_or(err, "download", key, &refusal),
         };
         if answer.meta.size > limit {
             return Err(Error::TooLarge {
@@ -180,13 +185,12 @@ impl ObjectStore for CloudStore {
                 limit,
             });
         }
-        let (_, variants) = self.backend.stamp_metadata;
-        let variants = answer
-            .attributes
-            .get(&Attribute::Metadata(variants.into()))
-            .map(|v| v.to_string());
+        let variants = self.variants(&answer.attributes);
         let etag = answer.meta.e_tag.clone();
-        let bytes = answer.bytes().await.map_err(|e| self.error("download", key, e))?;
+        let bytes = answer
+            .bytes()
+            .await
+            .map_err(|e| self.error("download", key, e, refusal.code()))?;
         Ok(Some(Fetched {
             bytes: bytes.to_vec(),
             etag,
@@ -199,6 +203,8 @@ impl ObjectStore for CloudStore {
             "" => None,
             trimmed => Some(self.path(trimmed)?),
         };
+        let refusal = &self.seen.refusal;
+        refusal.clear();
         self.store
             .list(root.as_ref())
             .map_ok(|meta| Listed {
@@ -208,13 +214,13 @@ impl ObjectStore for CloudStore {
             })
             .try_collect()
             .await
-            .map_err(|e| self.error("list", prefix, e))
+            .map_err(|e| self.error("list", prefix, e, refusal.code()))
     }
 
     async fn put(&self, put: &Put<'_>) -> Result<PutOutcome> {
-        let bytes = read_body(put.body).await?;
-        let md5: [u8; 16] = Md5::digest(&bytes).into();
-        let mut extensions = object_store::Extensions::new();
+        let (bytes, md5) = read_body(put.body).await?;
+        let refusal = Refusal::default();
+        let mut extensions = Self::carrying(&refusal);
         extensions.insert(ExpectedMd5(md5));
         let options = PutOptions {
             mode: Self::mode(&put.condition),
@@ -222,21 +228,23 @@ impl ObjectStore for CloudStore {
             extensions,
             ..PutOptions::default()
         };
-        match self
+        let written = self
             .store
             .put_opts(&self.path(put.key)?, PutPayload::from(bytes), options)
-            .await
-        {
-            Ok(_) => Ok(PutOutcome::Written),
-            Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. })
-                if put.condition != Condition::None =>
-            {
+            .await;
+        // The condition failed: 412 to `If-Match` (`Precondition`); 409
+        // or 412 to `If-None-Match: *` (`AlreadyExists`). Any other 409
+        // (a lease, say) is an error.
+        match (written, &put.condition) {
+            (Ok(_), _) => Ok(PutOutcome::Written),
+            (Err(object_store::Error::Precondition { .. }), Condition::IfMatch(_))
+            | (Err(object_store::Error::AlreadyExists { .. }), Condition::IfNoneMatch) => {
                 Ok(PutOutcome::PreconditionFailed)
             }
-            Err(object_store::Error::NotImplemented { .. }) if put.condition != Condition::None => {
+            (Err(object_store::Error::NotImplemented { .. }), Condition::IfMatch(_) | Condition::IfNoneMatch) => {
                 Ok(PutOutcome::ConditionUnsupported)
             }
-            Err(err) => Err(self.error("upload", put.key, err)),
+            (Err(err), _) => Err(self.error("upload", put.key, err, refusal.code())),
         }
     }
 
@@ -250,11 +258,16 @@ impl ObjectStore for CloudStore {
                 })
             })
             .collect();
+        let refusal = &self.seen.refusal;
+        refusal.clear();
         let mut deleted = self.store.delete_stream(stream::iter(paths).boxed());
         while let Some(result) = deleted.next().await {
             match result {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(err) => return Err(self.error("delete", keys.first().map_or("", String::as_str), err)),
+                Err(err) => {
+                    let key = keys.first().map_or("", String::as_str);
+                    return Err(self.error("delete", key, err, refusal.code()));
+                }
             }
         }
         Ok(())
@@ -296,9 +309,10 @@ impl CloudStore {
             set(Attribute::ContentEncoding, encoding);
         }
         if let Some(stamp) = put.stamp {
-            let (md5, variants) = self.backend.stamp_metadata;
-            set(Attribute::Metadata(md5.into()), stamp.md5);
-            set(Attribute::Metadata(variants.into()), stamp.variants);
+            set(
+                Attribute::Metadata(self.backend.variants_metadata.into()),
+                stamp.variants,
+            );
         }
         attributes
     }
@@ -314,19 +328,38 @@ impl CloudStore {
         }
     }
 
-    /// The code of the store's last refusal.
-    fn refusal(&self) -> Option<String> {
-        self.seen.refusal.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// Request extensions carrying `refusal`, the slot of one call.
+    fn carrying(refusal: &Refusal) -> object_store::Extensions {
+        let mut extensions = object_store::Extensions::new();
+        extensions.insert(refusal.clone());
+        extensions
     }
 
-    /// Whether the store's last refusal said the container is missing.
-    fn bucket_missing(&self) -> bool {
-        self.refusal().as_deref() == Some(self.backend.missing_code)
+    /// A read's failure: no such object (`None`), unless the store said
+    /// the container itself is missing; else the error.
+    fn missing_or<T>(
+        &self,
+        err: object_store::Error,
+        operation: &'static str,
+        key: &str,
+        refusal: &Refusal,
+    ) -> Result<Option<T>> {
+        let code = refusal.code();
+        match err {
+            object_store::Error::NotFound { .. } if code.as_deref() != Some(self.backend.missing_code) => Ok(None),
+            err => Err(self.error(operation, key, err, code)),
+        }
     }
 
-    /// The error of a failed request of `operation` on `key`.
-    fn error(&self, operation: &'static str, key: &str, err: object_store::Error) -> Error {
-        let refusal = self.refusal();
+    /// The variants signature among an object's attributes.
+    fn variants(&self, attributes: &Attributes) -> Option<String> {
+        let name = Attribute::Metadata(self.backend.variants_metadata.into());
+        attributes.get(&name).map(|v| v.to_string())
+    }
+
+    /// The error of a failed request of `operation` on `key`, whose
+    /// refusal had `refusal` as its code.
+    fn error(&self, operation: &'static str, key: &str, err: object_store::Error, refusal: Option<String>) -> Error {
         let code = refusal.as_deref().unwrap_or_default();
         let denied = self.backend.denied_codes.contains(&code);
         match err {
@@ -359,17 +392,29 @@ fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or_default().to_owned()
 }
 
-/// The bytes of a write, read whole: `object_store` sends a body from
-/// memory.
-async fn read_body(body: Body<'_>) -> Result<Vec<u8>> {
+/// The bytes of a write, read whole (`object_store` sends a body from
+/// memory), and their MD5; a file is read and hashed off the async
+/// threads.
+async fn read_body(body: Body<'_>) -> Result<(Vec<u8>, [u8; 16])> {
+    let hashed = |bytes: Vec<u8>| {
+        let md5 = Md5::digest(&bytes).into();
+        (bytes, md5)
+    };
     match body {
-        Body::Bytes(bytes) => Ok(bytes.to_vec()),
+        Body::Bytes(bytes) => Ok(hashed(bytes.to_vec())),
         Body::File(path, _) => {
             let owned = path.to_owned();
-            tokio::task::spawn_blocking(move || std::fs::read(&owned))
+            tokio::task::spawn_blocking(move || std::fs::read(&owned).map(hashed))
                 .await
                 .map_err(|e| Error::io("read", path, std::io::Error::other(e)))?
                 .map_err(|e| Error::io("read", path, e))
         }
     }
+}
+
+/// The hex of a base64 MD5 (`Content-MD5`), if it is one.
+fn hex_of_base64(md5: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(md5).ok()?;
+    (bytes.len() == 16).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

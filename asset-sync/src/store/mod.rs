@@ -193,9 +193,13 @@ pub struct Put<'a> {
 
 /// What a manifest is written with besides its bytes: the hex MD5 of those
 /// bytes and the release's variants signature (see [`crate::variants`]).
-/// A bucket keeps them as user metadata (`asset-md5`, `asset-variants`); a
-/// folder keeps the signature in a hidden file beside the manifest, and
-/// needs no MD5 (a file's ETag is its MD5).
+/// An S3 bucket keeps both as user metadata (`asset-md5`,
+/// `asset-variants`; S3 refuses a body whose `Content-MD5` is not its
+/// own, so the MD5 is the bytes'). An Azure container keeps the signature
+/// as metadata (`asset_variants`) and the MD5 itself: the `Content-MD5`
+/// it computed of the bytes it received. A folder keeps the signature in
+/// a hidden file beside the manifest, and needs no MD5 (a file's ETag is
+/// its MD5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp<'a> {
     /// The hex MD5 of the manifest's bytes.

@@ -1,19 +1,21 @@
-//! The HTTP client under `object_store`: its own (reqwest), with two
-//! duties added, because `object_store` has neither.
+//! The HTTP client under `object_store`: its own (reqwest), with three
+//! duties added, because `object_store` has none of them.
 //!
 //! - **Counting.** Every HTTP request is counted as it is sent, retries
 //!   and token requests included: what the store and the network saw.
-//! - **Error codes.** The code of the last refusal (Azure's
-//!   `x-ms-error-code`, such as `ContainerNotFound`) is kept, because
-//!   `object_store` reports some failures (a listing's) without it.
-//! - **Upload integrity.** A write carries, in its request extensions, the
-//!   MD5 of the bytes the sync read ([`ExpectedMd5`]). The store computes
-//!   the MD5 of what it received and says it in its answer: Azure's
-//!   `Content-MD5` on `Put Blob`, GCS's `x-goog-hash: md5=…`. An answer
-//!   with another digest, or with none, is an error: the bytes stored are
-//!   not the bytes read. (The digest cannot go in the request instead:
-//!   Azure's Shared Key signature covers `Content-MD5`, and it is signed
-//!   before it reaches this layer.)
+//! - **Error codes.** A refusal's code (Azure's `x-ms-error-code`, such as
+//!   `ContainerNotFound`) goes to the [`Refusal`] slot the request carries
+//!   in its extensions, or else to the store's own slot: `object_store`
+//!   reports some failures (a listing's) without it.
+//! - **Digests.** A write carries, in its request extensions, the MD5 of
+//!   the bytes the sync read ([`ExpectedMd5`]). The store computes the MD5
+//!   of what it received and says it in its answer (Azure's `Content-MD5`
+//!   on `Put Blob`). An answer with another digest, or with none, is an
+//!   error, and is not retried: the bytes stored are not the bytes read.
+//!   (The digest cannot go in the request instead: Azure's Shared Key
+//!   signature covers `Content-MD5`, and it is signed before it reaches
+//!   this layer.) A read's answer gives the store's MD5 of the object the
+//!   same way, in its response extensions ([`StoreMd5`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,13 +32,40 @@ use object_store::client::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ExpectedMd5(pub [u8; 16]);
 
+/// The MD5 the store keeps for an object (its `Content-MD5`), base64, as
+/// an answer to a read gave it: in the response's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoreMd5(pub String);
+
+/// Where the code of a request's refusal goes: one slot per call of the
+/// store, in the request's extensions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Refusal(pub Arc<Mutex<Option<String>>>);
+
+impl Refusal {
+    /// The code put in this slot, if any.
+    pub(crate) fn code(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Empties the slot, before a call that uses it.
+    pub(crate) fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn set(&self, code: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(code.to_owned());
+    }
+}
+
 /// What the HTTP client tells its store.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
     /// Requests sent.
     pub requests: AtomicUsize,
-    /// The error code of the last refusal, if any.
-    pub refusal: Mutex<Option<String>>,
+    /// The code of the last refusal of a request that carried no slot of
+    /// its own (listings, deletes).
+    pub refusal: Refusal,
 }
 
 /// Makes [`Checked`] clients: reqwest's, counted and checked.
@@ -68,16 +97,28 @@ impl HttpService for Checked {
     async fn call(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         self.seen.requests.fetch_add(1, Ordering::Relaxed);
         let expected = request.extensions().get::<ExpectedMd5>().copied();
-        let response = self.inner.execute(request).await?;
+        let slot = request.extensions().get::<Refusal>().cloned();
+        let mut response = self.inner.execute(request).await?;
         if let Some(code) = response.headers().get("x-ms-error-code").and_then(|v| v.to_str().ok()) {
-            *self.seen.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(code.to_owned());
+            slot.as_ref().unwrap_or(&self.seen.refusal).set(code);
+        }
+        if !response.status().is_success() {
+            return Ok(response);
         }
         match expected {
-            Some(expected) if response.status().is_success() => match digest_check(&response, expected) {
+            Some(expected) => match digest_check(&response, expected) {
                 Ok(()) => Ok(response),
-                Err(message) => Err(HttpError::new(HttpErrorKind::Request, DigestMismatch(message))),
+                // `Unknown` is never retried: a retry of a conditional
+                // write would meet the damaged write's own condition.
+                Err(message) => Err(HttpError::new(HttpErrorKind::Unknown, DigestMismatch(message))),
             },
-            _ => Ok(response),
+            None => {
+                let md5 = response.headers().get("content-md5").and_then(|v| v.to_str().ok());
+                if let Some(md5) = md5.map(str::to_owned) {
+                    response.extensions_mut().insert(StoreMd5(md5));
+                }
+                Ok(response)
+            }
         }
     }
 }
@@ -88,8 +129,8 @@ impl HttpService for Checked {
 struct DigestMismatch(String);
 
 /// Whether the answer to a write says the store received bytes with the
-/// MD5 `expected`: Azure's `Content-MD5` (base64), or an `md5=` of GCS's
-/// `x-goog-hash` (base64).
+/// MD5 `expected`: Azure's `Content-MD5` (base64), or an `md5=` of
+/// `x-goog-hash` (base64), as Google Cloud Storage answers.
 fn digest_check(response: &HttpResponse, expected: ExpectedMd5) -> Result<(), String> {
     let headers = response.headers();
     let azure = headers.get("content-md5").and_then(|v| v.to_str().ok());
