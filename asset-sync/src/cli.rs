@@ -253,11 +253,12 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
         },
     };
 
+    let endpoint_url = args.endpoint_url.clone().or_else(|| settings.str("endpoint-url"));
     let (store, prefix, shown) = match &target {
         Target::Folder(dir) => (Store::folder(dir.clone()), String::new(), format!("{}/", dir.display())),
         Target::S3 { bucket, prefix } => {
             let mut s3 = S3Options {
-                endpoint_url: args.endpoint_url.clone().or_else(|| settings.str("endpoint-url")),
+                endpoint_url: endpoint_url.clone(),
                 region: args.region.clone().or_else(|| settings.str("region")),
                 profile: args.aws_profile.clone(),
                 path_style: args.path_style || settings.bool("path-style") == Some(true),
@@ -287,9 +288,8 @@ pub async fn run(args: &SyncArgs, package: Option<PackageAssets>) -> Result<Summ
                     reason: format!("it applies to s3:// targets only, not to {target}"),
                 });
             }
-            let endpoint = args.endpoint_url.clone().or_else(|| settings.str("endpoint-url"));
             let shown = target.to_string();
-            (azure_store(container, &shown, endpoint)?, prefix.clone(), shown)
+            (azure_store(container, &shown, endpoint_url)?, prefix.clone(), shown)
         }
     };
 

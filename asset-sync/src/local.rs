@@ -81,7 +81,7 @@ impl LocalTree {
         crate::history::check_names(&manifest, &manifest_path)?;
         Ok(LocalTree {
             dir: dir.to_owned(),
-            md5: md5_hex(&manifest_bytes),
+            md5: crate::store::md5_hex(&manifest_bytes),
             manifest,
             manifest_bytes,
             encodings,
@@ -184,11 +184,8 @@ const PENDING_MAX: usize = 256;
 fn walk_siblings(dir: &Path, parsed: &OnceLock<std::result::Result<Manifest, String>>) -> Walked {
     let mut walked = Walked::default();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().flatten() {
-        let name = entry.file_name().as_encoded_bytes();
-        let Some(encoding) = Encoding::ALL
-            .into_iter()
-            .find(|e| !walked.found.contains(e) && name.ends_with(e.suffix().as_bytes()))
-        else {
+        let sibling = entry.file_name().to_str().and_then(Encoding::of_sibling);
+        let Some((_, encoding)) = sibling.filter(|(_, e)| !walked.found.contains(e)) else {
             continue;
         };
         let relative = entry.path().strip_prefix(dir).ok().and_then(Path::to_str);
@@ -213,12 +210,6 @@ fn walk_siblings(dir: &Path, parsed: &OnceLock<std::result::Result<Manifest, Str
         }
     }
     walked
-}
-
-/// The hex MD5 of `bytes`.
-fn md5_hex(bytes: &[u8]) -> String {
-    use md5::Digest;
-    md5::Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -39,6 +39,12 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Azurite's account, as the environment gives it.
+const AZURITE_ENV: [(&str, &str); 2] = [
+    ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT),
+    ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY),
+];
+
 fn azurite() -> Option<String> {
     let endpoint = std::env::var("ASSET_SYNC_TEST_AZURE").ok().filter(|v| !v.is_empty());
     if endpoint.is_none() {
@@ -84,10 +90,6 @@ fn a_missing_container_and_a_refused_key_say_which_and_where() {
     let Some(endpoint) = azurite() else { return };
     let tree = Tree::new(&[("a.txt", b"a")]);
     let source = path(&tree.collected());
-    let account = [
-        ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT),
-        ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY),
-    ];
     let args = [
         "--source",
         &source,
@@ -95,7 +97,7 @@ fn a_missing_container_and_a_refused_key_say_which_and_where() {
         "--endpoint-url",
         &endpoint,
     ];
-    let missing = asset_sync(&args, &account);
+    let missing = asset_sync(&args, &AZURITE_ENV);
     let text = stderr(&missing);
     assert_eq!(missing.status.code(), Some(3), "{text}");
     assert!(
@@ -201,17 +203,13 @@ fn the_command_deploys_to_azurite_and_a_redeploy_is_one_request() {
     let tree = Tree::new(&[("a.css", b"a {}"), ("b.png", b"png")]);
     let source = path(&tree.collected());
     let target = format!("az://asset-sync-tests/cli-{}/", std::process::id());
-    let account = [
-        ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT),
-        ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY),
-    ];
     let args = ["--source", &source, &target, "--endpoint-url", &endpoint, "--json"];
-    let first = asset_sync(&args, &account);
+    let first = asset_sync(&args, &AZURITE_ENV);
     assert!(first.status.success(), "{}", stderr(&first));
     let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(summary["uploaded"], 7, "{summary}");
     assert_eq!(summary["target"], target.as_str());
-    let again = asset_sync(&args, &account);
+    let again = asset_sync(&args, &AZURITE_ENV);
     assert!(again.status.success(), "{}", stderr(&again));
     let summary: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(

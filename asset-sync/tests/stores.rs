@@ -266,5 +266,7 @@ async fn names_with_spaces_plus_percent_and_accents_round_trip_and_list_back() {
         assert_eq!(verified.uploaded, 0, "{what}: {verified}");
         let listed = place.names().await;
         assert!(listed.iter().any(|n| n == "img/café ñ.png"), "{what}: {listed:?}");
+        let again = place.sync(&tree, &SyncOptions::default()).await.unwrap();
+        assert_eq!(again.requests, 1, "{what}: {again}");
     }
 }

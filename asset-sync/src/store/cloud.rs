@@ -416,5 +416,5 @@ async fn read_body(body: Body<'_>) -> Result<(Vec<u8>, [u8; 16])> {
 fn hex_of_base64(md5: &str) -> Option<String> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD.decode(md5).ok()?;
-    (bytes.len() == 16).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect())
+    (bytes.len() == 16).then(|| super::hex(&bytes))
 }

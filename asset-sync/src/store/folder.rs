@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use md5::{Digest, Md5};
-
-use super::{Body, Condition, DELETE_BATCH, Fetched, Head, Listed, ObjectStore, Put, PutOutcome, RequestCounter};
+use super::{
+    Body, Condition, DELETE_BATCH, Fetched, Head, Listed, ObjectStore, Put, PutOutcome, RequestCounter, md5_hex,
+};
 use crate::error::{Error, Result};
 
 /// What names a temporary file while it is written; listings skip them.
@@ -211,9 +211,4 @@ fn remove_files(dir: &Path, keys: &[String]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The hex MD5 of `bytes`: a file's ETag.
-fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -266,6 +266,18 @@ pub struct Fetched {
     pub variants: Option<String>,
 }
 
+/// The lowercase hex of `bytes`: how an MD5 is written in ETags and
+/// stamps.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hex MD5 of `bytes`: a folder's ETag, a manifest's stamp.
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex(&md5::Md5::digest(bytes))
+}
+
 /// The requests a backend has made, counted by the backend itself.
 #[derive(Debug, Default)]
 pub(crate) struct RequestCounter(AtomicUsize);
